@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// lk: a notebook-style tensor REPL for studying learning dynamics.
+// Layout and dependency rules are fixed by DESIGN.md §1: the engine (LkTensor,
+// LkStudy) never imports the language; the language reaches the engine only
+// through the registration table in LkBuiltins.
+import PackageDescription
+
+let package = Package(
+    name: "lk",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lk", targets: ["lk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: OpenBLAS (CBLAS + LAPACKE), FFTW3, libedit.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+
+        .target(name: "LkTensor", dependencies: ["CBLAS", "CFFTW"]),
+        .target(name: "LkStudy", dependencies: ["LkTensor"]),
+        .target(name: "LkLang", dependencies: ["LkTensor"]),
+        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor"]),
+        .executableTarget(name: "lk", dependencies: [
+            "LkBuiltins", "LkLang", "LkTensor", "CEditLine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"]),
+        .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins"],
+                    resources: [.copy("cases")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import LkLang
+import LkStudy
+public enum LkBuiltinsModule {}

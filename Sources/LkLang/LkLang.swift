@@ -1,0 +1,2 @@
+import LkTensor
+public enum LkLang {}

@@ -1,0 +1,4 @@
+import CBLAS
+import CFFTW
+import CEditLine
+print(String(cString: openblas_get_corename()))
