@@ -31,8 +31,8 @@ let package = Package(
 
         .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins"],
-                    resources: [.copy("cases")]),
+        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
+                    exclude: ["cases"]),
     ],
     swiftLanguageModes: [.v6]
 )
