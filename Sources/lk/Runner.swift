@@ -40,7 +40,7 @@ enum Runner {
                 let v = try interpreter.run(source)
                 if echoResult, let v, !isNone(v) { print(Display.repr(v)) }
             } catch let d as Diagnostic {
-                FileHandle.standardOutput.synchronizeFileIfNeeded()
+                fflush(nil)
                 FileHandle.standardError.write(Data((d.render() + "\n").utf8))
                 status = d.kind == .parse ? parseError : runtimeError
             } catch {
@@ -48,7 +48,7 @@ enum Runner {
                 status = runtimeError
             }
         }
-        fflush(stdout)
+        fflush(nil)
         return status
     }
 
@@ -70,8 +70,9 @@ enum Runner {
 /// Runs `body` on a thread whose stack is `Interpreter.stackSize` and waits for it.
 func onLargeStack(_ body: @escaping () -> Void) {
     let done = DispatchSemaphore(value: 0)
+    let work = UncheckedSendable(body)
     let thread = Thread {
-        body()
+        work.value()
         done.signal()
     }
     thread.stackSize = Interpreter.stackSize
@@ -79,6 +80,9 @@ func onLargeStack(_ body: @escaping () -> Void) {
     done.wait()
 }
 
-extension FileHandle {
-    func synchronizeFileIfNeeded() { fflush(stdout) }
+/// Carries a value across a thread boundary that the caller keeps ordered
+/// (the caller waits for the thread before touching it again).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

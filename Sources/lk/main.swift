@@ -26,10 +26,10 @@ struct LK: ParsableCommand {
     @Flag(name: .customLong("builtins-md"), help: .hidden)
     var builtinsMarkdown = false
 
-    @Argument(help: "A script to run ('-' for standard input), then arguments the script sees as `args`.")
+    @ArgumentParser.Argument(help: "A script to run ('-' for standard input), then arguments the script sees as `args`.")
     var file: String?
 
-    @Argument(parsing: .captureForPassthrough, help: .hidden)
+    @ArgumentParser.Argument(parsing: .captureForPassthrough, help: .hidden)
     var scriptArguments: [String] = []
 
     func run() throws {
