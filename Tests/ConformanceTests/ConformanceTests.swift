@@ -48,22 +48,23 @@ final class ConformanceTests: XCTestCase {
     /// Runs one case in a fresh interpreter on a large stack; returns what it printed and how it ended.
     static func run(_ url: URL) -> (output: String, error: Diagnostic?) {
         let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-        var output = ""
-        var failure: Diagnostic? = nil
+        /// Filled by the worker thread; read only after it signals.
+        final class Outcome: @unchecked Sendable { var output = ""; var failure: Diagnostic? = nil }
+        let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             Random.seed(0)
             let interp = BuiltinTable.makeInterpreter()
-            interp.output = { output += $0 }
+            interp.output = { outcome.output += $0 }
             do { try interp.run(SourceFile(name: url.lastPathComponent, text: text)) }
-            catch let d as Diagnostic { failure = d }
-            catch { failure = Diagnostic(.runtime, "unexpected Swift error: \(error)") }
+            catch let d as Diagnostic { outcome.failure = d }
+            catch { outcome.failure = Diagnostic(.runtime, "unexpected Swift error: \(error)") }
             done.signal()
         }
         thread.stackSize = Interpreter.stackSize
         thread.start()
         done.wait()
-        return (output, failure)
+        return (outcome.output, outcome.failure)
     }
 
     func testConformanceSuite() throws {
