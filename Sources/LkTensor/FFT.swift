@@ -47,16 +47,16 @@ public enum FFT {
         if out.count == 0 || chosen.isEmpty { return out }
 
         let cstrides = Tensor.strides(for: cshape)
-        var dims: [fftw_iodim] = [], loops: [fftw_iodim] = []
+        var dims: [fftw_iodim64] = [], loops: [fftw_iodim64] = []
         for a in 0..<cshape.count {
-            let d = fftw_iodim(n: Int32(cshape[a]), is: Int32(cstrides[a]), os: Int32(cstrides[a]))
+            let d = fftw_iodim64(n: cshape[a], is: cstrides[a], os: cstrides[a])
             if chosen.contains(a) { dims.append(d) } else { loops.append(d) }
         }
         let sign = inverse ? FFTW_BACKWARD : FFTW_FORWARD
         let key = "c\(sign)|\(x.shape)|\(chosen)"
         out.pointer.withMemoryRebound(to: fftw_complex.self, capacity: out.count / 2) { z in
             PlanCache.shared.run(key, plan: {
-                fftw_plan_guru_dft(Int32(dims.count), dims, Int32(loops.count), loops, z, z, sign, FFTW_ESTIMATE)
+                fftw_plan_guru64_dft(Int32(dims.count), dims, Int32(loops.count), loops, z, z, sign, FFTW_ESTIMATE)
             }, execute: { fftw_execute_dft($0, z, z) })
         }
         let m = Double(chosen.reduce(1) { $0 * cshape[$1] })
@@ -97,6 +97,9 @@ public enum FFT {
         let out = try Tensor(uninitializedShape: outShape)
         let howmany = x.count / n
         if howmany == 0 { return out }
+        guard n <= Int(Int32.max), howmany <= Int(Int32.max) else {
+            throw TensorError("rfft: \(shapeString(x.shape)) exceeds FFTW's 32-bit sizes for this transform")
+        }
         let key = "r|\(n)|\(howmany)"
         out.pointer.withMemoryRebound(to: fftw_complex.self, capacity: howmany * h) { z in
             PlanCache.shared.run(key, plan: {
