@@ -162,6 +162,7 @@ enum StatsSupport {
         guard t.rank == 2 else {
             throw TensorError("\(name): \(arg) must be a matrix with one sample per row, got \(shapeString(t.shape))")
         }
+        try LinalgSupport.requireBLASSize(name, [t.count])
         return (t.shape[0], t.shape[1])
     }
 

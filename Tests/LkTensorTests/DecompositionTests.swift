@@ -128,3 +128,31 @@ final class DecompositionTests: XCTestCase {
         laAssertError(try laRandom([2, 3], seed: 1).determinant(), "det: expected a square matrix, got (2,3)")
     }
 }
+
+final class LeastSquaresTests: XCTestCase {
+    func testLstsq() throws {
+        // Exact line y = 2t + 1 through four points: x = (2, 1), full rank.
+        let a = laMatrix([[0, 1], [1, 1], [2, 1], [3, 1]])
+        let fit = try Tensor.lstsq(a, Tensor([1, 3, 5, 7]))
+        laAssertClose(fit.x, Tensor([2, 1]), tol: 1e-14)
+        XCTAssertEqual(fit.rank, 2)
+        // Noisy data: the normal equations AᵀA x = Aᵀb give the same x.
+        let big = laRandom([20, 4], seed: 41), b = laRandom([20, 2], seed: 42)
+        let normal = try Tensor.solve(laNaiveMatmul(laT(big), big), laNaiveMatmul(laT(big), b))
+        laAssertClose(try Tensor.lstsq(big, b).x, normal, tol: 1e-12, "normal equations")
+        // Rank-deficient: [[1,1],[1,1]] x = (2,2) has least-norm solution (1,1), rank 1.
+        let deficient = try Tensor.lstsq(laMatrix([[1, 1], [1, 1]]), Tensor([2, 2]))
+        laAssertClose(deficient.x, Tensor([1, 1]), tol: 1e-14)
+        XCTAssertEqual(deficient.rank, 1)
+        laAssertClose(deficient.s, Tensor([2, 0]), tol: 1e-15)
+        // Under-determined: x₁ + 2x₂ = 5 has least-norm solution (1, 2).
+        laAssertClose(try Tensor.lstsq(laMatrix([[1, 2]]), Tensor([5])).x, Tensor([1, 2]), tol: 1e-14)
+        laAssertError(try Tensor.lstsq(a, Tensor([1, 2, 3])), "lstsq: b has 3 rows but A is 4×2")
+    }
+
+    func testSizeGuard() {
+        laAssertError(try LinalgSupport.requireBLASSize("matmul", [3, 3_000_000_000]),
+                      "matmul: size 3000000000 exceeds the 32-bit limit of BLAS/LAPACK (2147483647)")
+        XCTAssertNoThrow(try LinalgSupport.requireBLASSize("matmul", [3, Int(Int32.max)]))
+    }
+}
