@@ -154,6 +154,7 @@ extension Tensor {
         guard n >= 0 else { throw TensorError("linspace: the number of points must be non-negative, got \(n)") }
         let div = Double(n - 1), delta = b - a, step = delta / div
         return try Tensor.build(shape: [n]) { p, n in
+            if n == 1 { p[0] = a; return }
             for i in 0..<n {
                 // When the step underflows to 0, scale before dividing (NumPy does the same).
                 p[i] = (step == 0 ? Double(i) / div * delta : Double(i) * step) + a
