@@ -42,7 +42,7 @@ extension Tensor {
 
     /// Copies, for each of `outer` blocks, the next `block(t)` elements of each tensor in turn.
     private static func join(_ ts: [Tensor], shape: [Int], outer: Int, block: (Tensor) -> Int) throws -> Tensor {
-        let out = try Tensor.output(shape: shape)
+        let out = try Tensor.hugePageResult(shape: shape)
         let blocks = ts.map(block)
         var dst = out.pointer
         for o in 0..<outer {
