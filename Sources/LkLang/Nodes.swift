@@ -124,7 +124,9 @@ public func closestName(to name: String, in candidates: [String]) -> String? {
         return a.isEmpty ? b.count : prev[b.count]
     }
     let a = Array(name)
-    let limit = max(1, a.count / 3)
+    // Short names are too close to too many others for a hint to help.
+    let limit = a.count >= 4 ? max(1, a.count / 3) : (a.count == 3 ? 1 : 0)
+    if limit == 0 { return nil }
     var best: (String, Int)? = nil
     for c in candidates where c != name {
         let d = distance(a, Array(c))
