@@ -1,0 +1,207 @@
+import LkTensor
+
+/// An index item with its expressions compiled.
+enum CompiledIndex {
+    case expr(Node)
+    case slice(Node?, Node?, Node?)
+}
+
+/// An evaluated index item: what the engine's `IndexSpec` needs, before we know
+/// whether the container is a tensor, a list or a string.
+enum IndexKey {
+    case spec(IndexSpec)
+    case key(String)
+}
+
+/// Evaluates index items into engine specs; each error points at its item.
+func evaluateIndex(_ items: [CompiledIndex], _ f: Frame) throws -> [IndexKey] {
+    var keys: [IndexKey] = []
+    keys.reserveCapacity(items.count)
+    for item in items {
+        switch item {
+        case .expr(let n):
+            keys.append(try indexKey(try n.eval(f), n))
+        case .slice(let a, let b, let c):
+            func bound(_ node: Node?, _ what: String) throws -> Int? {
+                guard let node else { return nil }
+                let v = try node.eval(f).normalized
+                if case .none = v { return nil }
+                guard case .number(let x) = v else { throw node.fail("a slice \(what) must be a number, got \(v.describedKind)") }
+                return try integer(x, node, "a slice \(what)")
+            }
+            let step = try bound(c, "step")
+            if step == 0, let c { throw c.fail("slice step cannot be zero") }
+            keys.append(.spec(.slice(start: try bound(a, "start"), stop: try bound(b, "stop"), step: step)))
+        }
+    }
+    return keys
+}
+
+/// The index key an evaluated index expression stands for.
+func indexKey(_ value: Value, _ n: Node) throws -> IndexKey {
+    let v = value.normalized
+    switch v {
+    case .number(let x): return .spec(.index(try integer(x, n, "an index")))
+    case .bool(let b): return .spec(.index(b ? 1 : 0))
+    case .string(let s): return .key(s)
+    case .tensor(let t):
+        guard t.rank == 1 else { throw n.fail("an index tensor must be a vector of positions, got \(shapeString(t.shape))") }
+        var positions: [Int] = []
+        positions.reserveCapacity(t.count)
+        for x in t.scalars { positions.append(try integer(x, n, "an index")) }
+        return .spec(.gather(positions))
+    case .list(let l):
+        var positions: [Int] = []
+        for e in l {
+            guard case .number(let x) = e.normalized else { throw n.fail("a list index must hold numbers") }
+            positions.append(try integer(x, n, "an index"))
+        }
+        return .spec(.gather(positions))
+    default:
+        throw n.fail("cannot index with \(v.describedKind)")
+    }
+}
+
+@inline(__always) func integer(_ x: Double, _ node: Node, _ what: String) throws -> Int {
+    guard x == x.rounded(), abs(x) < 9.0e15 else {
+        throw node.fail("\(what) must be an integer, got \(Display.plain(.number(x)))")
+    }
+    return Int(x)
+}
+
+/// Reads `container[keys]`.
+func readIndex(_ container: Value, _ keys: [IndexKey]) throws -> Value {
+    switch container {
+    case .tensor(let t):
+        return Value.from(try t.get(try specs(keys)))
+    case .list(let l):
+        return try readSequence(l, keys, wrap: { .list($0) })
+    case .string(let s):
+        let chars = s.map { Value.string(String($0)) }
+        return try readSequence(chars, keys, wrap: { .string($0.map { if case .string(let c) = $0 { return c }; return "" }.joined()) })
+    case .record(let r):
+        guard keys.count == 1, case .key(let k) = keys[0] else { throw Operators.Failure(message: "a record is indexed by a field name string, like r[\"x\"]") }
+        return try FieldNode.field(.record(r), k)
+    case .number:
+        throw Operators.Failure(message: "cannot index a number")
+    default:
+        throw Operators.Failure(message: "cannot index a \(container.typeName)")
+    }
+}
+
+func specs(_ keys: [IndexKey]) throws -> [IndexSpec] {
+    try keys.map {
+        switch $0 {
+        case .spec(let s): return s
+        case .key(let k): throw Operators.Failure(message: "cannot index a tensor with the string \"\(k)\"")
+        }
+    }
+}
+
+/// Python-style index and slice on a sequence (lists and strings).
+func readSequence(_ items: [Value], _ keys: [IndexKey], wrap: ([Value]) -> Value) throws -> Value {
+    guard keys.count == 1, case .spec(let spec) = keys[0] else {
+        throw Operators.Failure(message: "a list takes one index, got \(keys.count)")
+    }
+    switch spec {
+    case .index(let i):
+        return items[try position(i, items.count)]
+    case .slice(let a, let b, let s):
+        return wrap(sliceIndices(count: items.count, a, b, s).map { items[$0] })
+    case .gather(let ps):
+        return wrap(try ps.map { items[try position($0, items.count)] })
+    case .mask:
+        throw Operators.Failure(message: "a list cannot be masked")
+    }
+}
+
+func position(_ i: Int, _ count: Int) throws -> Int {
+    let j = i < 0 ? i + count : i
+    guard j >= 0 && j < count else { throw Operators.Failure(message: "index \(i) is out of range for length \(count)") }
+    return j
+}
+
+/// The positions a Python slice selects.
+func sliceIndices(count n: Int, _ start: Int?, _ stop: Int?, _ step: Int?) -> [Int] {
+    let s = step ?? 1
+    func clamp(_ v: Int?, _ dflt: Int, lo: Int, hi: Int) -> Int {
+        guard var v else { return dflt }
+        if v < 0 { v += n }
+        return min(max(v, lo), hi)
+    }
+    if s > 0 {
+        let a = clamp(start, 0, lo: 0, hi: n), b = clamp(stop, n, lo: 0, hi: n)
+        return a < b ? Array(stride(from: a, to: b, by: s)) : []
+    } else {
+        let a = clamp(start, n - 1, lo: -1, hi: n - 1), b = clamp(stop, -1, lo: -1, hi: n - 1)
+        return a > b ? Array(stride(from: a, to: b, by: s)) : []
+    }
+}
+
+/// Writes `container[keys] = value` in place.
+func writeIndex(_ container: inout Value, _ keys: [IndexKey], _ value: Value) throws {
+    switch container {
+    case .tensor(var t):
+        container = .none   // keep the buffer uniquely referenced so the write does not copy
+        defer { container = .tensor(t) }
+        switch value.normalized {
+        case .number(let x): try t.set(try specs(keys), to: x)
+        case .bool(let b): try t.set(try specs(keys), to: b ? 1 : 0)
+        case .tensor(let v): try t.set(try specs(keys), to: v)
+        default: throw Operators.Failure(message: "cannot store \(value.describedKind) in a tensor")
+        }
+    case .list(var l):
+        container = .none
+        defer { container = .list(l) }
+        guard keys.count == 1, case .spec(let spec) = keys[0] else { throw Operators.Failure(message: "a list takes one index") }
+        switch spec {
+        case .index(let i): l[try position(i, l.count)] = value
+        case .slice(let a, let b, let s) where (s ?? 1) == 1:
+            let idx = sliceIndices(count: l.count, a, b, 1)
+            let lo = idx.first ?? min(max(a.map { $0 < 0 ? $0 + l.count : $0 } ?? 0, 0), l.count)
+            guard case .list(let repl) = value else { throw Operators.Failure(message: "assigning to a list slice needs a list") }
+            l.replaceSubrange(lo..<(lo + idx.count), with: repl)
+        default: throw Operators.Failure(message: "this kind of list assignment is not supported")
+        }
+    case .record(var r):
+        guard keys.count == 1, case .key(let k) = keys[0] else { throw Operators.Failure(message: "a record is indexed by a field name string") }
+        container = .none
+        r[k] = value
+        container = .record(r)
+    default:
+        throw Operators.Failure(message: "cannot assign into an index of a \(container.typeName)")
+    }
+}
+
+final class IndexNode: Node {
+    let base: Node
+    let items: [CompiledIndex]
+    init(_ base: Node, _ items: [CompiledIndex], span: SourceSpan) { self.base = base; self.items = items; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let container = try base.eval(f)
+        // Fast paths: one or two number indices into a vector or a matrix; each
+        // index expression is evaluated exactly once.
+        if case .tensor(let t) = container, items.count <= 2, case .expr(let n0) = items[0] {
+            let v0 = try n0.eval(f)
+            if items.count == 1 {
+                if t.rank == 1, case .number(let x) = v0 {
+                    return .number(try located(self) { try t.element(try integer(x, n0, "an index")) })
+                }
+                return try located(self) { try readIndex(container, [try indexKey(v0, n0)]) }
+            }
+            if case .expr(let n1) = items[1] {
+                let v1 = try n1.eval(f)
+                if t.rank == 2, case .number(let x) = v0, case .number(let y) = v1 {
+                    let i = try integer(x, n0, "an index"), j = try integer(y, n1, "an index")
+                    return .number(try located(self) { try t.element(i, j) })
+                }
+                return try located(self) { try readIndex(container, [try indexKey(v0, n0), try indexKey(v1, n1)]) }
+            }
+            var keys = [try indexKey(v0, n0)]
+            keys.append(contentsOf: try evaluateIndex(Array(items.dropFirst()), f))
+            return try located(self) { try readIndex(container, keys) }
+        }
+        let keys = try evaluateIndex(items, f)
+        return try located(self) { try readIndex(container, keys) }
+    }
+}

@@ -1,0 +1,142 @@
+import LkTensor
+
+/// An lk session: its globals, the built-ins it was given, where `print` goes,
+/// and the limits that keep a runaway program from crashing the process.
+public final class Interpreter {
+    let globals = Globals()
+    private(set) public var builtins: [String: Builtin] = [:]
+    private var builtinNames: Set<String> = []
+    var depth = 0
+    /// Nested calls allowed before "recursion too deep". The evaluator needs the
+    /// stack of a thread started with `Interpreter.stackSize`.
+    public var maxDepth = 5000
+    /// The stack size a thread running lk code should have for `maxDepth` to be safe.
+    public static let stackSize = 1 << 29
+    /// Where `print` and friends write.
+    public var output: (String) -> Void = { Swift.print($0, terminator: "") }
+    /// Files `:load`/scripts ran, for messages.
+    public private(set) var lastValue: Value = .none
+
+    public init(builtins: [Builtin] = [], constants: [(String, Value)] = []) {
+        for b in builtins { register(b) }
+        for (n, v) in constants { globals.set(n, v); builtinNames.insert(n) }
+    }
+
+    public func register(_ b: Builtin) {
+        builtins[b.name] = b
+        builtinNames.insert(b.name)
+        globals.set(b.name, .builtin(b))
+    }
+
+    public static func parse(_ source: SourceFile) -> ParseResult { Parser.parse(source) }
+
+    /// Parses and runs a source; returns the value of its last statement when that
+    /// statement is an expression (what a REPL shows), else nil.
+    @discardableResult
+    public func run(_ source: SourceFile) throws -> Value? {
+        switch Parser.parse(source) {
+        case .complete(let program): return try run(program)
+        case .incomplete(let d), .error(let d): throw d
+        }
+    }
+
+    /// Runs a parsed program at the top level.
+    @discardableResult
+    public func run(_ program: Program) throws -> Value? {
+        let compiler = Compiler(interpreter: self, source: program.source)
+        let nodes = try compiler.compileProgram(program.statements)
+        let top = Frame(count: 0, parent: nil)
+        depth = 0
+        var last: Value? = nil
+        do {
+            for node in nodes {
+                if let e = node as? ExprStmt {
+                    last = try e.expr.eval(top)
+                } else {
+                    last = nil
+                    _ = try node.exec(top)
+                }
+            }
+        } catch var d as Diagnostic {
+            if d.source == nil { d.source = program.source }
+            throw d
+        } catch let e as TensorError {
+            throw Diagnostic(.runtime, e.message, source: program.source)
+        }
+        if let last { lastValue = last }
+        return last
+    }
+
+    /// Runs a compiled function body in a prepared frame.
+    func invoke(_ code: FunctionCode, _ frame: Frame) throws -> Value {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > maxDepth {
+            throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))", span: code.span, source: code.source)
+        }
+        do {
+            return try runBlock(code.body, frame) == .returned ? frame.result : .none
+        } catch var d as Diagnostic {
+            if d.source == nil { d.source = code.source }
+            throw d
+        }
+    }
+
+    /// Calls an lk function or built-in from Swift (built-ins that take callbacks).
+    public func call(_ callee: Value, _ args: [Value], keywords: [(name: String, value: Value)] = []) throws -> Value {
+        switch callee {
+        case .function(let fn):
+            let code = fn.code
+            guard args.count <= code.paramNames.count else {
+                throw BuiltinError("\(code.name)() takes \(code.paramNames.count) arguments but \(args.count) were given")
+            }
+            let frame = Frame(count: code.localCount, parent: fn.closure)
+            for (i, a) in args.enumerated() { frame.slots[i] = a }
+            for (name, v) in keywords {
+                guard let i = code.paramNames.firstIndex(of: name) else { throw BuiltinError("\(code.name)() has no parameter '\(name)'") }
+                frame.slots[i] = v
+            }
+            for i in 0..<code.paramNames.count {
+                guard case .unset = frame.slots[i] else { continue }
+                guard let d = code.defaults[i] else { throw BuiltinError("\(code.name)() is missing argument '\(code.paramNames[i])'") }
+                frame.slots[i] = try d.eval(frame)
+            }
+            return try invoke(code, frame).normalized
+        case .builtin(let b):
+            var a = Arguments(callee: b.name, positional: args, keywords: keywords, interpreter: self)
+            return try b.implementation(&a).normalized
+        default:
+            throw BuiltinError("cannot call a \(callee.describedKind)")
+        }
+    }
+
+    // MARK: the workspace
+
+    /// A global's value, if assigned.
+    public func value(of name: String) -> Value? { globals.lookup(name) }
+
+    public func setGlobal(_ name: String, _ value: Value) { globals.set(name, value) }
+
+    /// User variables (not built-ins or constants, unless the user rebound them), in definition order.
+    public var userVariables: [(String, Value)] {
+        globals.defined.filter { name, value in
+            guard builtinNames.contains(name) else { return true }
+            if case .builtin(let b) = value, b.name == name { return false }
+            return !(isConstant(name, value))
+        }
+    }
+
+    private func isConstant(_ name: String, _ value: Value) -> Bool {
+        guard builtinNames.contains(name), builtins[name] == nil else { return false }
+        return true
+    }
+
+    /// Every name defined: built-ins, constants, user variables.
+    public var allNames: [String] { globals.defined.map { $0.0 } }
+
+    /// Forgets user variables, keeping built-ins and constants.
+    public func reset() {
+        globals.clear(keeping: builtinNames)
+        for (n, b) in builtins { globals.set(n, .builtin(b)) }
+    }
+}

@@ -1,0 +1,196 @@
+/// The kinds of token lk source is made of.
+public enum TokenKind: Equatable, Sendable {
+    case number(Double)
+    case string(String)
+    case identifier(String)
+    // keywords
+    case kwFn, kwIf, kwElse, kwFor, kwIn, kwWhile, kwBreak, kwContinue, kwReturn
+    case kwAnd, kwOr, kwNot, kwTrue, kwFalse, kwNone
+    // punctuation and operators
+    case lparen, rparen, lbracket, rbracket, lbrace, rbrace
+    case comma, colon, semicolon, dot, dotdot, arrow
+    case assign, plusAssign, minusAssign, starAssign, slashAssign
+    case eq, ne, lt, le, gt, ge
+    case plus, minus, star, slash, percent, caret, at
+    case newline, eof
+
+    static let keywords: [String: TokenKind] = [
+        "fn": .kwFn, "if": .kwIf, "else": .kwElse, "for": .kwFor, "in": .kwIn,
+        "while": .kwWhile, "break": .kwBreak, "continue": .kwContinue, "return": .kwReturn,
+        "and": .kwAnd, "or": .kwOr, "not": .kwNot, "true": .kwTrue, "false": .kwFalse, "none": .kwNone,
+    ]
+
+    /// The names the REPL completes as keywords.
+    public static var keywordNames: [String] { keywords.keys.sorted() }
+
+    /// How the token reads in an error message.
+    var display: String {
+        switch self {
+        case .number(let v): return "number \(v)"
+        case .string: return "string"
+        case .identifier(let n): return "'\(n)'"
+        case .newline: return "end of line"
+        case .eof: return "end of input"
+        default:
+            if let k = TokenKind.keywords.first(where: { $0.value == self }) { return "'\(k.key)'" }
+            return "'\(TokenKind.punctuation.first(where: { $0.1 == self })?.0 ?? "?")'"
+        }
+    }
+
+    static let punctuation: [(String, TokenKind)] = [
+        ("=>", .arrow), ("..", .dotdot), ("==", .eq), ("!=", .ne), ("<=", .le), (">=", .ge),
+        ("+=", .plusAssign), ("-=", .minusAssign), ("*=", .starAssign), ("/=", .slashAssign),
+        ("(", .lparen), (")", .rparen), ("[", .lbracket), ("]", .rbracket), ("{", .lbrace), ("}", .rbrace),
+        (",", .comma), (":", .colon), (";", .semicolon), (".", .dot), ("=", .assign),
+        ("<", .lt), (">", .gt), ("+", .plus), ("-", .minus), ("*", .star), ("/", .slash),
+        ("%", .percent), ("^", .caret), ("@", .at),
+    ]
+}
+
+public struct Token: Sendable {
+    public var kind: TokenKind
+    public var span: SourceSpan
+}
+
+/// Turns source bytes into tokens. Newlines inside `(` `)` and `[` `]` are
+/// dropped (an open bracket continues the expression); elsewhere they end a
+/// statement. Comments run from `#` to the end of the line.
+public struct Lexer {
+    let src: [UInt8]
+    var pos = 0
+    var depth: [UInt8] = []   // stack of open ( and [ ; braces push too so that a '{' inside '(' resets newline handling
+
+    public init(_ source: SourceFile) { src = source.bytes }
+
+    /// All tokens, ending with `.eof`; throws the first lexical error.
+    public static func tokenize(_ source: SourceFile) throws(Diagnostic) -> [Token] {
+        var lexer = Lexer(source)
+        var tokens: [Token] = []
+        tokens.reserveCapacity(source.bytes.count / 3)
+        while true {
+            do {
+                let t = try lexer.next()
+                tokens.append(t)
+                if t.kind == .eof { return tokens }
+            } catch var d {
+                d.source = source
+                throw d
+            }
+        }
+    }
+
+    func peekByte(_ k: Int = 0) -> UInt8 { pos + k < src.count ? src[pos + k] : 0 }
+
+    static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+    static func isIdentStart(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c >= 0x80 }
+    static func isIdent(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }
+
+    mutating func next() throws(Diagnostic) -> Token {
+        while pos < src.count {
+            let c = src[pos]
+            if c == 32 || c == 9 || c == 13 { pos += 1; continue }
+            if c == UInt8(ascii: "#") {
+                while pos < src.count && src[pos] != 10 { pos += 1 }
+                continue
+            }
+            if c == 10 {
+                pos += 1
+                if let top = depth.last, top != UInt8(ascii: "{") { continue }
+                return Token(kind: .newline, span: SourceSpan(start: pos - 1, length: 1))
+            }
+            // A backslash at the end of a line joins it with the next.
+            if c == UInt8(ascii: "\\") && (peekByte(1) == 10 || (peekByte(1) == 13 && peekByte(2) == 10)) {
+                pos += peekByte(1) == 10 ? 2 : 3
+                continue
+            }
+            break
+        }
+        let start = pos
+        guard pos < src.count else { return Token(kind: .eof, span: SourceSpan(start: src.count, length: 0)) }
+        let c = src[pos]
+        if Lexer.isDigit(c) || (c == UInt8(ascii: ".") && Lexer.isDigit(peekByte(1))) {
+            return try number(start)
+        }
+        if Lexer.isIdentStart(c) {
+            while pos < src.count && Lexer.isIdent(src[pos]) { pos += 1 }
+            let name = String(decoding: src[start..<pos], as: UTF8.self)
+            let kind = TokenKind.keywords[name] ?? .identifier(name)
+            return Token(kind: kind, span: SourceSpan(start: start, length: pos - start))
+        }
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { return try string(start, quote: c) }
+        for (text, kind) in TokenKind.punctuation {
+            let t = Array(text.utf8)
+            if pos + t.count <= src.count && Array(src[pos..<pos + t.count]) == t {
+                pos += t.count
+                switch kind {
+                case .lparen: depth.append(UInt8(ascii: "("))
+                case .lbracket: depth.append(UInt8(ascii: "["))
+                case .lbrace: depth.append(UInt8(ascii: "{"))
+                case .rparen, .rbracket, .rbrace: if !depth.isEmpty { depth.removeLast() }
+                default: break
+                }
+                return Token(kind: kind, span: SourceSpan(start: start, length: t.count))
+            }
+        }
+        // An unknown character: report it whole (it may be several UTF-8 bytes).
+        var end = pos + 1
+        while end < src.count && src[end] & 0xC0 == 0x80 { end += 1 }
+        let ch = String(decoding: src[pos..<end], as: UTF8.self)
+        throw Diagnostic(.parse, "unexpected character '\(ch)'", span: SourceSpan(start: pos, length: end - pos))
+    }
+
+    mutating func number(_ start: Int) throws(Diagnostic) -> Token {
+        while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
+        // A '.' belongs to the number only when a digit follows: `0..10` is a range.
+        if peekByte() == UInt8(ascii: ".") && Lexer.isDigit(peekByte(1)) {
+            pos += 1
+            while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
+        }
+        if peekByte() == UInt8(ascii: "e") || peekByte() == UInt8(ascii: "E") {
+            let save = pos
+            pos += 1
+            if peekByte() == UInt8(ascii: "+") || peekByte() == UInt8(ascii: "-") { pos += 1 }
+            if Lexer.isDigit(peekByte()) {
+                while Lexer.isDigit(peekByte()) { pos += 1 }
+            } else {
+                pos = save
+            }
+        }
+        let text = String(decoding: src[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
+        let span = SourceSpan(start: start, length: pos - start)
+        if Lexer.isIdentStart(peekByte()) {
+            throw Diagnostic(.parse, "malformed number '\(text)\(Character(UnicodeScalar(peekByte())))'", span: SourceSpan(start: start, length: pos - start + 1))
+        }
+        guard let v = Double(text) else { throw Diagnostic(.parse, "malformed number '\(text)'", span: span) }
+        return Token(kind: .number(v), span: span)
+    }
+
+    mutating func string(_ start: Int, quote: UInt8) throws(Diagnostic) -> Token {
+        pos += 1
+        var bytes: [UInt8] = []
+        while true {
+            guard pos < src.count, src[pos] != 10 else {
+                throw Diagnostic(.parse, "unterminated string", span: SourceSpan(start: start, length: 1))
+            }
+            let c = src[pos]
+            if c == quote { pos += 1; break }
+            if c == UInt8(ascii: "\\") {
+                let e = peekByte(1)
+                switch e {
+                case UInt8(ascii: "n"): bytes.append(10)
+                case UInt8(ascii: "t"): bytes.append(9)
+                case UInt8(ascii: "r"): bytes.append(13)
+                case UInt8(ascii: "0"): bytes.append(0)
+                case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): bytes.append(e)
+                default:
+                    throw Diagnostic(.parse, "unknown escape '\\\(Character(UnicodeScalar(e)))' in string (use \\n \\t \\r \\\" \\\\)", span: SourceSpan(start: pos, length: 2))
+                }
+                pos += 2
+                continue
+            }
+            bytes.append(c)
+            pos += 1
+        }
+        return Token(kind: .string(String(decoding: bytes, as: UTF8.self)), span: SourceSpan(start: start, length: pos - start))
+    }
+}

@@ -1,2 +1,0 @@
-import LkTensor
-public enum LkLang {}

@@ -1,0 +1,288 @@
+import LkTensor
+
+/// Compiled expressions: a tree of objects whose variables are already resolved
+/// to slots. `eval` runs the node; number–number arithmetic stays unboxed.
+class Node {
+    let span: SourceSpan
+    init(span: SourceSpan) { self.span = span }
+    func eval(_ f: Frame) throws -> Value { fatalError("abstract") }
+
+    @inline(never) final func fail(_ message: String) -> Diagnostic {
+        Diagnostic(.runtime, message, span: span)
+    }
+}
+
+/// How a statement finished: normally, or by break/continue/return.
+enum Flow { case normal, breakLoop, continueLoop, returned }
+
+class StmtNode {
+    let span: SourceSpan
+    init(span: SourceSpan) { self.span = span }
+    func exec(_ f: Frame) throws -> Flow { fatalError("abstract") }
+}
+
+/// Runs statements in order until one breaks the normal flow.
+@inline(__always) func runBlock(_ body: [StmtNode], _ f: Frame) throws -> Flow {
+    for s in body {
+        let flow = try s.exec(f)
+        if flow != .normal { return flow }
+    }
+    return .normal
+}
+
+/// Converts an operator failure into a diagnostic at this node.
+@inline(__always) func located<T>(_ node: Node, _ body: () throws -> T) throws -> T {
+    do { return try body() }
+    catch let e as Operators.Failure { throw node.fail(e.message) }
+    catch let e as TensorError { throw node.fail(e.message) }
+}
+
+// MARK: constants and variables
+
+final class ConstNode: Node {
+    let value: Value
+    init(_ value: Value, span: SourceSpan) { self.value = value; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value { value }
+}
+
+final class LocalGet: Node {
+    let index: Int, name: String
+    init(_ index: Int, name: String, span: SourceSpan) { self.index = index; self.name = name; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let v = f.slots[index]
+        if case .unset = v { throw fail("variable '\(name)' is used before it is assigned") }
+        return v
+    }
+}
+
+final class UpvalueGet: Node {
+    let depth: Int, index: Int, name: String
+    init(depth: Int, index: Int, name: String, span: SourceSpan) { self.depth = depth; self.index = index; self.name = name; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let v = f.ancestor(depth).slots[index]
+        if case .unset = v { throw fail("variable '\(name)' is used before it is assigned") }
+        return v
+    }
+}
+
+final class GlobalGet: Node {
+    unowned let globals: Globals
+    let index: Int, name: String
+    init(_ globals: Globals, _ index: Int, name: String, span: SourceSpan) { self.globals = globals; self.index = index; self.name = name; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let v = globals.slots[index]
+        if case .unset = v { throw fail(unknownNameMessage(name, candidates: globals.defined.map { $0.0 })) }
+        return v
+    }
+}
+
+func unknownNameMessage(_ name: String, candidates: [String]) -> String {
+    if let s = closestName(to: name, in: candidates) { return "unknown name '\(name)' (did you mean '\(s)'?)" }
+    return "unknown name '\(name)'"
+}
+
+/// The candidate within a small edit distance, for "did you mean" hints.
+public func closestName(to name: String, in candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var prev = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return a.isEmpty ? b.count : prev[b.count]
+    }
+    let a = Array(name)
+    let limit = max(1, a.count / 3)
+    var best: (String, Int)? = nil
+    for c in candidates where c != name {
+        let d = distance(a, Array(c))
+        if d <= limit && (best == nil || d < best!.1) { best = (c, d) }
+    }
+    return best?.0
+}
+
+// MARK: operators
+
+final class BinaryNode: Node {
+    let op: BinaryOperator
+    let lhs: Node, rhs: Node
+    init(_ op: BinaryOperator, _ lhs: Node, _ rhs: Node, span: SourceSpan) {
+        self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(span: span)
+    }
+    override func eval(_ f: Frame) throws -> Value {
+        let a = try lhs.eval(f)
+        let b = try rhs.eval(f)
+        if case .number(let x) = a, case .number(let y) = b {
+            switch op {
+            case .add: return .number(x + y)
+            case .sub: return .number(x - y)
+            case .mul: return .number(x * y)
+            case .div: return .number(x / y)
+            case .lt: return .bool(x < y)
+            case .le: return .bool(x <= y)
+            case .gt: return .bool(x > y)
+            case .ge: return .bool(x >= y)
+            case .eq: return .bool(x == y)
+            case .ne: return .bool(x != y)
+            case .matmul: throw fail("'@' needs two tensors, got number @ number")
+            default: return Operators.numbers(op, x, y)
+            }
+        }
+        return try located(self) { try Operators.binary(op, a, b) }
+    }
+}
+
+/// `A @ B`, with `.T` on either side passed to BLAS as a transpose flag instead of a copy.
+final class MatmulNode: Node {
+    let lhs: Node, rhs: Node
+    let lhsTransposed: Bool, rhsTransposed: Bool
+    init(_ lhs: Node, _ rhs: Node, lhsT: Bool, rhsT: Bool, span: SourceSpan) {
+        self.lhs = lhs; self.rhs = rhs; lhsTransposed = lhsT; rhsTransposed = rhsT; super.init(span: span)
+    }
+    override func eval(_ f: Frame) throws -> Value {
+        var a = try lhs.eval(f), b = try rhs.eval(f)
+        var ta = false, tb = false
+        // The flag is only a transpose for matrices; anything else gets the ordinary `.T`.
+        if lhsTransposed { if case .tensor(let t) = a, t.rank == 2 { ta = true } else { a = try located(self) { try FieldNode.field(a, "T") } } }
+        if rhsTransposed { if case .tensor(let t) = b, t.rank == 2 { tb = true } else { b = try located(self) { try FieldNode.field(b, "T") } } }
+        return try located(self) { try Operators.binary(.matmul, a, b, transA: ta, transB: tb) }
+    }
+}
+
+final class NegateNode: Node {
+    let operand: Node
+    init(_ operand: Node, span: SourceSpan) { self.operand = operand; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let v = try operand.eval(f)
+        if case .number(let x) = v { return .number(-x) }
+        return try located(self) { try Operators.negate(v) }
+    }
+}
+
+final class NotNode: Node {
+    let operand: Node
+    init(_ operand: Node, span: SourceSpan) { self.operand = operand; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let v = try operand.eval(f)
+        return .bool(!(try located(self) { try Operators.truth(v) }))
+    }
+}
+
+final class LogicNode: Node {
+    let isAnd: Bool
+    let lhs: Node, rhs: Node
+    init(isAnd: Bool, _ lhs: Node, _ rhs: Node, span: SourceSpan) { self.isAnd = isAnd; self.lhs = lhs; self.rhs = rhs; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let a = try lhs.eval(f)
+        let ta = try located(lhs) { try Operators.truth(a) }
+        if isAnd && !ta { return .bool(false) }
+        if !isAnd && ta { return .bool(true) }
+        let b = try rhs.eval(f)
+        return .bool(try located(rhs) { try Operators.truth(b) })
+    }
+}
+
+/// `a..b` outside a `for` header: the tensor [a, a+1, …, b-1].
+final class RangeNode: Node {
+    let lower: Node, upper: Node
+    init(_ lower: Node, _ upper: Node, span: SourceSpan) { self.lower = lower; self.upper = upper; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let (a, b) = try bounds(f)
+        return .tensor(try located(self) { try Tensor.arange(a, max(a, b), 1) })
+    }
+    func bounds(_ f: Frame) throws -> (Double, Double) {
+        let a = try lower.eval(f).normalized, b = try upper.eval(f).normalized
+        guard case .number(let x) = a else { throw lower.fail("a range needs numbers, got \(a.describedKind)") }
+        guard case .number(let y) = b else { throw upper.fail("a range needs numbers, got \(b.describedKind)") }
+        return (x, y)
+    }
+}
+
+// MARK: literals
+
+/// `[a, b, …]`: numbers or same-shape tensors make a tensor; anything else a list.
+final class ListNode: Node {
+    let items: [Node]
+    init(_ items: [Node], span: SourceSpan) { self.items = items; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(items.count)
+        for item in items { values.append(try item.eval(f).normalized) }
+        return try located(self) { try ListNode.build(values) }
+    }
+
+    static func build(_ values: [Value]) throws -> Value {
+        if values.isEmpty { return .tensor(try Tensor(shape: [0])) }
+        if values.allSatisfy({ if case .number = $0 { return true }; if case .bool = $0 { return true }; return false }) {
+            return .tensor(Tensor(values.map { v -> Double in
+                if case .number(let x) = v { return x }
+                if case .bool(let b) = v { return b ? 1 : 0 }
+                return 0
+            }))
+        }
+        var tensors: [Tensor] = []
+        for v in values {
+            guard case .tensor(let t) = v else { return .list(values) }
+            tensors.append(t)
+        }
+        guard tensors.allSatisfy({ $0.shape == tensors[0].shape }) else { return .list(values) }
+        return .tensor(try Tensor.stack(tensors, axis: 0))
+    }
+}
+
+final class RecordNode: Node {
+    let names: [String]
+    let values: [Node]
+    init(names: [String], values: [Node], span: SourceSpan) { self.names = names; self.values = values; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        var fields: [(String, Value)] = []
+        fields.reserveCapacity(names.count)
+        for (n, v) in zip(names, values) { fields.append((n, try v.eval(f))) }
+        return .record(Record(fields))
+    }
+}
+
+final class LambdaNode: Node {
+    let code: FunctionCode
+    let capturesFrame: Bool
+    init(_ code: FunctionCode, capturesFrame: Bool, span: SourceSpan) { self.code = code; self.capturesFrame = capturesFrame; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        .function(Function(code: code, closure: capturesFrame ? f : nil))
+    }
+}
+
+// MARK: fields
+
+final class FieldNode: Node {
+    let base: Node
+    let name: String
+    init(_ base: Node, _ name: String, span: SourceSpan) { self.base = base; self.name = name; super.init(span: span) }
+    override func eval(_ f: Frame) throws -> Value {
+        let v = try base.eval(f)
+        return try located(self) { try FieldNode.field(v, name) }
+    }
+
+    static func field(_ v: Value, _ name: String) throws -> Value {
+        switch v {
+        case .record(let r):
+            if let x = r[name] { return x }
+            let hint = closestName(to: name, in: r.names).map { " (did you mean '\($0)'?)" } ?? ""
+            throw Operators.Failure(message: "record has no field '\(name)'\(hint); its fields are \(r.names.joined(separator: ", "))")
+        case .tensor(let t):
+            switch name {
+            case "T": return .tensor(t.transposed())
+            case "shape": return .tensor(Tensor(t.shape.map(Double.init)))
+            default: throw Operators.Failure(message: "a tensor has no field '\(name)' (tensors have .T and .shape)")
+            }
+        case .number(let x):
+            if name == "T" { return .number(x) }
+            if name == "shape" { return .tensor(try Tensor(shape: [0])) }
+            throw Operators.Failure(message: "a number has no field '\(name)'")
+        default:
+            throw Operators.Failure(message: "a \(v.typeName) has no field '\(name)'")
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+
+/// A binary elementwise operation with NumPy's semantics on Float64.
+///
+/// Arithmetic follows IEEE 754: division by zero gives ±inf or nan, never an
+/// error. `%` is NumPy's `remainder`: the result has the sign of the divisor
+/// (floored modulo). `^` is `pow`. Comparisons give 1 or 0 (nan compares
+/// unequal to everything, so only `!=` is 1). `maximum`/`minimum` propagate nan.
+public enum BinaryOp: Sendable, CaseIterable {
+    case add, sub, mul, div, mod, pow, eq, ne, lt, le, gt, ge, maximum, minimum
+
+    /// How the operation is written in lk source and in error messages.
+    public var symbol: String {
+        switch self {
+        case .add: return "+"
+        case .sub: return "-"
+        case .mul: return "*"
+        case .div: return "/"
+        case .mod: return "%"
+        case .pow: return "^"
+        case .eq: return "=="
+        case .ne: return "!="
+        case .lt: return "<"
+        case .le: return "<="
+        case .gt: return ">"
+        case .ge: return ">="
+        case .maximum: return "maximum"
+        case .minimum: return "minimum"
+        }
+    }
+
+    /// The operation on two numbers; the tensor kernels compute exactly this.
+    public func apply(_ a: Double, _ b: Double) -> Double {
+        switch self {
+        case .add: return a + b
+        case .sub: return a - b
+        case .mul: return a * b
+        case .div: return a / b
+        case .mod: return BinaryOp.floorMod(a, b)
+        case .pow: return Foundation.pow(a, b)
+        case .eq: return a == b ? 1 : 0
+        case .ne: return a != b ? 1 : 0
+        case .lt: return a < b ? 1 : 0
+        case .le: return a <= b ? 1 : 0
+        case .gt: return a > b ? 1 : 0
+        case .ge: return a >= b ? 1 : 0
+        case .maximum: return BinaryOp.maximum(a, b)
+        case .minimum: return BinaryOp.minimum(a, b)
+        }
+    }
+
+    /// NumPy's `remainder`: `a - floor(a / b) * b` computed exactly from `fmod`,
+    /// with the sign of `b`; a zero result takes the sign of `b`; `b == 0` gives nan.
+    @inlinable @inline(__always)
+    static func floorMod(_ a: Double, _ b: Double) -> Double {
+        let m = a.truncatingRemainder(dividingBy: b)
+        if b == 0 { return m }
+        if m != 0 { return (b < 0) != (m < 0) ? m + b : m }
+        return b < 0 ? -0.0 : 0.0
+    }
+
+    /// NumPy's `maximum`: the larger argument, nan if either is nan.
+    @inlinable @inline(__always)
+    static func maximum(_ a: Double, _ b: Double) -> Double { (a >= b || a.isNaN) ? a : b }
+
+    /// NumPy's `minimum`: the smaller argument, nan if either is nan.
+    @inlinable @inline(__always)
+    static func minimum(_ a: Double, _ b: Double) -> Double { (a <= b || a.isNaN) ? a : b }
+}
+
+/// A unary elementwise function, named as in lk source.
+///
+/// `relu(x) = max(x, 0)` (nan stays nan); `sigmoid(x) = 1 / (1 + exp(-x))`;
+/// `round` rounds half to even like NumPy; `sign` gives -1, 0 or 1 (nan for nan);
+/// `square(x) = x * x`. The rest are the C library functions of the same name.
+public enum UnaryOp: String, Sendable, CaseIterable {
+    case neg, abs, sqrt, exp, log, tanh, relu, sigmoid, erf, sin, cos, tan
+    case floor, ceil, round, sign, log1p, expm1, log2, log10, square
+
+    /// The function on one number; the tensor kernels compute exactly this.
+    public func apply(_ x: Double) -> Double {
+        switch self {
+        case .neg: return -x
+        case .abs: return Swift.abs(x)
+        case .sqrt: return x.squareRoot()
+        case .exp: return Foundation.exp(x)
+        case .log: return Foundation.log(x)
+        case .tanh: return Foundation.tanh(x)
+        case .relu: return UnaryOp.relu(x)
+        case .sigmoid: return UnaryOp.sigmoid(x)
+        case .erf: return Foundation.erf(x)
+        case .sin: return Foundation.sin(x)
+        case .cos: return Foundation.cos(x)
+        case .tan: return Foundation.tan(x)
+        case .floor: return x.rounded(.down)
+        case .ceil: return x.rounded(.up)
+        case .round: return x.rounded(.toNearestOrEven)
+        case .sign: return UnaryOp.sign(x)
+        case .log1p: return Foundation.log1p(x)
+        case .expm1: return Foundation.expm1(x)
+        case .log2: return Foundation.log2(x)
+        case .log10: return Foundation.log10(x)
+        case .square: return x * x
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func relu(_ x: Double) -> Double { x <= 0 ? 0 : x }
+
+    /// `1 / (1 + e^-x)` is accurate to a few ulp for every x: for very negative x,
+    /// `e^-x` overflows to inf and the result is the correct limit 0.
+    @inlinable @inline(__always)
+    static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+    @inlinable @inline(__always)
+    static func sign(_ x: Double) -> Double { x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : x)) }
+}
+
+// MARK: - Kernels
+//
+// Each kernel is a plain loop over contiguous buffers, generic over the operation
+// through an always-inlined closure: the `switch` on the op happens once, outside
+// the loop, and every case gets its own specialised (and, where the operation
+// allows, auto-vectorised) copy of the loop.
+
+@inline(__always)
+func unaryLoop(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int,
+               _ f: (Double) -> Double) {
+    for i in 0..<n { dst[i] = f(src[i]) }
+}
+
+/// `dst[i] = f(a[i*sa], b[i*sb])` for `i < n`, where each stride is 0 (a broadcast
+/// scalar) or 1 (contiguous). `dst` may be `a` itself (in-place update).
+@inline(__always)
+func binaryLoop(_ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
+                _ dst: UnsafeMutablePointer<Double>, _ n: Int, _ f: (Double, Double) -> Double) {
+    if sa != 0 && sb != 0 {
+        for i in 0..<n { dst[i] = f(a[i], b[i]) }
+    } else if sa != 0 {
+        let s = b[0]
+        for i in 0..<n { dst[i] = f(a[i], s) }
+    } else if sb != 0 {
+        let s = a[0]
+        for i in 0..<n { dst[i] = f(s, b[i]) }
+    } else {
+        dst.update(repeating: f(a[0], b[0]), count: n)
+    }
+}
+
+/// One contiguous run of a binary operation (see `binaryLoop`).
+func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
+               _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+    switch op {
+    case .add: binaryLoop(a, sa, b, sb, dst, n) { $0 + $1 }
+    case .sub: binaryLoop(a, sa, b, sb, dst, n) { $0 - $1 }
+    case .mul: binaryLoop(a, sa, b, sb, dst, n) { $0 * $1 }
+    case .div: binaryLoop(a, sa, b, sb, dst, n) { $0 / $1 }
+    case .mod: binaryLoop(a, sa, b, sb, dst, n) { BinaryOp.floorMod($0, $1) }
+    case .pow:
+        // x^2 and x^1 are exact in both forms (pow is correctly rounded there);
+        // the product avoids a libm call per element for the most common power.
+        if sb == 0 && b[0] == 2 {
+            binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x }
+        } else if sb == 0 && b[0] == 1 {
+            binaryLoop(a, sa, b, sb, dst, n) { x, _ in x }
+        } else {
+            binaryLoop(a, sa, b, sb, dst, n) { Foundation.pow($0, $1) }
+        }
+    case .eq: binaryLoop(a, sa, b, sb, dst, n) { $0 == $1 ? 1 : 0 }
+    case .ne: binaryLoop(a, sa, b, sb, dst, n) { $0 != $1 ? 1 : 0 }
+    case .lt: binaryLoop(a, sa, b, sb, dst, n) { $0 < $1 ? 1 : 0 }
+    case .le: binaryLoop(a, sa, b, sb, dst, n) { $0 <= $1 ? 1 : 0 }
+    case .gt: binaryLoop(a, sa, b, sb, dst, n) { $0 > $1 ? 1 : 0 }
+    case .ge: binaryLoop(a, sa, b, sb, dst, n) { $0 >= $1 ? 1 : 0 }
+    case .maximum: binaryLoop(a, sa, b, sb, dst, n) { BinaryOp.maximum($0, $1) }
+    case .minimum: binaryLoop(a, sa, b, sb, dst, n) { BinaryOp.minimum($0, $1) }
+    }
+}
+
+/// One contiguous run of a unary function.
+func unaryRun(_ op: UnaryOp, _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+    switch op {
+    case .neg: unaryLoop(src, dst, n) { -$0 }
+    case .abs: unaryLoop(src, dst, n) { Swift.abs($0) }
+    case .sqrt: unaryLoop(src, dst, n) { $0.squareRoot() }
+    case .exp: unaryLoop(src, dst, n) { Foundation.exp($0) }
+    case .log: unaryLoop(src, dst, n) { Foundation.log($0) }
+    case .tanh: unaryLoop(src, dst, n) { Foundation.tanh($0) }
+    case .relu: unaryLoop(src, dst, n) { UnaryOp.relu($0) }
+    case .sigmoid: unaryLoop(src, dst, n) { UnaryOp.sigmoid($0) }
+    case .erf: unaryLoop(src, dst, n) { Foundation.erf($0) }
+    case .sin: unaryLoop(src, dst, n) { Foundation.sin($0) }
+    case .cos: unaryLoop(src, dst, n) { Foundation.cos($0) }
+    case .tan: unaryLoop(src, dst, n) { Foundation.tan($0) }
+    case .floor: unaryLoop(src, dst, n) { $0.rounded(.down) }
+    case .ceil: unaryLoop(src, dst, n) { $0.rounded(.up) }
+    case .round: unaryLoop(src, dst, n) { $0.rounded(.toNearestOrEven) }
+    case .sign: unaryLoop(src, dst, n) { UnaryOp.sign($0) }
+    case .log1p: unaryLoop(src, dst, n) { Foundation.log1p($0) }
+    case .expm1: unaryLoop(src, dst, n) { Foundation.expm1($0) }
+    case .log2: unaryLoop(src, dst, n) { Foundation.log2($0) }
+    case .log10: unaryLoop(src, dst, n) { Foundation.log10($0) }
+    case .square: unaryLoop(src, dst, n) { $0 * $0 }
+    }
+}
+
+// MARK: - Tensor operations without broadcasting
+
+extension Tensor {
+    /// A new buffer with self's shape. Self already passed the memory-limit check
+    /// at this size, so this cannot fail: should the limit have been lowered since,
+    /// the buffer comes from a copy of self instead (copy-on-write allocates it).
+    func sameShapeBuffer() -> Tensor {
+        if let t = try? Tensor.output(shape: shape) { return t }
+        var copy = self
+        copy.makeUnique()
+        return copy
+    }
+
+    /// Applies `op` to every element; the result has self's shape.
+    public func map(_ op: UnaryOp) -> Tensor {
+        let out = sameShapeBuffer()
+        let src = pointer, dst = out.pointer
+        Parallel.forEachChunk(count: count) { r in
+            unaryRun(op, src + r.lowerBound, dst + r.lowerBound, r.count)
+        }
+        return out
+    }
+
+    /// `a op b` for every element of `a`, with the number `b` on the right.
+    public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Double) throws -> Tensor {
+        let out = try Tensor.output(shape: a.shape)
+        withUnsafePointer(to: b) { pb in
+            let pa = a.pointer, dst = out.pointer
+            Parallel.forEachChunk(count: a.count) { r in
+                binaryRun(op, pa + r.lowerBound, 1, pb, 0, dst + r.lowerBound, r.count)
+            }
+        }
+        return out
+    }
+
+    /// `a op b` for every element of `b`, with the number `a` on the left.
+    public static func binary(_ op: BinaryOp, _ a: Double, _ b: Tensor) throws -> Tensor {
+        let out = try Tensor.output(shape: b.shape)
+        withUnsafePointer(to: a) { pa in
+            let pb = b.pointer, dst = out.pointer
+            Parallel.forEachChunk(count: b.count) { r in
+                binaryRun(op, pa, 0, pb + r.lowerBound, 1, dst + r.lowerBound, r.count)
+            }
+        }
+        return out
+    }
+
+    /// `a op b` elementwise for two tensors of the same shape.
+    static func binarySameShape(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let out = try Tensor.output(shape: a.shape)
+        let pa = a.pointer, pb = b.pointer, dst = out.pointer
+        Parallel.forEachChunk(count: a.count) { r in
+            binaryRun(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, r.count)
+        }
+        return out
+    }
+}
