@@ -29,10 +29,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"]),
+        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins"],
-                    resources: [.copy("cases")]),
+        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
+                    exclude: ["cases"]),
     ],
     swiftLanguageModes: [.v6]
 )

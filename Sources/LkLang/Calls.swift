@@ -6,7 +6,7 @@ final class FunctionCode {
     let paramNames: [String]
     var defaults: [Node?] = []
     var localCount = 0
-    var body: [StmtNode] = []
+    var body: StmtNode = EmptyStmt(span: .none)
     let source: SourceFile
     let span: SourceSpan
     init(name: String, paramNames: [String], source: SourceFile, span: SourceSpan) {
@@ -34,7 +34,7 @@ final class CallNode: Node {
     }
 
     override func eval(_ f: Frame) throws -> Value {
-        if Interrupt.isRequested { throw Diagnostic(.interrupted, "interrupted", span: span, source: source) }
+        if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span, source: source) }
         let c = try callee.eval(f)
         switch c {
         case .function(let fn): return try callFunction(fn, f)

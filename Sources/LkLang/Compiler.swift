@@ -37,14 +37,14 @@ final class Compiler {
             if let i = scope.slots[name] { return .upvalue(depth: depth, index: i) }
             depth += 1
         }
-        return .global(interpreter.globals, interpreter.globals.slot(for: name))
+        return .global(interpreter.globals.base, interpreter.globals.slot(for: name))
     }
 
     func read(_ name: String, _ span: SourceSpan) -> Node {
         switch resolve(name) {
         case .local(let i): return LocalGet(i, name: name, span: span)
         case .upvalue(let d, let i): return UpvalueGet(depth: d, index: i, name: name, span: span)
-        case .global(let g, let i): return GlobalGet(g, i, name: name, span: span)
+        case .global(_, let i): return GlobalGet(interpreter.globals, i, name: name, span: span)
         }
     }
 
@@ -69,7 +69,7 @@ final class Compiler {
 
     func compileProgram(_ stmts: [Stmt]) throws -> [StmtNode] { try stmts.map(statement) }
 
-    func block(_ stmts: [Stmt]) throws -> [StmtNode] { try stmts.map(statement) }
+    func block(_ stmts: [Stmt]) throws -> StmtNode { SequenceStmt.make(try stmts.map(statement)[...]) }
 
     func statement(_ s: Stmt) throws -> StmtNode {
         switch s.kind {

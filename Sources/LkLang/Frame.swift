@@ -30,20 +30,26 @@ final class Frame {
 /// Global variables: slots like a frame, but able to grow as a REPL session
 /// defines new names. Names map to slots at compile time only.
 final class Globals {
-    private(set) var slots: UnsafeMutablePointer<Value>
+    /// The slot array. It moves when it grows, so compiled code holds `base`,
+    /// a stable pointer to this pointer, and never a reference to this object
+    /// (reference counting on every variable access was the evaluator's main cost).
+    var slots: UnsafeMutablePointer<Value> { base.pointee }
+    let base: UnsafeMutablePointer<UnsafeMutablePointer<Value>>
     private(set) var capacity: Int
     private(set) var names: [String] = []
     private(set) var index: [String: Int] = [:]
 
     init() {
         capacity = 256
-        slots = UnsafeMutablePointer<Value>.allocate(capacity: capacity)
-        slots.initialize(repeating: .unset, count: capacity)
+        base = UnsafeMutablePointer<UnsafeMutablePointer<Value>>.allocate(capacity: 1)
+        base.initialize(to: UnsafeMutablePointer<Value>.allocate(capacity: capacity))
+        base.pointee.initialize(repeating: .unset, count: capacity)
     }
 
     deinit {
         slots.deinitialize(count: capacity)
         slots.deallocate()
+        base.deallocate()
     }
 
     /// The slot for a name, creating an unset one if the name is new.
@@ -54,7 +60,7 @@ final class Globals {
             bigger.moveInitialize(from: slots, count: capacity)
             (bigger + capacity).initialize(repeating: .unset, count: capacity)
             slots.deallocate()
-            slots = bigger
+            base.pointee = bigger
             capacity *= 2
         }
         index[name] = names.count

@@ -22,13 +22,39 @@ class StmtNode {
 }
 
 /// Runs statements in order until one breaks the normal flow.
-@inline(__always) func runBlock(_ body: [StmtNode], _ f: Frame) throws -> Flow {
-    for s in body {
-        let flow = try s.exec(f)
-        if flow != .normal { return flow }
-    }
-    return .normal
+@inline(__always) func runBlock(_ body: StmtNode, _ f: Frame) throws -> Flow {
+    try body.exec(f)
 }
+
+/// A block as one node: a balanced tree of pairs. Loops call one node and the
+/// evaluator never loads statements out of an array (which costs a retain and
+/// a release per statement per iteration).
+final class SequenceStmt: StmtNode {
+    let first: StmtNode, second: StmtNode
+    init(_ first: StmtNode, _ second: StmtNode) { self.first = first; self.second = second; super.init(span: first.span.to(second.span)) }
+    override func exec(_ f: Frame) throws -> Flow {
+        let flow = try first.exec(f)
+        if flow != .normal { return flow }
+        return try second.exec(f)
+    }
+
+    static func make(_ nodes: ArraySlice<StmtNode>) -> StmtNode {
+        switch nodes.count {
+        case 0: return EmptyStmt(span: .none)
+        case 1: return nodes.first!
+        default:
+            let mid = nodes.startIndex + nodes.count / 2
+            return SequenceStmt(make(nodes[..<mid]), make(nodes[mid...]))
+        }
+    }
+}
+
+final class EmptyStmt: StmtNode {
+    override func exec(_ f: Frame) throws -> Flow { .normal }
+}
+
+/// The Ctrl-C flag, cached so loops read it without a cross-module call.
+nonisolated(unsafe) let interruptFlag: UnsafeMutablePointer<Int32> = Interrupt.flag
 
 /// Converts an operator failure into a diagnostic at this node.
 @inline(__always) func located<T>(_ node: Node, _ body: () throws -> T) throws -> T {
@@ -66,11 +92,14 @@ final class UpvalueGet: Node {
 }
 
 final class GlobalGet: Node {
-    unowned let globals: Globals
+    let base: UnsafeMutablePointer<UnsafeMutablePointer<Value>>
+    unowned(unsafe) let globals: Globals   // only for the error message; the interpreter outlives its code
     let index: Int, name: String
-    init(_ globals: Globals, _ index: Int, name: String, span: SourceSpan) { self.globals = globals; self.index = index; self.name = name; super.init(span: span) }
+    init(_ globals: Globals, _ index: Int, name: String, span: SourceSpan) {
+        self.globals = globals; base = globals.base; self.index = index; self.name = name; super.init(span: span)
+    }
     override func eval(_ f: Frame) throws -> Value {
-        let v = globals.slots[index]
+        let v = base.pointee[index]
         if case .unset = v { throw fail(unknownNameMessage(name, candidates: globals.defined.map { $0.0 })) }
         return v
     }

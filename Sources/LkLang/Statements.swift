@@ -4,13 +4,13 @@ import LkTensor
 enum VarSlot {
     case local(Int)
     case upvalue(depth: Int, index: Int)
-    case global(Globals, Int)
+    case global(UnsafeMutablePointer<UnsafeMutablePointer<Value>>, Int)
 
     @inline(__always) func pointer(_ f: Frame) -> UnsafeMutablePointer<Value> {
         switch self {
         case .local(let i): return f.slots + i
         case .upvalue(let d, let i): return f.ancestor(d).slots + i
-        case .global(let g, let i): return g.slots + i
+        case .global(let g, let i): return g.pointee + i
         }
     }
 
@@ -157,9 +157,9 @@ final class CompoundAssign: StmtNode {
 
 final class IfStmt: StmtNode {
     let conditions: [Node]
-    let bodies: [[StmtNode]]
-    let elseBody: [StmtNode]?
-    init(conditions: [Node], bodies: [[StmtNode]], elseBody: [StmtNode]?, span: SourceSpan) {
+    let bodies: [StmtNode]
+    let elseBody: StmtNode?
+    init(conditions: [Node], bodies: [StmtNode], elseBody: StmtNode?, span: SourceSpan) {
         self.conditions = conditions; self.bodies = bodies; self.elseBody = elseBody; super.init(span: span)
     }
     override func exec(_ f: Frame) throws -> Flow {
@@ -176,11 +176,11 @@ final class IfStmt: StmtNode {
 
 final class WhileStmt: StmtNode {
     let condition: Node
-    let body: [StmtNode]
-    init(_ condition: Node, _ body: [StmtNode], span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
+    let body: StmtNode
+    init(_ condition: Node, _ body: StmtNode, span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
     override func exec(_ f: Frame) throws -> Flow {
         while true {
-            if Interrupt.isRequested { throw Diagnostic(.interrupted, "interrupted", span: span) }
+            if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             let c = try condition.eval(f)
             let truth: Bool
             if case .bool(let b) = c { truth = b } else { truth = try located(condition) { try Operators.truth(c) } }
@@ -198,15 +198,15 @@ final class WhileStmt: StmtNode {
 final class ForRangeStmt: StmtNode {
     let variable: VarSlot
     let range: RangeNode
-    let body: [StmtNode]
-    init(_ variable: VarSlot, _ range: RangeNode, _ body: [StmtNode], span: SourceSpan) {
+    let body: StmtNode
+    init(_ variable: VarSlot, _ range: RangeNode, _ body: StmtNode, span: SourceSpan) {
         self.variable = variable; self.range = range; self.body = body; super.init(span: span)
     }
     override func exec(_ f: Frame) throws -> Flow {
         let (a, b) = try range.bounds(f)
         var x = a
         while x < b {
-            if Interrupt.isRequested { throw Diagnostic(.interrupted, "interrupted", span: span) }
+            if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, .number(x))
             switch try runBlock(body, f) {
             case .breakLoop: return .normal
@@ -223,8 +223,8 @@ final class ForRangeStmt: StmtNode {
 final class ForEachStmt: StmtNode {
     let variable: VarSlot
     let iterable: Node
-    let body: [StmtNode]
-    init(_ variable: VarSlot, _ iterable: Node, _ body: [StmtNode], span: SourceSpan) {
+    let body: StmtNode
+    init(_ variable: VarSlot, _ iterable: Node, _ body: StmtNode, span: SourceSpan) {
         self.variable = variable; self.iterable = iterable; self.body = body; super.init(span: span)
     }
     override func exec(_ f: Frame) throws -> Flow {
@@ -243,7 +243,7 @@ final class ForEachStmt: StmtNode {
             throw iterable.fail("cannot iterate over \(seq.describedKind)")
         }
         for k in 0..<count {
-            if Interrupt.isRequested { throw Diagnostic(.interrupted, "interrupted", span: span) }
+            if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, try item(k))
             switch try runBlock(body, f) {
             case .breakLoop: return .normal

@@ -47,16 +47,16 @@ public enum FFT {
         if out.count == 0 || chosen.isEmpty { return out }
 
         let cstrides = Tensor.strides(for: cshape)
-        var dims: [fftw_iodim] = [], loops: [fftw_iodim] = []
+        var dims: [fftw_iodim64] = [], loops: [fftw_iodim64] = []
         for a in 0..<cshape.count {
-            let d = fftw_iodim(n: Int32(cshape[a]), is: Int32(cstrides[a]), os: Int32(cstrides[a]))
+            let d = fftw_iodim64(n: cshape[a], is: cstrides[a], os: cstrides[a])
             if chosen.contains(a) { dims.append(d) } else { loops.append(d) }
         }
         let sign = inverse ? FFTW_BACKWARD : FFTW_FORWARD
         let key = "c\(sign)|\(x.shape)|\(chosen)"
-        out.pointer.withMemoryRebound(to: fftw_complex.self, capacity: out.count / 2) { z in
-            PlanCache.shared.run(key, plan: {
-                fftw_plan_guru_dft(Int32(dims.count), dims, Int32(loops.count), loops, z, z, sign, FFTW_ESTIMATE)
+        try out.pointer.withMemoryRebound(to: fftw_complex.self, capacity: out.count / 2) { z in
+            try PlanCache.shared.run(key, plan: {
+                fftw_plan_guru64_dft(Int32(dims.count), dims, Int32(loops.count), loops, z, z, sign, FFTW_ESTIMATE)
             }, execute: { fftw_execute_dft($0, z, z) })
         }
         let m = Double(chosen.reduce(1) { $0 * cshape[$1] })
@@ -97,9 +97,12 @@ public enum FFT {
         let out = try Tensor(uninitializedShape: outShape)
         let howmany = x.count / n
         if howmany == 0 { return out }
+        guard n <= Int(Int32.max), howmany <= Int(Int32.max) else {
+            throw TensorError("rfft: \(shapeString(x.shape)) exceeds FFTW's 32-bit sizes for this transform")
+        }
         let key = "r|\(n)|\(howmany)"
-        out.pointer.withMemoryRebound(to: fftw_complex.self, capacity: howmany * h) { z in
-            PlanCache.shared.run(key, plan: {
+        try out.pointer.withMemoryRebound(to: fftw_complex.self, capacity: howmany * h) { z in
+            try PlanCache.shared.run(key, plan: {
                 var len = Int32(n)
                 return fftw_plan_many_dft_r2c(1, &len, Int32(howmany), x.pointer, nil, 1, Int32(n), z, nil, 1, Int32(h), FFTW_ESTIMATE)
             }, execute: { fftw_execute_dft_r2c($0, x.pointer, z) })
@@ -186,11 +189,11 @@ private final class PlanCache: @unchecked Sendable {
     private var plans: [String: OpaquePointer] = [:]
     private let capacity = 256
 
-    func run(_ key: String, plan make: () -> OpaquePointer?, execute: (OpaquePointer) -> Void) {
+    func run(_ key: String, plan make: () -> OpaquePointer?, execute: (OpaquePointer) -> Void) throws {
         lock.lock()
         if let p = plans[key] { lock.unlock(); execute(p); return }
-        // FFTW_ESTIMATE planning with valid sizes cannot fail short of running out of memory.
-        guard let p = make() else { lock.unlock(); preconditionFailure("FFTW could not create a plan") }
+        // FFTW_ESTIMATE planning with valid sizes fails only when memory runs out.
+        guard let p = make() else { lock.unlock(); throw TensorError("fft: FFTW could not plan this transform (out of memory?)") }
         if plans.count < capacity {
             plans[key] = p
             lock.unlock()

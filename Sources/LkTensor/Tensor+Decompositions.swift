@@ -41,6 +41,7 @@ extension Tensor {
             throw TensorError("solve: A must be a square matrix, got \(shapeString(a.shape))")
         }
         let n = a.shape[0]
+        try LinalgSupport.requireBLASSize("solve", [a.count, b.count])
         guard b.rank == 1 || b.rank == 2 else {
             throw TensorError("solve: b must be a vector or a matrix, got \(shapeString(b.shape))")
         }
@@ -155,7 +156,7 @@ extension Tensor {
     /// (`A = V diag(λ) Vᵀ`), by divide and conquer (`dsyevd`).
     ///
     /// Only the lower triangle is used, but a matrix that is not symmetric within
-    /// `|Aᵢⱼ − Aⱼᵢ| ≤ 1e-8 · max(1, maxₖₗ|Aₖₗ|)` is an error naming the worst pair, so a
+    /// `|Aᵢⱼ − Aⱼᵢ| ≤ 1e-8 · maxₖₗ|Aₖₗ|` is an error naming the worst pair, so a
     /// non-symmetric matrix is never silently treated as its lower triangle.
     public func eigh() throws -> (values: Tensor, vectors: Tensor) {
         let n = try LinalgSupport.squareOrder(self, "eigh")
@@ -198,6 +199,41 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The least-squares solution of `A x ≈ b`: the `x` minimising `‖A x − b‖₂`, and among
+    /// those the one of least `‖x‖₂` (so under-determined and rank-deficient systems are
+    /// fine). `A` is m×n, `b` is `(m,)` or `(m,k)`, `x` is `(n,)` or `(n,k)`.
+    ///
+    /// SVD-based (`dgelsd`): singular values `sᵢ ≤ rcond · s_max` are treated as zero, with
+    /// NumPy's default `rcond = ε · max(m, n)`. Returns `x`, the effective rank and all
+    /// singular values of `A` (descending).
+    public static func lstsq(_ a: Tensor, _ b: Tensor, rcond: Double? = nil) throws -> (x: Tensor, rank: Int, s: Tensor) {
+        let (m, n) = try LinalgSupport.matrixShape(a, "lstsq")
+        guard b.rank == 1 || b.rank == 2 else {
+            throw TensorError("lstsq: b must be a vector or a matrix, got \(shapeString(b.shape))")
+        }
+        guard b.shape[0] == m else { throw TensorError("lstsq: b has \(b.shape[0]) rows but A is \(m)×\(n)") }
+        try LinalgSupport.requireFinite(a, "lstsq")
+        try LinalgSupport.requireFinite(b, "lstsq")
+        let k = b.rank == 1 ? 1 : b.shape[1]
+        let xShape = b.rank == 1 ? [n] : [n, k]
+        let s = try Tensor(uninitializedShape: [Swift.min(m, n)])
+        if m == 0 || n == 0 || k == 0 { return (try Tensor(shape: xShape), 0, s) }
+        let rows = Swift.max(m, n)
+        try LinalgSupport.requireBLASSize("lstsq", [rows * k])
+        // Row-major LAPACKE: it transposes internally, which is cheap next to the SVD.
+        let work = try LinalgSupport.workingCopy(a)
+        let rhs = try Tensor(shape: [rows, k])
+        rhs.pointer.update(from: b.pointer, count: m * k)
+        var rank: Int32 = 0
+        let info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(k), work.pointer, Int32(n),
+                                  rhs.pointer, Int32(k), s.pointer, rcond ?? Double.ulpOfOne * Double(rows), &rank)
+        try LinalgSupport.check(info, "lstsq", positive: "did not converge")
+        let x = try Tensor.build(shape: xShape) { p, c in p.update(from: rhs.pointer, count: c) }
+        return (x, Int(rank), s)
+    }
+}
+
 extension LinalgSupport {
     /// Turns a LAPACK `info` into an error: positive values are the routine's documented
     /// numerical failure (`positive`), negative ones an illegal argument, which is a bug in lk.
@@ -206,10 +242,10 @@ extension LinalgSupport {
         if info < 0 { throw TensorError("\(name): internal error (LAPACK rejected argument \(-info))") }
     }
 
-    /// Refuses a matrix that is not symmetric within `1e-8 · max(1, max|A|)`.
+    /// Refuses a matrix that is not symmetric within `1e-8 · max|A|`.
     static func requireSymmetric(_ t: Tensor, _ name: String) throws {
         let n = t.shape[0]
-        var scale = 1.0
+        var scale = 0.0
         for i in 0..<t.count { scale = Swift.max(scale, abs(t.pointer[i])) }
         var worst = (0.0, 0, 0)
         for i in 0..<n {

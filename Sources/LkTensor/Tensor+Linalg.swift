@@ -41,6 +41,7 @@ extension Tensor {
         let batchA = Array(sa.dropLast(a.rank == 1 ? 1 : 2))
         let batchB = Array(sb.dropLast(b.rank == 1 ? 1 : 2))
         guard let batch = LinalgSupport.broadcastShapes(batchA, batchB) else { throw mismatch }
+        try LinalgSupport.requireBLASSize("matmul", a.shape + b.shape)
         var outShape = batch
         if a.rank >= 2 { outShape.append(m) }
         if b.rank >= 2 { outShape.append(n) }
@@ -65,7 +66,7 @@ extension Tensor {
                         Int32(max(cols, 1)), a.pointer, 1, 0, c.pointer, 1)
             return c
         }
-        if batchB.isEmpty && !ta && a.rank >= 2 {
+        if batchB.isEmpty && !ta && a.rank >= 2 && a.count / max(k, 1) <= Int(Int32.max) {
             // Only a is batched and stored as rows: (batch·m)×k @ k×n is one dgemm.
             let rows = a.count / max(k, 1)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, opB, Int32(rows), Int32(n), Int32(k), 1,
@@ -97,6 +98,7 @@ extension Tensor {
         guard a.count == b.count else {
             throw TensorError("dot: vectors have different lengths, \(shapeString(a.shape)) and \(shapeString(b.shape))")
         }
+        try LinalgSupport.requireBLASSize("dot", a.shape)
         return LinalgSupport.ddot(a.count, a.pointer, b.pointer)
     }
 
@@ -128,6 +130,13 @@ extension Tensor {
 enum LinalgSupport {
     static func ddot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
         n == 0 ? 0 : cblas_ddot(Int32(n), x, 1, y, 1)
+    }
+
+    /// OpenBLAS and LAPACKE here take 32-bit sizes; a larger axis would trap in `Int32(_:)`.
+    static func requireBLASSize(_ name: String, _ sizes: [Int]) throws {
+        if let big = sizes.first(where: { $0 > Int(Int32.max) }) {
+            throw TensorError("\(name): size \(big) exceeds the 32-bit limit of BLAS/LAPACK (\(Int32.max))")
+        }
     }
 
     static func swapLastTwo(_ shape: [Int], _ swap: Bool) -> [Int] {
@@ -192,6 +201,7 @@ enum LinalgSupport {
         guard t.rank == 2 else {
             throw TensorError("\(name): expected a matrix, got \(t.rank == 0 ? "a number" : "shape \(shapeString(t.shape))")")
         }
+        try requireBLASSize(name, [t.count])
         return (t.shape[0], t.shape[1])
     }
 

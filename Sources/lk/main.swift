@@ -1,4 +1,65 @@
-import CBLAS
-import CFFTW
-import CEditLine
-print(String(cString: openblas_get_corename()))
+import ArgumentParser
+import Foundation
+import LkBuiltins
+import LkLang
+import LkTensor
+
+/// `lk` — the command line of DESIGN.md §5.
+struct LK: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lk",
+        abstract: "A notebook-style tensor REPL for studying how neural networks learn.",
+        discussion: """
+        lk                 start the REPL
+        lk FILE.lk [args]  run a script (exit 0 ok, 65 parse error, 70 runtime error, 74 unreadable file)
+        lk -e 'code'       run code given on the command line
+        lk -               read a script from standard input
+        """,
+        version: versionText(),
+        subcommands: [],
+        helpNames: [.short, .long]
+    )
+
+    @Option(name: .customShort("e"), help: "Run this code and exit.")
+    var code: String?
+
+    @Flag(name: .customLong("builtins-md"), help: .hidden)
+    var builtinsMarkdown = false
+
+    @ArgumentParser.Argument(help: "A script to run ('-' for standard input), then arguments the script sees as `args`.")
+    var file: String?
+
+    @ArgumentParser.Argument(parsing: .captureForPassthrough, help: .hidden)
+    var scriptArguments: [String] = []
+
+    func run() throws {
+        if builtinsMarkdown { print(BuiltinTable.markdownReference(), terminator: ""); return }
+        installInterruptHandler()
+        let status: Int32
+        if let code {
+            status = Runner.runSource(SourceFile(name: "<-e>", text: code), arguments: [file].compactMap { $0 } + scriptArguments, echoResult: true)
+        } else if let file {
+            status = Runner.runFile(file, arguments: scriptArguments)
+        } else {
+            status = REPL().run()
+        }
+        throw ExitCode(status)
+    }
+}
+
+func versionText() -> String {
+    var text = "lk 0.1.0\n" + BLASInfo.summary
+    if let w = BLASInfo.warning { text += "\nwarning: " + w }
+    return text
+}
+
+/// SIGINT only sets the interrupt flag; a second Ctrl-C while the flag is still
+/// set (a computation that does not check it) ends the process.
+func installInterruptHandler() {
+    signal(SIGINT) { _ in
+        if Interrupt.flag.pointee != 0 { _exit(130) }
+        Interrupt.flag.pointee = 1
+    }
+}
+
+LK.main()

@@ -35,7 +35,7 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(formatNumber(1.5e300), "1.5e+300")
         XCTAssertEqual(formatNumber(-2.5e-7), "-2.5e-07")
         XCTAssertEqual(formatNumber(0.1 + 0.2), "0.30000000000000004")
-        XCTAssertEqual(formatNumber(5e-324), "5e-324")
+        XCTAssertEqual(formatNumber(.leastNonzeroMagnitude), "5e-324")
         XCTAssertEqual(formatNumber(.greatestFiniteMagnitude), "1.7976931348623157e+308")
         XCTAssertEqual(formatNumber(1234567.125), "1234567.125")
         XCTAssertEqual(formatNumber(.infinity), "inf")

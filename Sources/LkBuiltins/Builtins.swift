@@ -1,3 +1,0 @@
-import LkLang
-import LkStudy
-public enum LkBuiltinsModule {}

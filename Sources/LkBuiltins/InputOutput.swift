@@ -1,0 +1,183 @@
+import Foundation
+import LkLang
+import LkTensor
+
+extension BuiltinTable {
+    static let inputOutput: [Builtin] = [
+        def("print", "print(a, b, …, sep=\" \")", keywords: ["sep"], "Writes its arguments separated by `sep` (a space) and a newline. Strings print without quotes; tensors print like NumPy (summarised beyond 1000 elements, with their shape when rank ≥ 3).") { a in
+            let sep = try a.keywordString("sep", default: " ")
+            let text = a.positional.map { Display.plain($0) }.joined(separator: sep)
+            a.interpreter?.output(text + "\n")
+            return .none
+        },
+        def("format", "format(template, a, b, …)", "A string from a template in which each `{}` takes the next argument. A placeholder may give a width, a precision and a kind as in Python: `{:.3f}` fixed, `{:.2e}` scientific, `{:g}` general, `{:d}` integer, `{:8.3f}` padded to 8, `{:<8}` left-aligned; `{{` and `}}` are literal braces. Example: `format(\"step {} loss {:.4f}\", i, L)`.") { a in
+            try a.expect(1...Int.max, usage: "format(template, values…)")
+            return .string(try formatTemplate(try a.string(0, "template"), Array(a.positional.dropFirst()), callee: "format"))
+        },
+        def("str", "str(x)", "x as the string `print` would write.") { a in
+            try a.expect(1...1, usage: "str(x)")
+            return .string(Display.plain(a.positional[0]))
+        },
+        def("type", "type(x)", "The kind of x as a string: \"number\", \"tensor\", \"string\", \"bool\", \"list\", \"record\", \"function\", \"built-in\" or \"none\".") { a in
+            try a.expect(1...1, usage: "type(x)")
+            return .string(a.positional[0].typeName)
+        },
+        def("assert", "assert(condition, message=)", keywords: ["message"], "Stops with a runtime error (and the message, if given) unless the condition is true; a tensor condition must have every element non-zero.") { a in
+            try a.expect(1...1, usage: "assert(condition, message=)")
+            let ok: Bool
+            switch a.positional[0].normalized {
+            case .bool(let b): ok = b
+            case .number(let x): ok = x != 0
+            case .tensor(let t): ok = t.scalars.allSatisfy { $0 != 0 }
+            default: throw a.error("the condition must be a bool, a number or a tensor", at: 0)
+            }
+            if !ok {
+                let msg = try a.keywordString("message", default: "")
+                throw BuiltinError(msg.isEmpty ? "assertion failed" : "assertion failed: \(msg)", at: .positional(0))
+            }
+            return .none
+        },
+        def("time", "time()", "A monotonic clock in seconds (arbitrary origin), for measuring inside a script: `t = time(); …; print(time() - t)`.") { a in
+            try a.expect(0...0, usage: "time()")
+            return .number(monotonicSeconds())
+        },
+        def("readcsv", "readcsv(path, header=)", keywords: ["header"], "Reads a numeric CSV file into a matrix (one row per line). A first line that is not numeric is taken as a header and skipped; with `header=true` the result is {data, header}. Empty fields and `nan` read as nan. Errors name the line.") { a in
+            try a.expect(1...1, usage: "readcsv(path)")
+            let path = try a.string(0, "path")
+            let wantHeader = try a.keywordBool("header", default: false)
+            let r = try CSV.read(path: path, header: a.keyword("header") == nil ? nil : wantHeader)
+            if wantHeader {
+                return record([("data", wrap(r.data)), ("header", .list((r.header ?? []).map { .string($0) }))])
+            }
+            return wrap(r.data)
+        },
+        def("writecsv", "writecsv(path, X, header=)", keywords: ["header"], "Writes a vector (one column) or a matrix to a CSV file, numbers in shortest round-trip form (reading it back gives the same values), with an optional list of column names. The file is replaced atomically.") { a in
+            try a.expect(2...2, usage: "writecsv(path, X)")
+            let path = try a.string(0, "path")
+            let t = try a.tensor(1, "X")
+            var header: [String]? = nil
+            if let h = a.keyword("header") {
+                guard case .list(let items) = h else { throw a.keywordError("header must be a list of strings", "header") }
+                header = try items.map { v in
+                    guard case .string(let s) = v else { throw a.keywordError("header must be a list of strings", "header") }
+                    return s
+                }
+            }
+            try CSV.write(t, path: path, header: header)
+            return .none
+        },
+        def("loadnpy", "loadnpy(path)", "Reads a NumPy .npy file (format 1.0–3.0; float, integer and bool dtypes, C or Fortran order) as a Float64 tensor.") { a in
+            try a.expect(1...1, usage: "loadnpy(path)")
+            return wrap(try NPY.load(path: try a.string(0, "path")))
+        },
+        def("savenpy", "savenpy(path, X)", "Writes X to a NumPy .npy file (format 1.0, little-endian float64) that `numpy.load` reads. The file is replaced atomically.") { a in
+            try a.expect(2...2, usage: "savenpy(path, X)")
+            try NPY.save(try a.tensor(1, "X"), path: try a.string(0, "path"))
+            return .none
+        },
+    ]
+}
+
+/// Seconds on the monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Python-style `{}` / `{:spec}` templates (see the `format` doc string).
+func formatTemplate(_ template: String, _ values: [Value], callee: String) throws -> String {
+    var out = ""
+    var next = 0
+    var chars = Array(template)[...]
+    while let c = chars.first {
+        chars = chars.dropFirst()
+        if c == "{" {
+            if chars.first == "{" { out.append("{"); chars = chars.dropFirst(); continue }
+            guard let close = chars.firstIndex(of: "}") else { throw BuiltinError("\(callee): unclosed '{' in the template", at: .positional(0)) }
+            let field = String(chars[chars.startIndex..<close])
+            chars = chars[(close + 1)...]
+            guard next < values.count else {
+                throw BuiltinError("\(callee): the template has more placeholders than the \(values.count) value\(values.count == 1 ? "" : "s") given", at: .positional(0))
+            }
+            let spec = field.hasPrefix(":") ? String(field.dropFirst()) : field
+            if !field.isEmpty && !field.hasPrefix(":") {
+                throw BuiltinError("\(callee): placeholders are {} or {:spec}, not {\(field)}", at: .positional(0))
+            }
+            out += try formatValue(values[next], spec: spec, callee: callee, index: next + 1)
+            next += 1
+        } else if c == "}" {
+            if chars.first == "}" { chars = chars.dropFirst() }
+            out.append("}")
+        } else {
+            out.append(c)
+        }
+    }
+    if next < values.count {
+        throw BuiltinError("\(callee): \(values.count) values given but the template has only \(next) placeholder\(next == 1 ? "" : "s")", at: .positional(next + 1))
+    }
+    return out
+}
+
+/// One placeholder: `[<>^][width][.precision][fegdsx%]`.
+func formatValue(_ v: Value, spec: String, callee: String, index: Int) throws -> String {
+    var s = Substring(spec)
+    var align: Character? = nil
+    if let f = s.first, "<>^".contains(f) { align = f; s = s.dropFirst() }
+    let widthDigits = s.prefix(while: { $0.isNumber })
+    let width = Int(widthDigits) ?? 0
+    s = s.dropFirst(widthDigits.count)
+    var precision: Int? = nil
+    if s.first == "." {
+        s = s.dropFirst()
+        let p = s.prefix(while: { $0.isNumber })
+        precision = Int(p)
+        s = s.dropFirst(p.count)
+    }
+    let kind = s.first
+    if s.count > 1 || (kind != nil && !"fegdsx%".contains(kind!)) {
+        throw BuiltinError("\(callee): unknown format spec '\(spec)'", at: .positional(index))
+    }
+    var text: String
+    if let kind, kind != "s" {
+        guard let x = Arguments.asNumberValue(v) else {
+            throw BuiltinError("\(callee): '{:\(spec)}' needs a number, got \(v.describedKind)", at: .positional(index))
+        }
+        switch kind {
+        case "f": text = String(format: "%.\(precision ?? 6)f", x)
+        case "e": text = String(format: "%.\(precision ?? 6)e", x)
+        case "g": text = String(format: "%.\(precision ?? 6)g", x)
+        case "%": text = String(format: "%.\(precision ?? 6)f%%", x * 100)
+        case "x": text = x.isFinite ? String(Int(x), radix: 16) : formatNumber(x)
+        default:
+            guard x.isFinite, x == x.rounded() else {
+                throw BuiltinError("\(callee): '{:d}' needs an integer, got \(formatNumber(x))", at: .positional(index))
+            }
+            text = String(format: "%.0f", x)
+        }
+    } else if let precision, let x = Arguments.asNumberValue(v) {
+        text = String(format: "%.\(precision)g", x)
+    } else {
+        text = Display.plain(v)
+    }
+    if text.count < width {
+        let pad = width - text.count
+        let isNumber = Arguments.asNumberValue(v) != nil
+        switch align ?? (isNumber ? ">" : "<") {
+        case ">": text = String(repeating: " ", count: pad) + text
+        case "^": text = String(repeating: " ", count: pad / 2) + text + String(repeating: " ", count: pad - pad / 2)
+        default: text += String(repeating: " ", count: pad)
+        }
+    }
+    return text
+}
+
+extension Arguments {
+    static func asNumberValue(_ v: Value) -> Double? {
+        switch v.normalized {
+        case .number(let x): return x
+        case .bool(let b): return b ? 1 : 0
+        default: return nil
+        }
+    }
+}

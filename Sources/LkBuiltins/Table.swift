@@ -1,0 +1,56 @@
+import Foundation
+import LkLang
+import LkTensor
+
+/// The one table that binds every built-in name to its implementation, its
+/// signature and its doc string. `:help name` prints the doc string from here,
+/// and `Docs/builtins.md` is generated from here (a test keeps them in step).
+public enum BuiltinTable {
+    /// Every built-in, grouped by topic, in the order `:help` lists them.
+    public static let groups: [(title: String, builtins: [Builtin])] = [
+        ("Creating tensors", creation),
+        ("Shape and layout", shaping),
+        ("Elementwise math", elementwise),
+        ("Reductions", reductions),
+        ("Linear algebra", linearAlgebra),
+        ("Statistics and geometry", statistics),
+        ("Input, output and time", inputOutput),
+    ]
+
+    public static var all: [Builtin] { groups.flatMap { $0.builtins } }
+
+    /// Named constants: `pi`, `inf`, `nan`, `e`.
+    public static let constants: [(String, Value)] = [
+        ("pi", .number(Double.pi)), ("inf", .number(Double.infinity)), ("nan", .number(Double.nan)), ("e", .number(M_E)),
+    ]
+
+    /// A fresh interpreter with every built-in and constant.
+    public static func makeInterpreter() -> Interpreter {
+        Interpreter(builtins: all, constants: constants)
+    }
+
+    /// The Markdown reference generated from the table (Docs/builtins.md).
+    public static func markdownReference() -> String {
+        var out = "# Built-in reference\n\n"
+        out += "Generated from the registration table (`lk --builtins-md`); `:help name` at the prompt prints the same text.\n\n"
+        out += "Constants: " + constants.map { "`\($0.0)`" }.joined(separator: ", ") + ".\n"
+        for g in groups {
+            out += "\n## \(g.title)\n"
+            for b in g.builtins {
+                out += "\n### `\(b.signature)`\n\n\(b.doc)\n"
+            }
+        }
+        return out
+    }
+}
+
+/// Builds a table entry; keeps the table files readable.
+func def(_ name: String, _ signature: String, keywords: [String] = [], _ doc: String,
+         _ body: @escaping (inout Arguments) throws -> Value) -> Builtin {
+    Builtin(name, signature: signature, keywords: keywords, doc: doc, body)
+}
+
+/// A tensor result as a value (rank 0 becomes a number).
+@inline(__always) func wrap(_ t: Tensor) -> Value { Value.from(t) }
+
+func record(_ fields: [(String, Value)]) -> Value { .record(Record(fields)) }

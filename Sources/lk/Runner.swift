@@ -1,0 +1,88 @@
+import Foundation
+import LkBuiltins
+import LkLang
+import LkTensor
+
+/// Runs scripts: reads the file, runs it on a thread with a large stack (so the
+/// recursion limit, not the C stack, stops runaway recursion), prints
+/// diagnostics to stderr, and maps outcomes to sysexits codes.
+enum Runner {
+    static let usageError: Int32 = 64, parseError: Int32 = 65, runtimeError: Int32 = 70, ioError: Int32 = 74
+
+    static func runFile(_ path: String, arguments: [String]) -> Int32 {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
+                FileHandle.standardError.write(Data("lk: \(path): \(reason)\n".utf8))
+                return ioError
+            }
+            data = d
+        }
+        let name = path == "-" ? "<stdin>" : path
+        guard let text = String(data: data, encoding: .utf8) else {
+            let offset = firstInvalidUTF8(Array(data))
+            FileHandle.standardError.write(Data("\(name): error: the file is not valid UTF-8 (first bad byte at offset \(offset))\n".utf8))
+            return parseError
+        }
+        return runSource(SourceFile(name: name, text: text), arguments: arguments, echoResult: false)
+    }
+
+    /// Runs a whole source; with `echoResult` (for `-e`) the last expression's value is printed.
+    static func runSource(_ source: SourceFile, arguments: [String], echoResult: Bool) -> Int32 {
+        let interpreter = BuiltinTable.makeInterpreter()
+        interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
+        var status: Int32 = 0
+        onLargeStack {
+            do {
+                let v = try interpreter.run(source)
+                if echoResult, let v, !isNone(v) { print(Display.repr(v)) }
+            } catch let d as Diagnostic {
+                fflush(nil)
+                FileHandle.standardError.write(Data((d.render() + "\n").utf8))
+                status = d.kind == .parse ? parseError : runtimeError
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                status = runtimeError
+            }
+        }
+        fflush(nil)
+        return status
+    }
+
+    static func isNone(_ v: Value) -> Bool { if case .none = v { return true }; return false }
+
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let n = b < 0x80 ? 1 : b >> 5 == 0b110 ? 2 : b >> 4 == 0b1110 ? 3 : b >> 3 == 0b11110 ? 4 : 0
+            if n == 0 || i + n > bytes.count { return i }
+            if String(bytes: bytes[i..<i + n], encoding: .utf8) == nil { return i }
+            i += n
+        }
+        return i
+    }
+}
+
+/// Runs `body` on a thread whose stack is `Interpreter.stackSize` and waits for it.
+func onLargeStack(_ body: @escaping () -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    let work = UncheckedSendable(body)
+    let thread = Thread {
+        work.value()
+        done.signal()
+    }
+    thread.stackSize = Interpreter.stackSize
+    thread.start()
+    done.wait()
+}
+
+/// Carries a value across a thread boundary that the caller keeps ordered
+/// (the caller waits for the thread before touching it again).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
