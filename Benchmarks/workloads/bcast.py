@@ -4,11 +4,16 @@ import time
 import numpy as np
 
 reps = 5                          # bench:param
+warmup = 0.3                      # bench:param  (seconds)
 n = 4000                          # bench:param
 rng = np.random.default_rng(0)
 u = rng.standard_normal((n, 1))
 v = rng.standard_normal((1, n))
-w = u + v                         # warm-up
+# warm-up: at least once and for at least `warmup` seconds
+w0 = time.perf_counter()
+w = u + v
+while time.perf_counter() - w0 < warmup:
+    w = u + v
 for r in range(reps):
     t0 = time.perf_counter()
     w = u + v

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 reps = 5                          # bench:param
+warmup = 0.3                      # bench:param  (seconds)
 n = 10000000                      # bench:param
 rng = np.random.default_rng(0)
 a = 2.5
@@ -12,7 +13,11 @@ y = rng.standard_normal(n)
 for name, kernel in [("axpy", lambda: a * x + y),
                      ("tanh", lambda: np.tanh(x)),
                      ("exp", lambda: np.exp(x))]:
-    z = kernel()                  # warm-up
+    # warm-up: at least once and for at least `warmup` seconds
+    w0 = time.perf_counter()
+    z = kernel()
+    while time.perf_counter() - w0 < warmup:
+        z = kernel()
     for r in range(reps):
         t0 = time.perf_counter()
         z = kernel()

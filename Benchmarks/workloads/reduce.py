@@ -4,11 +4,16 @@ import time
 import numpy as np
 
 reps = 5                          # bench:param
+warmup = 0.3                      # bench:param  (seconds)
 n = 4000                          # bench:param
 rng = np.random.default_rng(0)
 a = rng.standard_normal((n, n))
 for name, axis in [("sum0", 0), ("sum1", 1)]:
-    s = np.sum(a, axis=axis)      # warm-up
+    # warm-up: at least once and for at least `warmup` seconds
+    w0 = time.perf_counter()
+    s = np.sum(a, axis=axis)
+    while time.perf_counter() - w0 < warmup:
+        s = np.sum(a, axis=axis)
     for r in range(reps):
         t0 = time.perf_counter()
         s = np.sum(a, axis=axis)
