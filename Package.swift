@@ -20,7 +20,9 @@ let package = Package(
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
 
-        .target(name: "LkTensor", dependencies: ["CBLAS", "CFFTW"]),
+        // glibc's SIMD math (libmvec), dispatched on the CPU at run time.
+        .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
+        .target(name: "LkTensor", dependencies: ["CBLAS", "CFFTW", "CVecMath"]),
         .target(name: "LkStudy", dependencies: ["LkTensor"]),
         .target(name: "LkLang", dependencies: ["LkTensor"]),
         .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor"]),

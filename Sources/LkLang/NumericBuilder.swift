@@ -89,10 +89,10 @@ final class NumericBuilder {
                 // Only a variable that nothing but its own `for` writes may lack a number on entry.
                 needsEntryValue[k] = true
                 guard let op else {
-                    if let acc = v as? NBinaryRegExpr, acc.reg == k, !acc.op.isComparison { return NAccumulate(acc.op, k, acc.r) }
+                    if let acc = v as? NBinaryRegExpr, acc.reg == k, !acc.op.isComparison { return accumulate(acc.op, k, acc.r) }
                     return NAssign(k, v)
                 }
-                return NAccumulate(op, k, v)
+                return accumulate(op, k, v)
             case .index(let base, let items):
                 guard case .name(let n) = base.kind else { throw GiveUp() }
                 let element = try self.element(n, items, span: target.span, written: true)
@@ -117,6 +117,11 @@ final class NumericBuilder {
         case .continueLoop: return NContinue()
         default: throw GiveUp()
         }
+    }
+
+    func accumulate(_ op: BinaryOperator, _ k: Int, _ v: NExpr) -> NStmt {
+        if let inner = v as? NBinaryRegConst, !inner.op.isComparison { return NAccumulateRegConst(op, k, inner) }
+        return NAccumulate(op, k, v)
     }
 
     // MARK: expressions

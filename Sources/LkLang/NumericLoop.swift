@@ -173,6 +173,18 @@ final class NAccumulate: NStmt {
     }
 }
 
+/// `x = x op1 (y op2 c)`: an accumulation of a scaled or shifted variable
+/// (`s = s + i*0.5`, `acc += w * 2`) as a single node.
+final class NAccumulateRegConst: NStmt {
+    let op: BinaryOperator, r: Int, inner: BinaryOperator, reg: Int, c: Double
+    init(_ op: BinaryOperator, _ r: Int, _ inner: NBinaryRegConst) { self.op = op; self.r = r; self.inner = inner.op; reg = inner.reg; c = inner.c }
+    override func run(_ s: NumericState) throws -> NFlow {
+        let regs = s.regs
+        regs[r] = arith(op, regs[r], arith(inner, regs[reg], c))
+        return .normal
+    }
+}
+
 final class NStoreElement: NStmt {
     let target: NElement, value: NExpr, op: BinaryOperator?
     init(_ target: NElement, _ value: NExpr, op: BinaryOperator?) { self.target = target; self.value = value; self.op = op }

@@ -49,9 +49,8 @@ extension Tensor {
     /// use transparent huge pages (as NumPy does): a fresh 80 MB result otherwise
     /// takes 20 000 page faults, which cost more than the arithmetic that fills it.
     static func hugePageResult(shape: [Int]) throws -> Tensor {
-        let t = try Tensor(uninitializedShape: shape)
-        adviseHugePages(t.pointer, count: t.count)
-        return t
+        // TensorStorage advises huge pages on fresh large buffers and reuses freed ones.
+        try Tensor(uninitializedShape: shape)
     }
 
     static func adviseHugePages(_ p: UnsafeMutablePointer<Double>, count: Int) {

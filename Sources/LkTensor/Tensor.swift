@@ -23,14 +23,27 @@ public final class TensorStorage: @unchecked Sendable {
 
     @usableFromInline init(uninitializedCount count: Int) {
         self.count = count
+        let bytes = max(count, 1) * MemoryLayout<Double>.stride
+        if let reused = BufferCache.take(bytes: bytes) {
+            pointer = reused.bindMemory(to: Double.self, capacity: max(count, 1))
+            return
+        }
         var raw: UnsafeMutableRawPointer? = nil
         // posix_memalign with at least one byte so that empty tensors still own a pointer.
-        let status = posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Double>.stride)
+        var status = posix_memalign(&raw, 64, bytes)
+        if status != 0 || raw == nil {
+            BufferCache.drain()
+            status = posix_memalign(&raw, 64, bytes)
+        }
         precondition(status == 0 && raw != nil, "out of memory allocating \(count) doubles")
+        BufferCache.adviseHugePages(raw!, bytes: bytes)
         pointer = raw!.bindMemory(to: Double.self, capacity: max(count, 1))
     }
 
-    deinit { free(pointer) }
+    deinit {
+        let bytes = max(count, 1) * MemoryLayout<Double>.stride
+        if !BufferCache.give(UnsafeMutableRawPointer(pointer), bytes: bytes) { free(pointer) }
+    }
 }
 
 /// A Float64 n-dimensional array: row-major, always contiguous, with value

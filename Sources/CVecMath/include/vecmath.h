@@ -1,0 +1,20 @@
+// Vectorised elementwise math for lk's engine: glibc's libmvec (the SIMD
+// versions of exp, log, tanh, … that GCC uses under -ffast-math), chosen at run
+// time for the CPU (AVX-512, AVX2, or plain libm). Only LkTensor calls this.
+#ifndef LK_VECMATH_H
+#define LK_VECMATH_H
+
+enum lk_vec_op {
+    LK_VEC_EXP, LK_VEC_LOG, LK_VEC_TANH, LK_VEC_SIN, LK_VEC_COS, LK_VEC_TAN,
+    LK_VEC_ERF, LK_VEC_EXPM1, LK_VEC_LOG1P, LK_VEC_LOG2, LK_VEC_LOG10
+};
+
+/// y[i] = f(x[i]) for i < n. x and y may be the same array.
+void lk_vec_apply(int op, const double *x, double *y, long n);
+
+/// The instruction set in use: 512, 256 or 0 (scalar libm). `LK_VECMATH=scalar`
+/// or `LK_VECMATH=avx2` in the environment forces a narrower one (for
+/// comparisons and tests).
+int lk_vec_width_bits(void);
+
+#endif
