@@ -31,6 +31,7 @@ let package = Package(
 
         .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
+        .testTarget(name: "CLITests", dependencies: ["lk"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
                     exclude: ["cases"]),
     ],

@@ -17,6 +17,8 @@ final class FunctionCode {
 /// `callee(args…)`. User functions get their arguments evaluated straight into
 /// the new frame; built-ins get an `Arguments` value.
 final class CallNode: Node {
+    /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
+    let interrupt = interruptFlag
     let callee: Node
     let positional: [Node]
     let keywordNames: [String]
@@ -34,7 +36,7 @@ final class CallNode: Node {
     }
 
     override func eval(_ f: Frame) throws -> Value {
-        if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span, source: source) }
+        if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span, source: source) }
         let c = try callee.eval(f)
         switch c {
         case .function(let fn): return try callFunction(fn, f)

@@ -88,13 +88,15 @@ final class Compiler {
         case .whileLoop(let cond, let body):
             let c = try expression(cond)
             loopDepth += 1; defer { loopDepth -= 1 }
-            return WhileStmt(c, try block(body), span: s.span)
+            let generic = WhileStmt(c, try block(body), span: s.span)
+            return NumericBuilder.build(s, generic: generic, compiler: self)
         case .forLoop(let name, _, let iterable, let body):
             let slot = resolve(name)
             loopDepth += 1; defer { loopDepth -= 1 }
             if case .range(let a, let b) = iterable.kind {
                 let range = RangeNode(try expression(a), try expression(b), span: iterable.span)
-                return ForRangeStmt(slot, range, try block(body), span: s.span)
+                let generic = ForRangeStmt(slot, range, try block(body), span: s.span)
+                return NumericBuilder.build(s, generic: generic, compiler: self)
             }
             let it = try expression(iterable)
             return ForEachStmt(slot, it, try block(body), span: s.span)

@@ -124,7 +124,9 @@ public func closestName(to name: String, in candidates: [String]) -> String? {
         return a.isEmpty ? b.count : prev[b.count]
     }
     let a = Array(name)
-    let limit = max(1, a.count / 3)
+    // Short names are too close to too many others for a hint to help.
+    let limit = a.count >= 4 ? max(1, a.count / 3) : (a.count == 3 ? 1 : 0)
+    if limit == 0 { return nil }
     var best: (String, Int)? = nil
     for c in candidates where c != name {
         let d = distance(a, Array(c))
@@ -160,7 +162,36 @@ final class BinaryNode: Node {
             default: return Operators.numbers(op, x, y)
             }
         }
-        return try located(self) { try Operators.binary(op, a, b) }
+        // Not through `located`: a closure would capture a second reference to
+        // each operand and no temporary would ever look unshared.
+        do { return try BinaryNode.reusing(op, consume a, consume b) }
+        catch let e as Operators.Failure { throw fail(e.message) }
+        catch let e as TensorError { throw fail(e.message) }
+    }
+
+    /// Tensor arithmetic that writes into an operand's buffer when that operand
+    /// is a temporary (nothing else refers to it) and already has the result's
+    /// shape: `a*x + y` then allocates one tensor, not two, as NumPy does.
+    static func reusing(_ op: BinaryOperator, _ a: consuming Value, _ b: consuming Value) throws -> Value {
+        guard let top = op.tensorOp, !op.isComparison else { return try Operators.binary(op, a, b) }
+        if case .tensor(var t) = a {
+            a = .none
+            if t.isUniquelyReferenced(), let r = Arguments.asTensor(b), Tensor.broadcastShape(t.shape, r.shape) == t.shape {
+                try t.formBinary(top, r)
+                return .tensor(t)
+            }
+            a = .tensor(t)
+        }
+        let commutative = op == .add || op == .mul
+        if commutative, case .tensor(var t) = b {
+            b = .none
+            if t.isUniquelyReferenced(), let l = Arguments.asTensor(a), Tensor.broadcastShape(t.shape, l.shape) == t.shape {
+                try t.formBinary(top, l)
+                return .tensor(t)
+            }
+            b = .tensor(t)
+        }
+        return try Operators.binary(op, a, b)
     }
 }
 

@@ -32,6 +32,10 @@ public struct Parser {
         } catch let f as Failure {
             var d = f.diagnostic
             d.source = source
+            if f.incomplete, let opener = Parser.innermostUnclosed(tokens) {
+                // Input that ends inside brackets is best explained by the bracket left open.
+                d = Diagnostic(.parse, "'\(source.text(of: opener))' is never closed", span: opener, source: source)
+            }
             return f.incomplete ? .incomplete(d) : .error(d)
         } catch {
             return .error(Diagnostic(.parse, "\(error)", source: source))
@@ -39,6 +43,19 @@ public struct Parser {
     }
 
     init(tokens: [Token], source: SourceFile) { self.tokens = tokens; self.source = source }
+
+    /// The span of the innermost bracket still open at the end of the input.
+    static func innermostUnclosed(_ tokens: [Token]) -> SourceSpan? {
+        var stack: [SourceSpan] = []
+        for t in tokens {
+            switch t.kind {
+            case .lparen, .lbracket, .lbrace: stack.append(t.span)
+            case .rparen, .rbracket, .rbrace: if !stack.isEmpty { stack.removeLast() }
+            default: break
+            }
+        }
+        return stack.last
+    }
 
     // MARK: token helpers
 

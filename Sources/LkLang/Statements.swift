@@ -175,12 +175,14 @@ final class IfStmt: StmtNode {
 }
 
 final class WhileStmt: StmtNode {
+    /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
+    let interrupt = interruptFlag
     let condition: Node
     let body: StmtNode
     init(_ condition: Node, _ body: StmtNode, span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
     override func exec(_ f: Frame) throws -> Flow {
         while true {
-            if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
+            if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             let c = try condition.eval(f)
             let truth: Bool
             if case .bool(let b) = c { truth = b } else { truth = try located(condition) { try Operators.truth(c) } }
@@ -196,6 +198,8 @@ final class WhileStmt: StmtNode {
 
 /// `for i in a..b { … }`: counts with a double, no range tensor is built.
 final class ForRangeStmt: StmtNode {
+    /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
+    let interrupt = interruptFlag
     let variable: VarSlot
     let range: RangeNode
     let body: StmtNode
@@ -206,7 +210,7 @@ final class ForRangeStmt: StmtNode {
         let (a, b) = try range.bounds(f)
         var x = a
         while x < b {
-            if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
+            if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, .number(x))
             switch try runBlock(body, f) {
             case .breakLoop: return .normal
@@ -221,6 +225,8 @@ final class ForRangeStmt: StmtNode {
 
 /// `for x in iterable { … }` over a tensor's first axis, a list, or a string.
 final class ForEachStmt: StmtNode {
+    /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
+    let interrupt = interruptFlag
     let variable: VarSlot
     let iterable: Node
     let body: StmtNode
@@ -243,7 +249,7 @@ final class ForEachStmt: StmtNode {
             throw iterable.fail("cannot iterate over \(seq.describedKind)")
         }
         for k in 0..<count {
-            if interruptFlag.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
+            if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, try item(k))
             switch try runBlock(body, f) {
             case .breakLoop: return .normal

@@ -48,7 +48,7 @@ extension Tensor {
     /// An uninitialised tensor for a kernel's result. Large buffers are advised to
     /// use transparent huge pages (as NumPy does): a fresh 80 MB result otherwise
     /// takes 20 000 page faults, which cost more than the arithmetic that fills it.
-    static func output(shape: [Int]) throws -> Tensor {
+    static func hugePageResult(shape: [Int]) throws -> Tensor {
         let t = try Tensor(uninitializedShape: shape)
         adviseHugePages(t.pointer, count: t.count)
         return t

@@ -26,7 +26,7 @@ extension Tensor {
         // A one-element operand that does not add axes is a number.
         if shape == a.shape, b.count == 1 { return try binary(op, a, b.pointer.pointee) }
         if shape == b.shape, a.count == 1 { return try binary(op, a.pointer.pointee, b) }
-        let out = try Tensor.output(shape: shape)
+        let out = try Tensor.hugePageResult(shape: shape)
         let pa = a.pointer, pb = b.pointer, dst = out.pointer
         BroadcastPlan(shape: shape, a.shape, b.shape).execute { oa, sa, ob, sb, od, n in
             binaryRun(op, pa + oa, sa, pb + ob, sb, dst + od, n)
@@ -57,7 +57,7 @@ extension Tensor {
             throw TensorError("cannot broadcast \(shapeString(self.shape)) to \(shapeString(shape))")
         }
         if shape == self.shape { return self }
-        let out = try Tensor.output(shape: shape)
+        let out = try Tensor.hugePageResult(shape: shape)
         let src = pointer, dst = out.pointer
         BroadcastPlan(shape: shape, self.shape, self.shape).execute { oa, sa, _, _, od, n in
             if sa != 0 { (dst + od).update(from: src + oa, count: n) }

@@ -211,7 +211,7 @@ extension Tensor {
     /// at this size, so this cannot fail: should the limit have been lowered since,
     /// the buffer comes from a copy of self instead (copy-on-write allocates it).
     func sameShapeBuffer() -> Tensor {
-        if let t = try? Tensor.output(shape: shape) { return t }
+        if let t = try? Tensor.hugePageResult(shape: shape) { return t }
         var copy = self
         copy.makeUnique()
         return copy
@@ -229,7 +229,7 @@ extension Tensor {
 
     /// `a op b` for every element of `a`, with the number `b` on the right.
     public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Double) throws -> Tensor {
-        let out = try Tensor.output(shape: a.shape)
+        let out = try Tensor.hugePageResult(shape: a.shape)
         withUnsafePointer(to: b) { pb in
             let pa = a.pointer, dst = out.pointer
             Parallel.forEachChunk(count: a.count) { r in
@@ -241,7 +241,7 @@ extension Tensor {
 
     /// `a op b` for every element of `b`, with the number `a` on the left.
     public static func binary(_ op: BinaryOp, _ a: Double, _ b: Tensor) throws -> Tensor {
-        let out = try Tensor.output(shape: b.shape)
+        let out = try Tensor.hugePageResult(shape: b.shape)
         withUnsafePointer(to: a) { pa in
             let pb = b.pointer, dst = out.pointer
             Parallel.forEachChunk(count: b.count) { r in
@@ -253,7 +253,7 @@ extension Tensor {
 
     /// `a op b` elementwise for two tensors of the same shape.
     static func binarySameShape(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let out = try Tensor.output(shape: a.shape)
+        let out = try Tensor.hugePageResult(shape: a.shape)
         let pa = a.pointer, pb = b.pointer, dst = out.pointer
         Parallel.forEachChunk(count: a.count) { r in
             binaryRun(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, r.count)

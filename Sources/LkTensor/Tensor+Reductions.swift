@@ -65,7 +65,7 @@ extension Tensor {
             return v
         default: break
         }
-        let out = try Tensor.output(shape: outShape)
+        let out = try Tensor.hugePageResult(shape: outShape)
         let src = UnsafePointer(pointer), dst = out.pointer
         switch op {
         case .sum:
@@ -118,7 +118,7 @@ extension Tensor {
         let layout = AxisLayout(shape: shape, axis: a)
         var outShape = shape
         if let a { outShape.remove(at: a) } else { outShape = [] }
-        let out = try Tensor.output(shape: outShape)
+        let out = try Tensor.hugePageResult(shape: outShape)
         let src = UnsafePointer(pointer), dst = out.pointer
         reduceAxis(SumOfSquaresFold.self, src, layout, dst)
         let (n, inner) = (layout.n, layout.inner)
@@ -135,7 +135,7 @@ extension Tensor {
     public func cumsum(axis: Int? = nil) throws -> Tensor {
         let a = try axis.map { try Tensor.normalizedAxis($0, rank: rank) }
         let layout = AxisLayout(shape: shape, axis: a)
-        let out = try Tensor.output(shape: a == nil ? [count] : shape)
+        let out = try Tensor.hugePageResult(shape: a == nil ? [count] : shape)
         let (n, inner) = (layout.n, layout.inner)
         if count == 0 { return out }
         let src = UnsafePointer(pointer), dst = out.pointer

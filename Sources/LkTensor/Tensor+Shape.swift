@@ -42,7 +42,7 @@ extension Tensor {
 
     /// Copies, for each of `outer` blocks, the next `block(t)` elements of each tensor in turn.
     private static func join(_ ts: [Tensor], shape: [Int], outer: Int, block: (Tensor) -> Int) throws -> Tensor {
-        let out = try Tensor.output(shape: shape)
+        let out = try Tensor.hugePageResult(shape: shape)
         let blocks = ts.map(block)
         var dst = out.pointer
         for o in 0..<outer {
@@ -154,6 +154,7 @@ extension Tensor {
         guard n >= 0 else { throw TensorError("linspace: the number of points must be non-negative, got \(n)") }
         let div = Double(n - 1), delta = b - a, step = delta / div
         return try Tensor.build(shape: [n]) { p, n in
+            if n == 1 { p[0] = a; return }
             for i in 0..<n {
                 // When the step underflows to 0, scale before dividing (NumPy does the same).
                 p[i] = (step == 0 ? Double(i) / div * delta : Double(i) * step) + a

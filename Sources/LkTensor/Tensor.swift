@@ -153,6 +153,9 @@ public struct Tensor: @unchecked Sendable {
         }
     }
 
+    /// Whether no other tensor shares this buffer (so an in-place update is safe and free).
+    public mutating func isUniquelyReferenced() -> Bool { isKnownUniquelyReferenced(&storage) }
+
     /// The same data with another shape of the same element count (no copy).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         var shape = newShape

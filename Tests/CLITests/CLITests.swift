@@ -1,0 +1,132 @@
+import Foundation
+import XCTest
+
+/// The command line of DESIGN.md §5, run as a user would: exit codes,
+/// where messages go, and what they say.
+final class CLITests: XCTestCase {
+    /// The `lk` built next to this test bundle.
+    static let lk: URL = {
+        var dir = Bundle(for: CLITests.self).bundleURL
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("lk").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("lk")
+    }()
+
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    func run(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Outcome {
+        let p = Process()
+        p.executableURL = Self.lk
+        p.arguments = args
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func script(_ text: String, name: String = "t.lk") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func testRunsAScript() throws {
+        let path = try script("x = [1, 2, 3]\nprint(sum(x), args)\n")
+        let r = try run([path, "a", "--flag"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "6 [\"a\", \"--flag\"]\n")
+        XCTAssertEqual(r.stderr, "")
+    }
+
+    func testParseErrorExits65WithCaret() throws {
+        let path = try script("a = 1\nb = (a +\n")
+        let r = try run([path])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertEqual(r.stderr, "\(path):2:5: error: '(' is never closed\n    b = (a +\n        ^\n")
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    func testRuntimeErrorExits70AfterEarlierOutput() throws {
+        let path = try script("print(\"before\")\nx = ones(3, 4) @ ones(5, 2)\nprint(\"after\")\n")
+        let r = try run([path])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertEqual(r.stdout, "before\n")
+        XCTAssertEqual(r.stderr, "\(path):2:5: error: shape mismatch: (3,4) @ (5,2)\n    x = ones(3, 4) @ ones(5, 2)\n        ^~~~~~~~~~~~~~~~~~~~~~~\n")
+    }
+
+    func testUnreadableFileExits74() throws {
+        let r = try run(["/nonexistent/file.lk"])
+        XCTAssertEqual(r.status, 74)
+        XCTAssertTrue(r.stderr.contains("/nonexistent/file.lk: no such file"), r.stderr)
+    }
+
+    func testInvalidUTF8IsAParseError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-utf8-\(UUID().uuidString).lk")
+        try Data([0x70, 0x72, 0x69, 0x6e, 0x74, 0x28, 0xff, 0x29]).write(to: dir)
+        let r = try run([dir.path])
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("not valid UTF-8 (first bad byte at offset 6)"), r.stderr)
+    }
+
+    func testDashEPrintsTheLastValue() throws {
+        let r = try run(["-e", "x = 2\nx ^ 10"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "1024\n")
+        let bad = try run(["-e", "nope + 1"])
+        XCTAssertEqual(bad.status, 70)
+        XCTAssertTrue(bad.stderr.hasPrefix("<-e>:1:1: error: unknown name 'nope'"), bad.stderr)
+    }
+
+    func testDashReadsStandardInput() throws {
+        let r = try run(["-"], stdin: "for i in 0..3 { print(i) }\n")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "0\n1\n2\n")
+    }
+
+    func testUsageErrorExits64() throws {
+        let r = try run(["--no-such-flag"])
+        XCTAssertEqual(r.status, 64)
+    }
+
+    func testInfiniteRecursionIsAnErrorNotACrash() throws {
+        let path = try script("fn f(n) { return f(n + 1) }\nf(0)\n")
+        let r = try run([path])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("recursion too deep"), r.stderr)
+    }
+
+    func testMemoryLimitNamesTheSize() throws {
+        let r = try run(["-e", "zeros(1e6, 1e6)"])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("would allocate 8.0 TB"), r.stderr)
+        let limited = try run(["-e", "zeros(1000, 1000)"], environment: ["LK_MEMORY_LIMIT": "1M"])
+        XCTAssertEqual(limited.status, 70)
+        XCTAssertTrue(limited.stderr.contains("would allocate 8.0 MB, over the memory limit of 1.0 MB"), limited.stderr)
+    }
+
+    func testVersionNamesTheBLAS() throws {
+        let r = try run(["--version"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("OpenBLAS"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("core"), r.stdout)
+    }
+
+    func testREPLWithoutATerminalReadsPlainLines() throws {
+        let r = try run([], stdin: "x = 3\nx * 2\nf = fn(a,\n b) => a + b\nf(1, 2)\n:vars\nnope\n")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.hasPrefix("6\n3\n"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("\u{1b}["), "no escape codes without a terminal")
+        XCTAssertTrue(r.stderr.contains("unknown name 'nope'"), r.stderr)
+    }
+}

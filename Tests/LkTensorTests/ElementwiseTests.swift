@@ -1,0 +1,213 @@
+import XCTest
+@testable import LkTensor
+
+/// Asserts two arrays agree elementwise within `tol` (relative for large values),
+/// treating nan as equal to nan and requiring infinities to match exactly.
+func assertClose(_ got: [Double], _ want: [Double], tol: Double = 1e-12,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(got.count, want.count, "lengths differ", file: file, line: line)
+    for (i, (g, w)) in zip(got, want).enumerated() {
+        if w.isNaN { XCTAssertTrue(g.isNaN, "[\(i)]: got \(g), want nan", file: file, line: line); continue }
+        if w.isInfinite { XCTAssertEqual(g, w, "[\(i)]", file: file, line: line); continue }
+        XCTAssertLessThanOrEqual(Swift.abs(g - w), tol * Swift.max(1, Swift.abs(w)), "[\(i)]: got \(g), want \(w)", file: file, line: line)
+    }
+}
+
+/// Bit-level equality, so that -0.0 and 0.0 differ and nan equals nan.
+func sameBits(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+final class ElementwiseTests: XCTestCase {
+    let specials: [Double] = [0, -0.0, 1, -1, 2.5, -3.75, 7, 1e-300, -1e300, .infinity, -.infinity, .nan]
+
+    func testBinaryScalarSemanticsMatchNumPy() {
+        // Floored modulo with the sign of the divisor (values from np.remainder).
+        let a: [Double] = [7, -7, 7, -7, 0, -0.0, 5, -5, .infinity, 5]
+        let b: [Double] = [3, 3, -3, -3, 3, -3, 0, .infinity, 3, -.infinity]
+        let want: [Double] = [1, 2, -2, -1, 0, -0.0, .nan, .infinity, .nan, -.infinity]
+        for i in a.indices {
+            XCTAssertTrue(sameBits(BinaryOp.mod.apply(a[i], b[i]), want[i]), "\(a[i]) % \(b[i])")
+        }
+        XCTAssertEqual(BinaryOp.div.apply(1, 0), .infinity)
+        XCTAssertEqual(BinaryOp.div.apply(-1, 0), -.infinity)
+        XCTAssertTrue(BinaryOp.div.apply(0, 0).isNaN)
+        XCTAssertEqual(BinaryOp.pow.apply(-2, 3), -8)
+        XCTAssertEqual(BinaryOp.pow.apply(0, -1), .infinity)
+        XCTAssertTrue(BinaryOp.pow.apply(-8, 1.0 / 3).isNaN)
+        XCTAssertEqual(BinaryOp.pow.apply(.nan, 0), 1)
+        XCTAssertEqual([BinaryOp.eq, .ne, .lt, .le, .gt, .ge].map { $0.apply(.nan, .nan) }, [0, 1, 0, 0, 0, 0])
+        XCTAssertEqual([BinaryOp.eq, .ne, .lt, .le, .gt, .ge].map { $0.apply(2, 3) }, [0, 1, 1, 1, 0, 0])
+        XCTAssertTrue(BinaryOp.maximum.apply(.nan, 1).isNaN)
+        XCTAssertTrue(BinaryOp.maximum.apply(1, .nan).isNaN)
+        XCTAssertTrue(BinaryOp.minimum.apply(1, .nan).isNaN)
+        XCTAssertEqual(BinaryOp.maximum.apply(-1, 4), 4)
+        XCTAssertEqual(BinaryOp.minimum.apply(-1, 4), -1)
+        XCTAssertEqual(BinaryOp.allCases.map(\.symbol),
+                       ["+", "-", "*", "/", "%", "^", "==", "!=", "<", "<=", ">", ">=", "maximum", "minimum"])
+    }
+
+    func testEveryKernelPathAgreesWithScalarApply() throws {
+        // All pairs of special values, through the same-shape, broadcast and both
+        // scalar paths, for every op (including pow's x^2 and x^1 fast paths).
+        let n = specials.count
+        let bs = specials + [2, 1, 0.5]
+        let a = try Tensor(shape: [n, 1], data: specials)
+        let b = try Tensor(shape: [1, bs.count], data: bs)
+        for op in BinaryOp.allCases {
+            let full = try Tensor.binary(op, a, b)
+            XCTAssertEqual(full.shape, [n, bs.count])
+            for i in 0..<n {
+                let row = try Tensor.binary(op, specials[i], try b.reshaped([bs.count]))
+                for j in bs.indices {
+                    let want = op.apply(specials[i], bs[j])
+                    XCTAssertTrue(sameBits(full[flat: i * bs.count + j], want), "\(specials[i]) \(op.symbol) \(bs[j])")
+                    XCTAssertTrue(sameBits(row[flat: j], want))
+                }
+            }
+            for j in bs.indices {
+                let col = try Tensor.binary(op, try a.reshaped([n]), bs[j])
+                let same = try Tensor.binary(op, try a.reshaped([n]), try Tensor(shape: [n], repeating: bs[j]))
+                for i in 0..<n {
+                    XCTAssertTrue(sameBits(col[flat: i], op.apply(specials[i], bs[j])), "\(specials[i]) \(op.symbol) \(bs[j])")
+                    XCTAssertTrue(sameBits(same[flat: i], op.apply(specials[i], bs[j])))
+                }
+            }
+        }
+    }
+
+    func testUnaryOpsKnownValues() {
+        XCTAssertEqual([-2, 0, 3, -0.0].map(UnaryOp.relu.apply), [0, 0, 3, 0])
+        XCTAssertTrue(UnaryOp.relu.apply(.nan).isNaN)
+        XCTAssertEqual(UnaryOp.sigmoid.apply(0), 0.5)
+        XCTAssertEqual(UnaryOp.sigmoid.apply(-800), 0)
+        XCTAssertEqual(UnaryOp.sigmoid.apply(800), 1)
+        XCTAssertEqual(UnaryOp.sigmoid.apply(2), 1 / (1 + exp(-2)), accuracy: 1e-16)
+        XCTAssertEqual([0.5, 1.5, 2.5, -0.5, -1.5].map(UnaryOp.round.apply), [0, 2, 2, -0.0, -2])
+        XCTAssertEqual([-3, 0, 2, -0.0].map(UnaryOp.sign.apply), [-1, 0, 1, 0])
+        XCTAssertTrue(UnaryOp.sign.apply(.nan).isNaN)
+        XCTAssertEqual([-1.5, 1.5].map(UnaryOp.floor.apply), [-2, 1])
+        XCTAssertEqual([-1.5, 1.5].map(UnaryOp.ceil.apply), [-1, 2])
+        XCTAssertEqual(UnaryOp.square.apply(-3), 9)
+        XCTAssertEqual(UnaryOp.log2.apply(1024), 10)
+        XCTAssertEqual(UnaryOp.log10.apply(1e-5), -5)
+        XCTAssertEqual(UnaryOp.erf.apply(0.5), 0.5204998778130465, accuracy: 1e-15)
+        XCTAssertEqual(UnaryOp.log1p.apply(1e-20), 1e-20)   // where log(1 + x) would give 0
+        XCTAssertEqual(UnaryOp.expm1.apply(1e-20), 1e-20)
+        XCTAssertEqual(Set(UnaryOp.allCases.map(\.rawValue)).count, 21)
+    }
+
+    func testMapMatchesApplyForEveryOp() throws {
+        // Large enough to be split across threads.
+        let n = 70_001
+        let x = try Tensor.build(shape: [n]) { p, n in
+            for i in 0..<n { p[i] = i < 12 ? self.specials[i] : -20 + 40 * Double(i) / Double(n) }
+        }
+        for op in UnaryOp.allCases {
+            let y = x.map(op)
+            XCTAssertEqual(y.shape, x.shape)
+            for i in stride(from: 0, to: n, by: 997) + Array(0..<12) {
+                XCTAssertTrue(sameBits(y[flat: i], op.apply(x[flat: i])), "\(op)(\(x[flat: i]))")
+            }
+        }
+    }
+
+    func testBroadcastShapeRules() {
+        XCTAssertEqual(Tensor.broadcastShape([3, 1], [1, 4]), [3, 4])
+        XCTAssertEqual(Tensor.broadcastShape([5, 3, 4], [4]), [5, 3, 4])
+        XCTAssertEqual(Tensor.broadcastShape([], [2, 2]), [2, 2])
+        XCTAssertEqual(Tensor.broadcastShape([0], [1]), [0])
+        XCTAssertEqual(Tensor.broadcastShape([2, 1, 3], [4, 1]), [2, 4, 3])
+        XCTAssertNil(Tensor.broadcastShape([0], [3]))
+        XCTAssertNil(Tensor.broadcastShape([3, 4], [5, 2]))
+        XCTAssertNil(Tensor.broadcastShape([2, 3], [2]))
+    }
+
+    func testBroadcastValuesByIndexFormula() throws {
+        // (2,3,4) - (3,1): out[i,j,k] = a[i,j,k] - b[j]
+        let a = try Tensor(shape: [2, 3, 4], data: (0..<24).map(Double.init))
+        let b = try Tensor(shape: [3, 1], data: [100, 200, 300])
+        let d = try Tensor.binary(.sub, a, b)
+        XCTAssertEqual(d.shape, [2, 3, 4])
+        for i in 0..<2 { for j in 0..<3 { for k in 0..<4 {
+            XCTAssertEqual(d[flat: i * 12 + j * 4 + k], Double(i * 12 + j * 4 + k) - Double(100 * (j + 1)))
+        } } }
+        // (4,) with (2,1,4): the vector repeats along two new axes.
+        let v = try Tensor(shape: [4], data: [1, 2, 3, 4])
+        let w = try Tensor(shape: [2, 1, 4], data: (0..<8).map { Double($0) * 10 })
+        let vw: [Double] = (0..<8).map { k in Double(k % 4 + 1) * Double(k * 10) }
+        XCTAssertEqual(try Tensor.binary(.mul, v, w).scalars, vw)
+        // Rank-0 with a matrix, either side; a (1,1) operand adds no axes to a matrix.
+        let m = try Tensor(shape: [2, 2], data: [1, 2, 3, 4])
+        XCTAssertEqual(try Tensor.binary(.sub, Tensor(scalar: 10), m).scalars, [9, 8, 7, 6])
+        XCTAssertEqual(try Tensor.binary(.div, m, try Tensor(shape: [1, 1], data: [2])).scalars, [0.5, 1, 1.5, 2])
+        // A (1,1) operand with a vector adds an axis: (1,1) + (3,) is (1,3).
+        XCTAssertEqual(try Tensor.binary(.add, try Tensor(shape: [1, 1], data: [1]), Tensor([1, 2, 3])).shape, [1, 3])
+        // Empty results.
+        XCTAssertEqual(try Tensor.binary(.add, try Tensor(shape: [0, 3]), try Tensor(shape: [1, 3])).shape, [0, 3])
+    }
+
+    func testOuterSumLargeRunsAndShortRuns() throws {
+        // (600,1) + (1,500) runs in parallel chunks of rows; (40000,1)*(1,3) has short runs.
+        for (r, c) in [(600, 500), (40_000, 3)] {
+            let col = try Tensor(shape: [r, 1], data: (0..<r).map { Double($0) })
+            let row = try Tensor(shape: [1, c], data: (0..<c).map { Double($0) * 0.5 })
+            let s = try Tensor.binary(.add, col, row)
+            let p = try Tensor.binary(.mul, row, col)
+            XCTAssertEqual(s.shape, [r, c])
+            for i in stride(from: 0, to: r, by: 37) { for j in 0..<c {
+                XCTAssertEqual(s[flat: i * c + j], Double(i) + Double(j) * 0.5)
+                XCTAssertEqual(p[flat: i * c + j], Double(i) * Double(j) * 0.5)
+            } }
+        }
+        // Same-shape and scalar paths above the parallel threshold.
+        let n = 100_003
+        let x = try Tensor(shape: [n], data: (0..<n).map(Double.init))
+        let y = try Tensor.binary(.add, try Tensor.binary(.mul, 3, x), x)
+        XCTAssertTrue((0..<n).allSatisfy { y[flat: $0] == 4 * Double($0) })
+    }
+
+    func testShapeMismatchMessage() throws {
+        let a = try Tensor(shape: [3, 4]), b = try Tensor(shape: [5, 2])
+        XCTAssertThrowsError(try Tensor.binary(.add, a, b)) { XCTAssertEqual("\($0)", "shape mismatch: (3,4) + (5,2)") }
+        XCTAssertThrowsError(try Tensor.binary(.ge, Tensor([1, 2]), Tensor([1, 2, 3]))) {
+            XCTAssertEqual("\($0)", "shape mismatch: (2,) >= (3,)")
+        }
+    }
+
+    func testFormBinaryInPlaceKeepsCopiesIntact() throws {
+        var x = try Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        let saved = x
+        try x.formBinary(.add, Tensor([10, 20, 30]))
+        XCTAssertEqual(x.scalars, [11, 22, 33, 14, 25, 36])
+        XCTAssertEqual(saved.scalars, [1, 2, 3, 4, 5, 6])
+        try x.formBinary(.mul, x)   // the operand is self
+        XCTAssertEqual(x.scalars, [121, 484, 1089, 196, 625, 1296])
+        // A result larger than self replaces self, like `x = x + y`.
+        var v = Tensor([1, 2])
+        try v.formBinary(.sub, try Tensor(shape: [3, 1], data: [1, 2, 3]))
+        XCTAssertEqual(v.shape, [3, 2])
+        XCTAssertEqual(v.scalars, [0, 1, -1, 0, -2, -1])
+        XCTAssertThrowsError(try v.formBinary(.add, Tensor([1, 2, 3]))) {
+            XCTAssertEqual("\($0)", "shape mismatch: (3,2) + (3,)")
+        }
+    }
+
+    func testBroadcastTo() throws {
+        let v = Tensor([1, 2, 3])
+        let b = try v.broadcast(to: [2, 3])
+        XCTAssertEqual(b.scalars, [1, 2, 3, 1, 2, 3])
+        let c = try Tensor(shape: [2, 1], data: [7, 8]).broadcast(to: [2, 2, 3])
+        XCTAssertEqual(c.scalars, [7, 7, 7, 8, 8, 8, 7, 7, 7, 8, 8, 8])
+        XCTAssertEqual(try Tensor(scalar: 5).broadcast(to: [2]).scalars, [5, 5])
+        XCTAssertThrowsError(try v.broadcast(to: [2, 4])) { XCTAssertEqual("\($0)", "cannot broadcast (3,) to (2,4)") }
+        XCTAssertThrowsError(try Tensor(shape: [2, 3]).broadcast(to: [3])) {
+            XCTAssertEqual("\($0)", "cannot broadcast (2,3) to (3,)")
+        }
+    }
+
+    func testOverMemoryLimitIsAnErrorNotACrash() throws {
+        let big = try Tensor(shape: [1_000_000, 1])
+        XCTAssertThrowsError(try Tensor.binary(.add, big, try Tensor(shape: [1, 1_000_000]))) {
+            XCTAssertTrue("\($0)".contains("memory limit"), "\($0)")
+        }
+    }
+}
