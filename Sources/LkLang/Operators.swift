@@ -36,6 +36,8 @@ enum Operators {
     static func binary(_ op: BinaryOperator, _ a: Value, _ b: Value, transA: Bool = false, transB: Bool = false) throws -> Value {
         switch (a, b) {
         case (.number(let x), .number(let y)):
+            // `@` is a matrix product: like NumPy's matmul it refuses scalars.
+            if op == .matmul { throw mismatchKinds(op, a, b) }
             return numbers(op, x, y)
         case (.bool(let x), _) where !(b.isStringLike):
             return try binary(op, .number(x ? 1 : 0), b)
@@ -81,7 +83,7 @@ enum Operators {
         case .mul: return .number(x * y)
         case .div: return .number(x / y)
         case .mod, .pow: return .number(op.tensorOp!.apply(x, y))
-        case .matmul: return .number(x * y)
+        case .matmul: return .number(x * y)   // never reached from `binary`, which refuses number @ number
         case .eq: return .bool(x == y)
         case .ne: return .bool(x != y)
         case .lt: return .bool(x < y)
