@@ -1,3 +1,5 @@
+import LkTensor
+
 /// The kinds of token lk source is made of.
 public enum TokenKind: Equatable, Sendable {
     case number(Double)
@@ -26,7 +28,7 @@ public enum TokenKind: Equatable, Sendable {
     /// How the token reads in an error message.
     var display: String {
         switch self {
-        case .number(let v): return "number \(v)"
+        case .number(let v): return "number \(formatNumber(v))"
         case .string: return "string"
         case .identifier(let n): return "'\(n)'"
         case .newline: return "end of line"
@@ -159,7 +161,11 @@ public struct Lexer {
         let text = String(decoding: src[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
         let span = SourceSpan(start: start, length: pos - start)
         if Lexer.isIdentStart(peekByte()) {
-            throw Diagnostic(.parse, "malformed number '\(text)\(Character(UnicodeScalar(peekByte())))'", span: SourceSpan(start: start, length: pos - start + 1))
+            // Report the whole run of letters and digits (`12abc`), not just its first letter.
+            var end = pos
+            while end < src.count && Lexer.isIdent(src[end]) { end += 1 }
+            let word = String(decoding: src[start..<end], as: UTF8.self)
+            throw Diagnostic(.parse, "malformed number '\(word)'", span: SourceSpan(start: start, length: end - start))
         }
         guard let v = Double(text) else { throw Diagnostic(.parse, "malformed number '\(text)'", span: span) }
         return Token(kind: .number(v), span: span)
