@@ -69,6 +69,12 @@ enum Operators {
             return .string(Display.plain(a) + t)
         case (.list(let x), .list(let y)) where op == .add:
             return .list(x + y)
+        // `[]` is an empty vector, but it is also where a list starts: `fs = []` then
+        // `fs = fs + [f]` in a loop. An empty vector joined with a list is that list.
+        case (.tensor(let t), .list(let y)) where op == .add && t.shape == [0]:
+            return .list(y)
+        case (.list(let x), .tensor(let t)) where op == .add && t.shape == [0]:
+            return .list(x)
         default:
             if op == .eq { return .bool(identical(a, b)) }
             if op == .ne { return .bool(!identical(a, b)) }
