@@ -143,10 +143,19 @@ public struct Lexer {
 
     mutating func number(_ start: Int) throws(Diagnostic) -> Token {
         while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
-        // A '.' belongs to the number only when a digit follows: `0..10` is a range.
-        if peekByte() == UInt8(ascii: ".") && Lexer.isDigit(peekByte(1)) {
-            pos += 1
-            while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
+        // A '.' belongs to the number when a digit follows, or when it ends the number
+        // as in NumPy code (`1.`, `2. / 3`, `1.e5`); not in a range `0..10`, nor before
+        // a field name `x.T`.
+        if peekByte() == UInt8(ascii: ".") {
+            let next = peekByte(1)
+            let exponentFollows = (next == UInt8(ascii: "e") || next == UInt8(ascii: "E"))
+                && (Lexer.isDigit(peekByte(2)) || ((peekByte(2) == UInt8(ascii: "+") || peekByte(2) == UInt8(ascii: "-")) && Lexer.isDigit(peekByte(3))))
+            if Lexer.isDigit(next) {
+                pos += 1
+                while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
+            } else if exponentFollows || (next != UInt8(ascii: ".") && !Lexer.isIdentStart(next)) {
+                pos += 1
+            }
         }
         if peekByte() == UInt8(ascii: "e") || peekByte() == UInt8(ascii: "E") {
             let save = pos
