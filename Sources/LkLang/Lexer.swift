@@ -1,3 +1,5 @@
+import LkTensor
+
 /// The kinds of token lk source is made of.
 public enum TokenKind: Equatable, Sendable {
     case number(Double)
@@ -26,7 +28,7 @@ public enum TokenKind: Equatable, Sendable {
     /// How the token reads in an error message.
     var display: String {
         switch self {
-        case .number(let v): return "number \(v)"
+        case .number(let v): return "number \(formatNumber(v))"
         case .string: return "string"
         case .identifier(let n): return "'\(n)'"
         case .newline: return "end of line"
@@ -141,10 +143,19 @@ public struct Lexer {
 
     mutating func number(_ start: Int) throws(Diagnostic) -> Token {
         while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
-        // A '.' belongs to the number only when a digit follows: `0..10` is a range.
-        if peekByte() == UInt8(ascii: ".") && Lexer.isDigit(peekByte(1)) {
-            pos += 1
-            while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
+        // A '.' belongs to the number when a digit follows, or when it ends the number
+        // as in NumPy code (`1.`, `2. / 3`, `1.e5`); not in a range `0..10`, nor before
+        // a field name `x.T`.
+        if peekByte() == UInt8(ascii: ".") {
+            let next = peekByte(1)
+            let exponentFollows = (next == UInt8(ascii: "e") || next == UInt8(ascii: "E"))
+                && (Lexer.isDigit(peekByte(2)) || ((peekByte(2) == UInt8(ascii: "+") || peekByte(2) == UInt8(ascii: "-")) && Lexer.isDigit(peekByte(3))))
+            if Lexer.isDigit(next) {
+                pos += 1
+                while Lexer.isDigit(peekByte()) || peekByte() == UInt8(ascii: "_") { pos += 1 }
+            } else if exponentFollows || (next != UInt8(ascii: ".") && !Lexer.isIdentStart(next)) {
+                pos += 1
+            }
         }
         if peekByte() == UInt8(ascii: "e") || peekByte() == UInt8(ascii: "E") {
             let save = pos
@@ -159,7 +170,11 @@ public struct Lexer {
         let text = String(decoding: src[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
         let span = SourceSpan(start: start, length: pos - start)
         if Lexer.isIdentStart(peekByte()) {
-            throw Diagnostic(.parse, "malformed number '\(text)\(Character(UnicodeScalar(peekByte())))'", span: SourceSpan(start: start, length: pos - start + 1))
+            // Report the whole run of letters and digits (`12abc`), not just its first letter.
+            var end = pos
+            while end < src.count && Lexer.isIdent(src[end]) { end += 1 }
+            let word = String(decoding: src[start..<end], as: UTF8.self)
+            throw Diagnostic(.parse, "malformed number '\(word)'", span: SourceSpan(start: start, length: end - start))
         }
         guard let v = Double(text) else { throw Diagnostic(.parse, "malformed number '\(text)'", span: span) }
         return Token(kind: .number(v), span: span)

@@ -36,6 +36,8 @@ enum Operators {
     static func binary(_ op: BinaryOperator, _ a: Value, _ b: Value, transA: Bool = false, transB: Bool = false) throws -> Value {
         switch (a, b) {
         case (.number(let x), .number(let y)):
+            // `@` is a matrix product: like NumPy's matmul it refuses scalars.
+            if op == .matmul { throw mismatchKinds(op, a, b) }
             return numbers(op, x, y)
         case (.bool(let x), _) where !(b.isStringLike):
             return try binary(op, .number(x ? 1 : 0), b)
@@ -67,6 +69,12 @@ enum Operators {
             return .string(Display.plain(a) + t)
         case (.list(let x), .list(let y)) where op == .add:
             return .list(x + y)
+        // `[]` is an empty vector, but it is also where a list starts: `fs = []` then
+        // `fs = fs + [f]` in a loop. An empty vector joined with a list is that list.
+        case (.tensor(let t), .list(let y)) where op == .add && t.shape == [0]:
+            return .list(y)
+        case (.list(let x), .tensor(let t)) where op == .add && t.shape == [0]:
+            return .list(x)
         default:
             if op == .eq { return .bool(identical(a, b)) }
             if op == .ne { return .bool(!identical(a, b)) }
@@ -81,7 +89,7 @@ enum Operators {
         case .mul: return .number(x * y)
         case .div: return .number(x / y)
         case .mod, .pow: return .number(op.tensorOp!.apply(x, y))
-        case .matmul: return .number(x * y)
+        case .matmul: return .number(x * y)   // never reached from `binary`, which refuses number @ number
         case .eq: return .bool(x == y)
         case .ne: return .bool(x != y)
         case .lt: return .bool(x < y)

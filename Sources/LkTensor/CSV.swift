@@ -33,7 +33,8 @@ public enum CSV {
     /// prints them, the shortest form that reads back to the same Float64, so
     /// `read` returns exactly what was written; NaN and infinities print as
     /// "nan", "inf", "-inf". Names are quoted when they contain a delimiter, a
-    /// quote, a line break, surrounding spaces, or look like a number.
+    /// quote, surrounding spaces, or look like a number; a name with a line break
+    /// is refused (`read` is line-based and could not read it back).
     public static func write(_ t: Tensor, path: String, header: [String]? = nil, delimiter: Character = ",") throws {
         try AtomicFile.write(Array(try text(t, header: header, delimiter: delimiter).utf8), to: path)
     }
@@ -53,6 +54,10 @@ public enum CSV {
         if let header {
             guard header.count == columns else {
                 throw TensorError("writecsv: the header has \(header.count) names but the tensor has \(columns) columns")
+            }
+            // `read` is line-based, so a name with a line break would not read back.
+            if let bad = header.first(where: { $0.contains(where: \.isNewline) }) {
+                throw TensorError("writecsv: the name \(bad.debugDescription) contains a line break, which a CSV header cannot hold")
             }
             if delimiter == " ", let bad = header.first(where: { $0.isEmpty || $0.contains(where: { $0.isWhitespace || $0 == "\"" }) }) {
                 throw TensorError("writecsv: the name \(bad.debugDescription) cannot be written with spaces as the delimiter")

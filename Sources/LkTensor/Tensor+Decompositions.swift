@@ -12,7 +12,7 @@ import CBLAS
 // except by `determinant`, which returns NaN as NumPy does.
 
 extension Tensor {
-    /// The inverse `A⁻¹` of a square matrix, by LU with partial pivoting (`dgetrf` + `dgetri`).
+    /// The inverse `A⁻¹` of a square matrix, by LU with partial pivoting (`dgetrf` + `dgetrs` on I).
     ///
     /// Called on the column-major view `Aᵀ`, LAPACK returns `(Aᵀ)⁻¹ = (A⁻¹)ᵀ` column-major,
     /// which is `A⁻¹` row-major. An exactly zero pivot is "inv: matrix is singular"; a
@@ -25,9 +25,15 @@ extension Tensor {
         var ipiv = [Int32](repeating: 0, count: n)
         var info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), a.pointer, Int32(n), &ipiv)
         try LinalgSupport.check(info, "inv", positive: "matrix is singular")
-        info = LAPACKE_dgetri(LAPACK_COL_MAJOR, Int32(n), a.pointer, Int32(n), ipiv)
+        // Solve A X = I (as NumPy does, with dgesv) rather than invert in place with
+        // dgetri, whose update order leaves -0 in exact zeros: inv(diag(2, 4)) printed
+        // [[0.5 0.], [-0. 0.25]]. The identity is its own transpose, so the column-major
+        // solve of Aᵀ gives (Aᵀ)⁻¹ column-major, which is A⁻¹ row-major.
+        let x = try Tensor.eye(n)
+        info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), Int32(n), a.pointer, Int32(n),
+                              ipiv, x.pointer, Int32(n))
         try LinalgSupport.check(info, "inv", positive: "matrix is singular")
-        return a
+        return x
     }
 
     /// The solution `x` of `A x = b` for a square `A` (n×n) and `b` either a vector `(n,)`

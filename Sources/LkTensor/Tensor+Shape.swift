@@ -160,6 +160,8 @@ extension Tensor {
                 p[i] = (step == 0 ? Double(i) / div * delta : Double(i) * step) + a
             }
             if n > 1 { p[n - 1] = b }
+            // One point is `a` (NumPy); the step above divides by n − 1 = 0.
+            if n == 1 { p[0] = a }
         }
     }
 

@@ -174,17 +174,27 @@ public struct Tensor: @unchecked Sendable {
         var shape = newShape
         let inferred = shape.indices.filter { shape[$0] == -1 }
         if inferred.count > 1 { throw TensorError("reshape: only one size may be -1, got \(shapeString(newShape))") }
+        // Sizes come from users: their product may overflow Int, which would trap.
+        // An overflowing product cannot equal any real element count (NumPy refuses it too).
+        func product(_ sizes: [Int]) -> Int? {
+            var n = 1
+            for d in sizes {
+                let (m, overflow) = n.multipliedReportingOverflow(by: d)
+                if overflow { return nil }
+                n = m
+            }
+            return n
+        }
+        let cannot = TensorError("reshape: cannot reshape \(shapeString(self.shape)) (\(count) elements) into \(shapeString(newShape))")
         if let k = inferred.first {
-            let rest = shape.enumerated().filter { $0.offset != k }.reduce(1) { $0 * $1.element }
+            guard let rest = product(shape.enumerated().filter { $0.offset != k }.map { $0.element }) else { throw cannot }
             if rest == 0 || count % rest != 0 {
                 throw TensorError("reshape: cannot reshape \(shapeString(self.shape)) (\(count) elements) into \(shapeString(newShape))")
             }
             shape[k] = count / rest
         }
         if shape.contains(where: { $0 < 0 }) { throw TensorError("reshape: negative size in \(shapeString(newShape))") }
-        guard shape.reduce(1, *) == count else {
-            throw TensorError("reshape: cannot reshape \(shapeString(self.shape)) (\(count) elements) into \(shapeString(newShape))")
-        }
+        guard product(shape) == count else { throw cannot }
         var t = self
         t.shape = shape
         return t
