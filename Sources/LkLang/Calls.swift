@@ -49,7 +49,7 @@ final class CallNode: Node {
         let code = fn.code
         let n = code.paramNames.count
         if positional.count > n {
-            throw fail("\(code.name)() takes \(n) argument\(n == 1 ? "" : "s") but \(positional.count) were given")
+            throw fail("\(code.name)() takes \(n) argument\(n == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given")
         }
         let frame = Frame(count: code.localCount, parent: fn.closure)
         for i in 0..<positional.count { frame.slots[i] = try positional[i].eval(f) }
@@ -81,7 +81,9 @@ final class CallNode: Node {
             if d.source == nil { d.source = source; d.span = span }
             if d.kind == .runtime && d.notes.count < 8 {
                 let (line, col) = source.location(of: span.start)
-                d.notes.append("  in \(code.name)(), called from \(source.name):\(line):\(col)")
+                let note = "  in \(code.name)(), called from \(source.name):\(line):\(col)"
+                // Deep recursion would repeat one line thousands of times: show it once.
+                if d.notes.last != note { d.notes.append(note) }
             }
             throw d
         }

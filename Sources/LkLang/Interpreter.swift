@@ -72,7 +72,8 @@ public final class Interpreter {
         depth += 1
         defer { depth -= 1 }
         if depth > maxDepth {
-            throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))", span: code.span, source: code.source)
+            // No location here: the call that went one level too deep fills it in.
+            throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))")
         }
         do {
             return try runBlock(code.body, frame) == .returned ? frame.result : .none

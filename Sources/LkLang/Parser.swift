@@ -307,6 +307,11 @@ public struct Parser {
             default: return lhs
             }
             let s = advance().span
+            if case .binary(let prev, _, _) = lhs.kind, prev.isComparison {
+                // Python reads `a < b < c` as a chain, other languages as `(a < b) < c`:
+                // rather than pick one silently, ask for what is meant.
+                throw Failure(diagnostic: Diagnostic(.parse, "comparisons cannot be chained; write `a < b and b < c`", span: s), incomplete: false)
+            }
             let rhs = try operand(after: s) { try $0.rangeExpr() }
             lhs = Expr(kind: .binary(op, lhs, rhs), span: lhs.span.to(rhs.span))
         }
