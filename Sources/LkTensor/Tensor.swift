@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An error raised by the tensor engine: bad shapes, bad arguments, LAPACK
 /// failures, allocations over the memory limit. The message is complete and
@@ -21,9 +22,16 @@ public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Double>
     public let count: Int
 
+    /// How many tensor buffers have been created, and their bytes, since start-up
+    /// (what `:time` reports as allocations).
+    public static let allocations = Atomic<Int>(0)
+    public static let allocatedBytes = Atomic<Int>(0)
+
     @usableFromInline init(uninitializedCount count: Int) {
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Double>.stride
+        TensorStorage.allocations.add(1, ordering: .relaxed)
+        TensorStorage.allocatedBytes.add(bytes, ordering: .relaxed)
         if let reused = BufferCache.take(bytes: bytes) {
             pointer = reused.bindMemory(to: Double.self, capacity: max(count, 1))
             return

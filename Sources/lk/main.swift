@@ -57,7 +57,8 @@ func versionText() -> String {
 /// set (a computation that does not check it) ends the process.
 func installInterruptHandler() {
     signal(SIGINT) { _ in
-        if Interrupt.flag.pointee != 0 { _exit(130) }
+        // At the prompt a Ctrl-C only abandons the line, however often it is pressed.
+        if Interrupt.flag.pointee != 0 && LineEditor.atPrompt.pointee == 0 { _exit(130) }
         Interrupt.flag.pointee = 1
     }
 }
