@@ -63,4 +63,29 @@ func installInterruptHandler() {
     }
 }
 
-LK.main()
+/// `lk render FILE.lk -o OUT.md [--html]`
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lk render",
+        abstract: "Run a notebook script cell by cell and write Markdown (or HTML) with its output and figures.")
+
+    @ArgumentParser.Argument(help: "The notebook script (Jupytext percent format: # %% cells).")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "The document to write (.md, or .html with --html).")
+    var output: String?
+
+    @Flag(help: "Write one self-contained HTML page (figures inlined).")
+    var html = false
+
+    func run() throws {
+        let out = output ?? (URL(fileURLWithPath: file).deletingPathExtension().path + (html ? ".html" : ".md"))
+        throw ExitCode(Renderer(input: file, output: out, html: html).run())
+    }
+}
+
+// `render` is a verb, not a script name: dispatch it before the script runner's parser.
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "render" {
+    Render.main(Array(CommandLine.arguments.dropFirst(2)))
+} else {
+    LK.main()
+}

@@ -16,6 +16,10 @@ final class CLITests: XCTestCase {
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
     func run(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Outcome {
+        try CLITests.run(args, stdin: stdin, environment: environment)
+    }
+
+    static func run(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Outcome {
         let p = Process()
         p.executableURL = Self.lk
         p.arguments = args
@@ -128,5 +132,43 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.hasPrefix("6\n3\n"), r.stdout)
         XCTAssertFalse(r.stdout.contains("\u{1b}["), "no escape codes without a terminal")
         XCTAssertTrue(r.stderr.contains("unknown name 'nope'"), r.stderr)
+    }
+}
+
+/// `lk render`: a notebook script becomes a document.
+final class RenderTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func testRendersTheExpectedMarkdown() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString).md")
+        let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let got = try String(contentsOf: out, encoding: .utf8)
+        let want = try String(contentsOf: Self.fixtures.appendingPathComponent("notebook.md"), encoding: .utf8)
+        XCTAssertEqual(got, want)
+    }
+
+    func testAnErrorStopsTheRunButTheDocumentIsWritten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let nb = dir.appendingPathComponent("broken.lk")
+        try "# %% one\nprint(\"before\")\n# %% two\nzeros(2, 2) @ zeros(3, 3)\n# %% three\nprint(\"never\")\n".write(to: nb, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("broken.md")
+        let r = try CLITests.run(["render", nb.path, "-o", out.path])
+        XCTAssertEqual(r.status, 70)
+        let doc = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(doc.contains("before"))
+        XCTAssertTrue(doc.contains("broken.lk:4:1: error: shape mismatch: (2,2) @ (3,3)"), doc)
+        XCTAssertFalse(doc.contains("never"))
+    }
+
+    func testHTMLIsOneSelfContainedPage() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString).html")
+        let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path, "--html"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let page = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(page.contains("<h1>A small notebook</h1>"))
+        XCTAssertTrue(page.contains("<pre class=\"out\">sum: 6\n</pre>"), page)
     }
 }
