@@ -119,6 +119,18 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(limited.stderr.contains("would allocate 8.0 MB, over the memory limit of 1.0 MB"), limited.stderr)
     }
 
+    func testCommandsWithoutATerminal() throws {
+        let path = try script("# %% first\nv = 10\n# %% [markdown]\n# prose\n# %% second\nw = v * 2\n", name: "nb.lk")
+        let r = try run([], stdin: ":cells \(path)\n:run 1\n:run 3\nw\n:load \(path)\nw\n:reset\n:vars\n:time sum(ones(10))\n:nope\n")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("  1  first  (line 2)\n  2  [markdown] prose  (line 4)\n  3  second  (line 6)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("20\n"), "`:run 3` uses v from `:run 1`: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("workspace cleared\nno variables\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("time: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("tensor allocation"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("unknown command :nope"), r.stdout)
+    }
+
     func testVersionNamesTheBLAS() throws {
         let r = try run(["--version"])
         XCTAssertEqual(r.status, 0)

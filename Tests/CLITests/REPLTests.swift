@@ -130,4 +130,34 @@ final class REPLTests: XCTestCase {
         s.send("\u{04}")
         XCTAssertEqual(s.waitForExit(), 0)
     }
+
+    func testTwoREPLsShareOneHistoryFileWithoutLosingEntries() throws {
+        let a = try session(), b = try session()
+        for i in 0..<15 {
+            a.send("a\(i) = \(i)\r")
+            b.send("b\(i) = \(i)\r")
+        }
+        XCTAssertTrue(a.expect("a14 = 14"))
+        XCTAssertTrue(b.expect("b14 = 14"))
+        usleep(300_000)
+        let lines = try String(contentsOfFile: historyFile, encoding: .utf8).split(separator: "\n").map(String.init)
+        for i in 0..<15 {
+            XCTAssertTrue(lines.contains("a\(i) = \(i)"), "a\(i) missing: \(lines)")
+            XCTAssertTrue(lines.contains("b\(i) = \(i)"), "b\(i) missing: \(lines)")
+        }
+        XCTAssertEqual(lines.count, 30, "no interleaved or torn lines: \(lines)")
+    }
+
+    func testCtrlRSearchesBackwards() throws {
+        let s = try session()
+        s.send("unique_name = 5\r")
+        s.send("other = 1\r")
+        XCTAssertTrue(s.expect("lk> other = 1"))
+        let mark = s.end
+        s.send("\u{12}uniq")   // Ctrl-R, then the search text
+        XCTAssertTrue(s.expect("unique_name", after: mark), s.transcript)
+        s.send("\r")
+        s.send("unique_name * 3\r")
+        XCTAssertTrue(s.expect("15", after: mark), s.transcript)
+    }
 }
