@@ -303,8 +303,27 @@ func reduceAxis<F: Fold>(_ fold: F.Type, _ src: UnsafePointer<Double>, _ layout:
         Parallel.forEachChunk(count: outer, costPerItem: n, align: 1) { r in
             for o in r { dst[o] = F.lane(src + o * n, n) }
         }
+    } else if outer == 1 && Parallel.threads > 1 && n >= 64 && n * inner >= 4 * Parallel.grain {
+        // Axis 0 of a matrix: each core folds a contiguous band of whole rows into its
+        // own accumulator (streaming memory in order, which the prefetcher likes far
+        // better than interleaved half-rows), then the accumulators are combined.
+        let parts = min(Parallel.threads, n / 32)
+        let per = (n + parts - 1) / parts
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: parts * inner)
+        defer { partials.deallocate() }
+        Parallel.forEachChunk(count: parts, costPerItem: per * inner, align: 1) { r in
+            for k in r {
+                let rows = min(per, n - k * per)
+                if rows > 0 { accumulateRows(F.self, src + k * per * inner, rows, inner, partials + k * inner, inner) }
+            }
+        }
+        dst.update(from: partials, count: inner)
+        for k in 1..<parts where k * per < n {
+            let p = partials + k * inner
+            for j in 0..<inner { dst[j] = F.combine(dst[j], p[j]) }
+        }
     } else {
-        // Column blocks give every core work when there are few lanes (axis 0 of a matrix).
+        // Column blocks give every core work when there are few lanes.
         let blocks = outer >= Parallel.threads ? 1 : max(1, min(Parallel.threads, inner / 1024))
         let width = (inner + blocks - 1) / blocks
         Parallel.forEachChunk(count: outer * blocks, costPerItem: n * width, align: 1) { r in
