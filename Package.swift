@@ -32,6 +32,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor"]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
         .testTarget(name: "CLITests", dependencies: ["lk"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
