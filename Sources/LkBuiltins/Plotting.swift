@@ -118,7 +118,9 @@ extension BuiltinTable {
             }
             let rows = (panels.count + cols - 1) / cols
             let size = try a.figsize()
-            let figure = Figure(panels: panels, rows: rows, cols: cols, title: title, width: size.0, height: size.1)
+            var figure = Figure(panels: panels, rows: rows, cols: cols, title: title, width: size.0, height: size.1)
+            figure.panelWidth = 240
+            figure.panelHeight = 260
             return try a.show(figure)
         },
         def("hist", "hist(v, bins=10, density=false, legend=)",

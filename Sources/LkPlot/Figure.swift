@@ -12,6 +12,10 @@ public struct Figure: Equatable, Sendable {
     /// one from the grid.
     public var width: Int?
     public var height: Int?
+    /// Pixels per panel for picture files when no size is given (pictures
+    /// want small square panels, not the wide default).
+    public var panelWidth: Int?
+    public var panelHeight: Int?
 
     public init(panels: [Panel] = [], rows: Int = 1, cols: Int = 1, title: String? = nil,
                 width: Int? = nil, height: Int? = nil) {

@@ -148,6 +148,7 @@ public final class Plotter {
         }
         let session = try startedSession()
         let dir = session.directory
+        let figure = Decimation.thinned(figure, pixels: terminal.width(figure))
         // Window figures keep their files so the window can redraw on zoom;
         // everything else is removed once drawn.
         let first = blockCount

@@ -37,8 +37,15 @@ public enum Terminal: Equatable, Sendable {
         case .text(let w, let h), .sixel(let w, let h): return (w, h)
         default:
             let extra = f.rows * f.cols > 1 && f.title != nil ? 40 : 0
+            if let pw = f.panelWidth, let ph = f.panelHeight { return (pw * f.cols, ph * f.rows + extra) }
             return f.rows * f.cols == 1 ? (720, 450) : (480 * f.cols, 360 * f.rows + extra)
         }
+    }
+
+    /// The figure's width in pixels (characters for text), for thinning long lines.
+    func width(_ f: Figure) -> Int {
+        if case .window = self { return 1600 }
+        return f.width ?? defaultSize(f).0
     }
 
     /// `set terminal …` and `set output …` for a figure. `output` is where text
