@@ -73,6 +73,14 @@ final class GnuplotSession {
     /// throws gnuplot's error messages as `PlotError.gnuplot`.
     @discardableResult
     func run(_ commands: String) throws -> String {
+        let text = try exchange(commands)
+        let m = Self.messages(text)
+        if !m.errors.isEmpty { throw PlotError.gnuplot("gnuplot: " + m.errors.joined(separator: "; ")) }
+        return m.other.joined(separator: "\n")
+    }
+
+    /// Sends commands and returns everything gnuplot wrote until it finished them.
+    func exchange(_ commands: String) throws -> String {
         guard let h = handle else { throw PlotError.crashed("gnuplot is not running") }
         let batch = commands + "print '\(sentinel)'\n"
         let wrote = batch.withCString { lk_gnuplot_command(h, $0, strlen($0)) }
@@ -93,9 +101,7 @@ final class GnuplotSession {
             let said = Self.messages(text).errors.joined(separator: "; ")
             throw PlotError.crashed("gnuplot stopped unexpectedly" + (said.isEmpty ? "" : ": " + said) + " (it is restarted on the next plot)")
         }
-        let m = Self.messages(text)
-        if !m.errors.isEmpty { throw PlotError.gnuplot("gnuplot: " + m.errors.joined(separator: "; ")) }
-        return m.other.joined(separator: "\n")
+        return text
     }
 
     /// Splits gnuplot's output into error messages and everything else.

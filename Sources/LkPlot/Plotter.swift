@@ -19,6 +19,8 @@ public final class Plotter {
     private var session: GnuplotSession?
     private var windowCount = 0
     private var blockCount = 0
+    /// Files handed out by `PlotSink`, reported to `onFigure` once drawn.
+    private var sinkPaths: Set<String> = []
     /// The last figure drawn (what `savefig` saves).
     public private(set) var lastFigure: Figure?
     /// A `subplot` grid still being filled, and where it goes when full.
@@ -33,7 +35,7 @@ public final class Plotter {
     /// directory, else `LK_TERM`, else a window when lk is interactive with a
     /// display and gnuplot has a windowed terminal, else a text plot.
     public func automaticTerminal() throws -> Terminal {
-        if let t = PlotSink.nextFile() { return t }
+        if let t = sinkFile() { return t }
         let env = ProcessInfo.processInfo.environment
         let size = terminalSize()
         let text = Terminal.text(width: max(40, min(size.cols, 240)), height: max(12, min(size.rows - 2, 30)))
@@ -59,6 +61,12 @@ public final class Plotter {
             }
         }
         return text
+    }
+
+    private func sinkFile() -> Terminal? {
+        guard let t = PlotSink.nextFile() else { return nil }
+        if let p = t.filePath { sinkPaths.insert(p) }
+        return t
     }
 
     // MARK: showing figures
@@ -93,6 +101,7 @@ public final class Plotter {
     public func flush() throws -> Rendered {
         guard let grid = pending else { return Rendered() }
         pending = nil
+        if grid.panels.isEmpty { pendingOut = nil; return Rendered() }
         let out = pendingOut
         pendingOut = nil
         return try draw(grid, out: out)
@@ -114,7 +123,7 @@ public final class Plotter {
         lastFigure = figure
         if let out {
             var r = try render(figure, to: try Terminal.file(out))
-            if let sinkFile = PlotSink.nextFile() {
+            if let sinkFile = sinkFile() {
                 let more = try render(figure, to: sinkFile)
                 r.paths += more.paths
                 r.warnings += more.warnings
@@ -179,10 +188,7 @@ public final class Plotter {
         }
         if let path = terminal.filePath {
             result.paths.append(path)
-            if let dir = PlotSink.renderDirectory,
-               URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path == dir.standardizedFileURL.path {
-                PlotSink.onFigure?(path)
-            }
+            if sinkPaths.remove(path) != nil { PlotSink.onFigure?(path) }
         }
         return result
     }

@@ -4,26 +4,27 @@
 /// The result is a gnuplot string *expression* that evaluates to `text`:
 /// printable characters go inside single quotes, where gnuplot performs no
 /// substitution at all (no backquote command substitution, no `@` macros, no
-/// backslash escapes; a quote is written twice). Control characters cannot be
-/// written inside single quotes (a newline would end the command), so each is
-/// written as an octal escape in a double-quoted piece holding nothing else,
-/// and the pieces are joined with gnuplot's `.` operator:
-/// `a⏎b` → `'a'."\012".'b'`. NUL cannot be part of a gnuplot string and is
-/// dropped. Terminals are set up `noenhanced`, so `^ _ { } @ ~ &` also show
-/// literally.
+/// backslash escapes). Control characters cannot be written inside single
+/// quotes (a newline would end the command), and neither can a quote
+/// reliably (gnuplot's scanner takes a leading doubled quote for an empty
+/// string), so each of those is written as an octal escape in a double-quoted
+/// piece holding nothing else, and the pieces are joined with gnuplot's `.`
+/// operator: `a⏎b` → `'a'."\012".'b'`, `it's` → `'it'."\047".'s'`. NUL
+/// cannot be part of a gnuplot string and is dropped. Terminals are set up
+/// `noenhanced`, so `^ _ { } @ ~ &` also show literally.
 public func gnuplotQuoted(_ text: String) -> String {
     var pieces: [String] = []
     var run: String.UnicodeScalarView? = nil
     for scalar in text.unicodeScalars {
         let v = scalar.value
         if v == 0 { continue }
-        if v < 0x20 || v == 0x7f {
+        if v < 0x20 || v == 0x7f || scalar == "'" {
             if let r = run { pieces.append("'" + String(r) + "'"); run = nil }
             let octal = String(v, radix: 8)
             pieces.append("\"\\" + String(repeating: "0", count: 3 - octal.count) + octal + "\"")
         } else {
             if run == nil { run = String.UnicodeScalarView() }
-            if scalar == "'" { run!.append(contentsOf: "''".unicodeScalars) } else { run!.append(scalar) }
+            run!.append(scalar)
         }
     }
     if let r = run { pieces.append("'" + String(r) + "'") }
