@@ -34,6 +34,7 @@ final class GnuplotSession {
             throw PlotError.crashed("cannot create a temporary directory for plot data")
         }
         directory = URL(fileURLWithPath: String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        Self.removeAtExit(directory.path)
         let reply = try run("print GPVAL_TERMINALS\n")
         terminals = Set(reply.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
     }
@@ -41,6 +42,20 @@ final class GnuplotSession {
     deinit {
         close(kill: false)
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Data directories of sessions still open when lk exits (the shared
+    /// plotter is never deinitialised), removed by an exit hook.
+    nonisolated(unsafe) private static var leftovers: [String] = []
+    private static let exitHook: Void = {
+        atexit {
+            for d in GnuplotSession.leftovers { try? FileManager.default.removeItem(atPath: d) }
+        }
+    }()
+
+    private static func removeAtExit(_ path: String) {
+        _ = exitHook
+        leftovers.append(path)
     }
 
     static let installHint = "install it with `sudo apt install gnuplot-qt` (windows, files and text plots) or `sudo apt install gnuplot-nox` (files and text plots only)"

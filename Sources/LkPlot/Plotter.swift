@@ -109,7 +109,7 @@ public final class Plotter {
 
     /// Saves the last figure (or the grid being filled) to a file.
     public func save(_ path: String) throws -> Rendered {
-        let terminal = try Terminal.file(path)
+        let terminal = try Terminal.file(absolute(path))
         if let grid = pending {
             pending = nil
             pendingOut = nil
@@ -122,7 +122,7 @@ public final class Plotter {
     private func draw(_ figure: Figure, out: String?) throws -> Rendered {
         lastFigure = figure
         if let out {
-            var r = try render(figure, to: try Terminal.file(out))
+            var r = try render(figure, to: try Terminal.file(absolute(out)))
             if let sinkFile = sinkFile() {
                 let more = try render(figure, to: sinkFile)
                 r.paths += more.paths
@@ -132,6 +132,9 @@ public final class Plotter {
         }
         return try render(figure, to: try automaticTerminal())
     }
+
+    /// gnuplot may have been started in another working directory.
+    private func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     // MARK: rendering
 
