@@ -127,10 +127,10 @@ final class GnuplotSession {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line == "^" || line.hasPrefix("gnuplot>") { continue }
             if let r = line.range(of: #"^line \d+: "#, options: .regularExpression) {
-                let message = String(line[r.upperBound...])
+                let message = line[r.upperBound...].split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
                 if message.lowercased().hasPrefix("warning:") { other.append(message) } else { errors.append(message) }
-            } else if line.lowercased().hasPrefix("warning:") {
-                other.append(line)
+            } else if line.hasPrefix("system error:") {
+                errors.append(line)
             } else {
                 other.append(line)
             }

@@ -51,7 +51,7 @@ public final class Plotter {
             return .window(kind: kind, id: windowCount)
         default: break
         }
-        let interactive = isatty(0) != 0 && isatty(1) != 0
+        let interactive = PlotSink.interactive ?? (isatty(0) != 0 && isatty(1) != 0)
         let display = !(env["DISPLAY"] ?? "").isEmpty || !(env["WAYLAND_DISPLAY"] ?? "").isEmpty
         if interactive && display {
             let available = try startedSession().terminals
@@ -109,6 +109,7 @@ public final class Plotter {
 
     /// Saves the last figure (or the grid being filled) to a file.
     public func save(_ path: String) throws -> Rendered {
+        _ = try Terminal.file(path)   // the message names the path as given
         let terminal = try Terminal.file(absolute(path))
         if let grid = pending {
             pending = nil
@@ -122,6 +123,7 @@ public final class Plotter {
     private func draw(_ figure: Figure, out: String?) throws -> Rendered {
         lastFigure = figure
         if let out {
+            _ = try Terminal.file(out)
             var r = try render(figure, to: try Terminal.file(absolute(out)))
             if let sinkFile = sinkFile() {
                 let more = try render(figure, to: sinkFile)
@@ -181,7 +183,11 @@ public final class Plotter {
         var result = Rendered()
         // The terminal first, on its own: if the output file cannot be opened
         // the figure must not be drawn anywhere else.
-        _ = try session.run(terminal.setup(figure, output: textFile))
+        do {
+            _ = try session.run(terminal.setup(figure, output: textFile))
+        } catch PlotError.gnuplot(let message) where terminal.filePath != nil {
+            throw PlotError.gnuplot("cannot write \(terminal.filePath!): \(message)")
+        }
         let said = try session.run(script.text + "unset multiplot\nunset output\n")
         result.warnings = said.split(separator: "\n").map(String.init)
         if let t = textFile {

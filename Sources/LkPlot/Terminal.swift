@@ -72,7 +72,8 @@ public enum Terminal: Equatable, Sendable {
             lines.append("set terminal sixelgd noenhanced truecolor size \(w * 8),\(h * 16)")
             lines.append("set output \(gnuplotQuoted(output ?? "/dev/null"))")
         case .window(let kind, let id):
-            lines.append("set terminal \(kind) \(id) noenhanced")
+            // persist: a script's windows outlive lk; in the REPL they stay live.
+            lines.append("set terminal \(kind) \(id) noenhanced persist")
             lines.append("unset output")
         }
         lines.append("set encoding utf8")
@@ -100,7 +101,8 @@ public enum PlotError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 }
 
-/// Routes figures for a host such as the notebook renderer (`lk render`).
+/// Routes figures for a host such as the notebook renderer (`lk render`) or
+/// the REPL.
 ///
 /// When `renderDirectory` is set, every figure that would have gone to a
 /// window or a text plot is instead written to a new file there,
@@ -115,6 +117,10 @@ public enum PlotSink {
     nonisolated(unsafe) public static var fileFormat = "svg"
     nonisolated(unsafe) public static var onFigure: ((String) -> Void)?
     nonisolated(unsafe) public static var nextIndex = 1
+    /// Whether figures without `out=` may open windows: true in the REPL,
+    /// false for scripts. nil (the default) guesses from whether standard
+    /// input and output are terminals.
+    nonisolated(unsafe) public static var interactive: Bool?
 
     /// The next file in `renderDirectory`.
     static func nextFile() -> Terminal? {

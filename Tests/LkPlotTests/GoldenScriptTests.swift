@@ -76,7 +76,7 @@ final class GoldenScriptTests: XCTestCase {
         XCTAssertEqual(Terminal.text(width: 60, height: 20).setup(Figure(Panel()), output: "/t/o"),
                        "unset multiplot\nset terminal dumb noenhanced size 60,20\nset output '/t/o'\nset encoding utf8\n")
         XCTAssertEqual(Terminal.window(kind: "qt", id: 3).setup(f, output: nil),
-                       "unset multiplot\nset terminal qt 3 noenhanced\nunset output\nset encoding utf8\n")
+                       "unset multiplot\nset terminal qt 3 noenhanced persist\nunset output\nset encoding utf8\n")
     }
 
     func testLongSortedLinesKeepEachColumnsFirstMinMaxLast() {
