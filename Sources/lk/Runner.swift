@@ -33,6 +33,7 @@ enum Runner {
     /// Runs a whole source; with `echoResult` (for `-e`) the last expression's value is printed.
     static func runSource(_ source: SourceFile, arguments: [String], echoResult: Bool) -> Int32 {
         let interpreter = BuiltinTable.makeInterpreter()
+        FigureOutput.setInteractive(false)   // a script never leaves windows behind
         interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
         var status: Int32 = 0
         onLargeStack {

@@ -174,6 +174,20 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(doc.contains("never"))
     }
 
+    func testFiguresBecomeFilesBesideTheDocument() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let nb = dir.appendingPathComponent("fig.lk")
+        try "# %% A figure\nx = linspace(0, 6.28, 50)\nplot(x, sin(x), title=\"sine wave\")\n".write(to: nb, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("fig.md")
+        let r = try CLITests.run(["render", nb.path, "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(doc.contains("![figure-001.svg](fig_files/figure-001.svg)"), doc)
+        let svg = try String(contentsOf: dir.appendingPathComponent("fig_files/figure-001.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("sine wave"))
+    }
+
     func testHTMLIsOneSelfContainedPage() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString).html")
         let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path, "--html"])
