@@ -1,4 +1,5 @@
 import Foundation
+import LkTensor
 import XCTest
 
 /// The command line of DESIGN.md §5, run as a user would: exit codes,
@@ -129,6 +130,42 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("time: "), r.stdout)
         XCTAssertTrue(r.stdout.contains("tensor allocation"), r.stdout)
         XCTAssertTrue(r.stdout.contains("unknown command :nope"), r.stdout)
+    }
+
+    func testTimeoutStopsAScript() throws {
+        let r = try run(["--timeout", "0.3", "-e", "k = 0\nwhile 1 { k += 1 }"])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("time limit of 0.3 s exceeded (--timeout)"), r.stderr)
+    }
+
+    /// Killing lk in the middle of writing a large file leaves the previous file
+    /// whole: writes go to a temporary file that is renamed over the target.
+    func testKilledDuringALargeWriteKeepsTheOldFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let target = dir.appendingPathComponent("data.npy").path
+        let old = try Tensor(shape: [3], data: [1, 2, 3])
+        try NPY.save(old, path: target)
+        let script = try self.script("x = ones(20000000)\nfor i in 0..100 { savenpy(\"\(target)\", x) }\n")
+        var sawNew = false
+        for delay in [0.15, 0.3, 0.45, 0.6, 0.8, 1.0] {
+            let p = Process()
+            p.executableURL = Self.lk
+            p.arguments = [script]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            // Whatever moment the kill hit, the file is a whole array: the old one or the new one.
+            let loaded = try NPY.load(path: target)
+            if loaded.shape == [3] { XCTAssertEqual(loaded.scalars, [1, 2, 3]) }
+            else { XCTAssertEqual(loaded.shape, [20_000_000]); sawNew = true }
+        }
+        _ = sawNew
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "data.npy" }
+        XCTAssertTrue(leftovers.allSatisfy { !$0.hasSuffix(".npy") }, "\(leftovers)")
     }
 
     func testVersionNamesTheBLAS() throws {
