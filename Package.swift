@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor"]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
+        .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor"]),
         .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
