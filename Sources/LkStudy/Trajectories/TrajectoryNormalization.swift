@@ -12,6 +12,10 @@ public struct TrajectoryFrame: Sendable {
     public var rotation: Tensor   // N×2×2: R = [[cos θ, −sin θ], [sin θ, cos θ]], θ the heading
     public var scale: Tensor      // N: 2 / ‖p[obs−1] − p[obs−3]‖ for moving agents, 1 for static ones
     public var moving: Tensor     // N: 1 when ‖p[obs−1] − p[obs−3]‖ / 2 > static_dist, else 0
+
+    public init(origin: Tensor, rotation: Tensor, scale: Tensor, moving: Tensor) {
+        self.origin = origin; self.rotation = rotation; self.scale = scale; self.moving = moving
+    }
 }
 
 extension Trajectories {
