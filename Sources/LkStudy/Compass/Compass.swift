@@ -28,6 +28,17 @@ public struct CompassSession: Sendable {
 
     public var dimension: Int { center.count }
 
+    /// A session rebuilt from its parts (as the REPL keeps it in a record).
+    public init(center: [Double], radius: Double, count: Int, method: CompassFit, seed: UInt64, round: Int,
+                offsets: Tensor, marked: [[Double]], marks: [Double], direction: Tensor) throws {
+        guard offsets.shape == [count, center.count], direction.shape == [center.count], marked.count == marks.count,
+              marked.allSatisfy({ $0.count == center.count }) else {
+            throw TensorError("compass: the session's fields do not fit together (pass a record made by compass or compassstep)")
+        }
+        self.center = center; self.radius = radius; self.count = count; self.method = method; self.seed = seed
+        self.round = round; self.offsets = offsets; self.marked = marked; self.marks = marks; self.direction = direction
+    }
+
     public init(center: [Double], radius: Double = 1, count: Int = 8, method: CompassFit = .logistic, seed: UInt64 = 0) throws {
         guard !center.isEmpty else { throw TensorError("compass: the latent point z must have at least one entry") }
         guard radius > 0 && radius.isFinite else { throw TensorError("compass: radius must be positive, got \(formatNumber(radius))") }
