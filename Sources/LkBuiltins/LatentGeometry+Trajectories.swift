@@ -82,14 +82,15 @@ extension BuiltinTable {
         },
         displacement("ade", "Average displacement error, best of S: for each agent i, ADEᵢ = minₛ (1/L) Σₜ ‖predₛᵢₜ − truthᵢₜ‖"),
         displacement("fde", "Final displacement error, best of S: for each agent i, FDEᵢ = minₛ ‖predₛᵢ,L − truthᵢ,L‖"),
-        def("etbaseline", "etbaseline(train, test, k=6, anchors=20, seed=0, static_dist=0.419, obs=8)", keywords: ["k", "anchors", "seed", "static_dist", "obs"],
-            "EigenTrajectory's anchors alone as a predictor, end to end, on N×(obs+pred)×2 windows. Moving and static agents (‖p[obs−1] − p[obs−3]‖/2 > static_dist or not) are treated apart, as in the paper's code: the normalised futures of each group of `train` (`etnormalize`; static agents unscaled) get their own rank-k descriptor (`eigentraj`) and `anchors` k-means anchors (`etanchors`, 10 restarts); each test agent gets its group's anchor futures in its own frame, and the result is {ade, fde} (best-of-anchors, each minimum independent, averaged over test agents), plus `pred` (anchors×N×pred×2 world coordinates). static_dist defaults to the paper's ETH value 0.419 m.") { a in
+        def("etbaseline", "etbaseline(train, test, k=6, anchors=20, seed=0, static_dist=0.419, obs=8, restarts=10)", keywords: ["k", "anchors", "seed", "static_dist", "obs", "restarts"],
+            "EigenTrajectory's anchors alone as a predictor, end to end, on N×(obs+pred)×2 windows. Moving and static agents (‖p[obs−1] − p[obs−3]‖/2 > static_dist or not) are treated apart, as in the paper's code: the normalised futures of each group of `train` (`etnormalize`; static agents unscaled) get their own rank-k descriptor (`eigentraj`) and `anchors` k-means anchors (`etanchors`, best of `restarts` runs); each test agent gets its group's anchor futures in its own frame, and the result is {ade, fde} (best-of-anchors, each minimum independent, averaged over test agents), plus `pred` (anchors×N×pred×2 world coordinates). static_dist defaults to the paper's ETH value 0.419 m.") { a in
             try a.expect(2...2, usage: "etbaseline(train, test, k=6, anchors=20)")
             let train = try a.matrix(0, "train", rank: 3), test = try a.matrix(1, "test", rank: 3)
             let r = try Trajectories.anchorBaseline(train: train, test: test, obs: try a.keywordInt("obs", default: 8, min: 3),
                                                     k: try a.keywordInt("k", default: 6, min: 1), anchors: try a.keywordInt("anchors", default: 20, min: 1),
                                                     seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)),
-                                                    staticDist: try a.keywordNumber("static_dist", default: 0.419))
+                                                    staticDist: try a.keywordNumber("static_dist", default: 0.419),
+                                                    restarts: try a.keywordInt("restarts", default: 10, min: 1))
             return record([("ade", .number(r.ade)), ("fde", .number(r.fde)), ("pred", wrap(r.pred))])
         },
         def("simwalkers", "simwalkers(count, seed=0, obs=8, pred=12)", keywords: ["seed", "obs", "pred"],

@@ -15,12 +15,12 @@ extension Trajectories {
     /// p[obs−3]‖/2 above or not above `staticDist`) are treated apart, as the paper's code does:
     /// each group's training futures are normalised (moving: with scale; static: without),
     /// described by the first k singular vectors of their N×2·pred matrix, and clustered into
-    /// `anchors` coefficient vectors (`Trajectories.anchors`, 10 restarts). Every test agent
+    /// `anchors` coefficient vectors (`Trajectories.anchors`, best of `restarts` k-means runs). Every test agent
     /// gets its group's anchor futures, denormalised with its own frame; the result is the
     /// best-of-S ADE and FDE (each minimum taken independently), averaged over test agents.
     /// A group with no training agents borrows the other group's anchors.
     public static func anchorBaseline(train: Tensor, test: Tensor, obs: Int = 8, k: Int = 6, anchors n: Int = 20,
-                                      seed: UInt64 = 0, staticDist: Double = 0.419) throws -> AnchorBaseline {
+                                      seed: UInt64 = 0, staticDist: Double = 0.419, restarts: Int = 10) throws -> AnchorBaseline {
         let (_, len) = try checkWindows(train, "etbaseline", "train")
         let (nt, lenT) = try checkWindows(test, "etbaseline", "test")
         guard len == lenT else { throw TensorError("etbaseline: train windows have \(len) points but test windows \(lenT)") }
@@ -38,7 +38,7 @@ extension Trajectories {
             guard rows.count >= max(n, k) else { continue }
             let future = try futures(norm, rows: rows, obs: obs)
             let d = try descriptor(future, k: k)
-            let c = try anchors(d.coeffs, n: n, seed: seed)
+            let c = try anchors(d.coeffs, n: n, seed: seed, restarts: restarts)
             groupAnchors[g] = try reconstruct(c, basis: d.basis)          // n×fut×2
         }
         guard groupAnchors[0] != nil || groupAnchors[1] != nil else {
