@@ -55,11 +55,17 @@ extension BuiltinTable {
         return try a.keywordBool("show", default: true) ? "auto" : "none"
     }
 
-    /// Shows a strip: with the `image` plot built-in when there is one, else as text.
+    /// Shows a strip: with the `image` plot built-in (the images side by side, numbered) when
+    /// there is one and it works here, else as text.
     static func show(_ img: Tensor, count: Int, mode: String, _ a: Arguments, title: String) throws {
         guard mode != "none", let interp = a.interpreter else { return }
         if mode == "auto", let plot = BuiltinTable.all.first(where: { $0.name == "image" }) {
-            if (try? interp.call(.builtin(plot), [.tensor(img)], keywords: [("title", .string(title))])) != nil { return }
+            let h = img.shape[0], w = (img.shape[1] + 1) / count - 1
+            let stack = try Tensor.build(shape: [count, h, w]) { p, _ in
+                for k in 0..<count { for r in 0..<h { for c in 0..<w { p[(k * h + r) * w + c] = img.pointer[r * img.shape[1] + k * (w + 1) + c] } } }
+            }
+            let titles = Value.list((0..<count).map { .string("\($0)") })
+            if (try? interp.call(.builtin(plot), [.tensor(stack)], keywords: [("titles", titles), ("title", .string(title))])) != nil { return }
         }
         interp.output(textStrip(img, count: count, title: title))
     }
