@@ -8,8 +8,8 @@ import LkTensor
 
 extension BuiltinTable {
     static let compassBuiltins: [Builtin] = [
-        def("compass", "compass(gen, z, radius=1, count=8, method=\"logistic\", seed=0, show=true)", keywords: ["radius", "count", "method", "seed", "show"],
-            "Starts a Latent Compass session around the latent point z (a d-vector) of a generator `gen` (a function from a d-vector to an image, a matrix, or to any tensor): draws a strip of `count` latent points z + radius·εⱼ, εⱼ ~ N(0, I) (from seed and round, so sessions replay), shows their images numbered 0…count−1 (with `image` when plots are available, else as text; `show=false` shows nothing, `show=\"text\"` forces text) and returns the session record {z, radius, count, method, seed, round, offsets (count×d), X (marked offsets), marks, direction (unit d-vector, zero until both kinds of mark exist), strip (the images side by side), gen}. Mark it with `compassstep`; `method` is how the direction is fitted: \"logistic\" (L2-regularised logistic regression, λ = 0.01, its normal w/‖w‖) or \"means\" (difference of the mean offsets marked more and less).") { a in
+        def("compass", "compass(gen, z, radius=1, count=8, method=\"logistic\", seed=0, show=true, out=)", keywords: ["radius", "count", "method", "seed", "show", "out"],
+            "Starts a Latent Compass session around the latent point z (a d-vector) of a generator `gen` (a function from a d-vector to an image, a matrix, or to any tensor): draws a strip of `count` latent points z + radius·εⱼ, εⱼ ~ N(0, I) (from seed and round, so sessions replay), shows their images numbered 0…count−1 (as pictures with `image` where they can be seen — a display, a sixel terminal, or a file with `out=\"f.png\"` — otherwise as characters, darker for larger values; `show=\"text\"` or `\"image\"` forces one, `show=false` shows nothing) and returns the session record {z, radius, count, method, seed, round, offsets (count×d), X (marked offsets), marks, direction (unit d-vector, zero until both kinds of mark exist), strip (the images side by side), gen}. Mark it with `compassstep`; `method` is how the direction is fitted: \"logistic\" (L2-regularised logistic regression, λ = 0.01, its normal w/‖w‖) or \"means\" (difference of the mean offsets marked more and less).") { a in
             try a.expect(2...2, usage: "compass(gen, z, radius=1, count=8)")
             let gen = a.positional[0]
             guard isCallable(gen) else { throw a.error("gen must be a function from a latent vector to an image, got \(gen.describedKind)", at: 0) }
@@ -23,7 +23,7 @@ extension BuiltinTable {
                                              seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)))
             return try present(session, gen: gen, a, title: "compass: mark the images (compassstep(c, more=[…], less=[…]))")
         },
-        def("compassstep", "compassstep(c, marks) or compassstep(c, more=[…], less=[…], show=true)", keywords: ["more", "less", "show"],
+        def("compassstep", "compassstep(c, marks) or compassstep(c, more=[…], less=[…], show=true, out=)", keywords: ["more", "less", "show", "out"],
             "One round of a compass session: marks for the strip on show — a vector with one entry per image (> 0 more like what you are after, < 0 less, 0 no opinion), or the 0-based image numbers as `more=` and `less=` lists — are added to all earlier marks, the direction is refitted on all of them, the next strip is drawn and shown with a preview walk along the direction (5 images from −2·radius to +2·radius), and the new session record is returned (the old one is unchanged, so `c = compassstep(c, …)` undoes nothing you keep).") { a in
             try a.expect(1...2, usage: "compassstep(c, marks) or compassstep(c, more=[…], less=[…])")
             var (session, gen) = try readSession(a, at: 0)
@@ -52,7 +52,7 @@ extension BuiltinTable {
             }
             return record
         },
-        def("compasswalk", "compasswalk(c, steps=7, span=, show=true)", keywords: ["steps", "span", "show"],
+        def("compasswalk", "compasswalk(c, steps=7, span=, show=true, out=)", keywords: ["steps", "span", "show", "out"],
             "The walk along a session's direction: the steps×d latent points z + s·direction for s evenly spaced in [−span, span] (default span 3·radius), shown as a strip of images; returns the latent points.") { a in
             try a.expect(1...1, usage: "compasswalk(c, steps=7)")
             let (session, gen) = try readSession(a, at: 0)

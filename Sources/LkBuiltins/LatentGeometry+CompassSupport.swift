@@ -1,3 +1,4 @@
+import Foundation
 import LkLang
 import LkStudy
 import LkTensor
@@ -45,27 +46,34 @@ extension BuiltinTable {
         }
     }
 
-    /// "auto" (default), "text" or "none", from `show=`.
+    /// "image", "text" or "none", from `show=` (true: pictures where they can be seen — a
+    /// display or a sixel terminal — or with `out=`; else text, which a plain terminal shows better
+    /// than a text plot of grey levels).
     static func showMode(_ a: Arguments) throws -> String {
-        guard let v = a.keyword("show") else { return "auto" }
+        let env = ProcessInfo.processInfo.environment
+        let pictures = a.keyword("out") != nil || env["DISPLAY"] != nil || env["WAYLAND_DISPLAY"] != nil || env["LK_TERM"] == "sixel"
+        guard let v = a.keyword("show") else { return pictures ? "image" : "text" }
         if case .string(let s) = v {
-            guard s == "text" || s == "image" else { throw a.keywordError("show must be true, false or \"text\", got \"\(s)\"", "show") }
-            return s == "text" ? "text" : "auto"
+            guard s == "text" || s == "image" else { throw a.keywordError("show must be true, false, \"text\" or \"image\", got \"\(s)\"", "show") }
+            return s
         }
-        return try a.keywordBool("show", default: true) ? "auto" : "none"
+        return try a.keywordBool("show", default: true) ? (pictures ? "image" : "text") : "none"
     }
 
     /// Shows a strip: with the `image` plot built-in (the images side by side, numbered) when
     /// there is one and it works here, else as text.
     static func show(_ img: Tensor, count: Int, mode: String, _ a: Arguments, title: String) throws {
         guard mode != "none", let interp = a.interpreter else { return }
-        if mode == "auto", let plot = BuiltinTable.all.first(where: { $0.name == "image" }) {
+        if mode == "image", let plot = BuiltinTable.all.first(where: { $0.name == "image" }) {
             let h = img.shape[0], w = (img.shape[1] + 1) / count - 1
             let stack = try Tensor.build(shape: [count, h, w]) { p, _ in
                 for k in 0..<count { for r in 0..<h { for c in 0..<w { p[(k * h + r) * w + c] = img.pointer[r * img.shape[1] + k * (w + 1) + c] } } }
             }
             let titles = Value.list((0..<count).map { .string("\($0)") })
-            if (try? interp.call(.builtin(plot), [.tensor(stack)], keywords: [("titles", titles), ("title", .string(title))])) != nil { return }
+            var keywords: [(name: String, value: Value)] = [("titles", titles), ("title", .string(title))]
+            if let out = a.keyword("out") { keywords.append(("out", out)) }
+            _ = try interp.call(.builtin(plot), [.tensor(stack)], keywords: keywords)
+            return
         }
         interp.output(textStrip(img, count: count, title: title))
     }
