@@ -29,7 +29,7 @@ extension BuiltinTable {
         def("etnormalize", "etnormalize(T, obs=8, static_dist=0, scale=true)", keywords: ["obs", "static_dist", "scale"],
             "EigenTrajectory's per-agent normalisation of N×L×2 windows, from each agent's first `obs` points: with o = p[obs−1] (0-based) and d = p[obs−1] − p[obs−3], every point becomes p̂ = s·(p − o) R, row vectors, R = [[cos θ, −sin θ], [sin θ, cos θ]], θ = atan2(d_y, d_x) (so the heading points along +x), and s = 2/‖d‖ for moving agents (‖d‖/2 > static_dist) or 1 for static ones (and for all with `scale=false`). → {T (normalised, N×L×2), origin (N×2), rotation (N×2×2), scale (N), moving (N, 1 or 0)}; `etdenormalize` inverts it.") { a in
             try a.expect(1...1, usage: "etnormalize(T, obs=8)")
-            let t = try a.matrix(0, "T", rank: 3)
+            let t = try windowsArg(a, 0, "T")
             let obs = try a.keywordInt("obs", default: 8, min: 3)
             guard obs <= t.shape[1] else { throw a.keywordError("obs must be at most L = \(t.shape[1]), got \(obs)", "obs") }
             let sd = try a.keywordNumber("static_dist", default: 0)
@@ -54,7 +54,7 @@ extension BuiltinTable {
         def("eigentraj", "eigentraj(T, k)",
             "The EigenTrajectory descriptor of N×L×2 windows: each trajectory becomes the row [x₁, y₁, x₂, y₂, …] of X (N×2L); with the thin SVD X = U S Vᵀ, `basis` is the first k columns of V (2L×k, orthonormal; each column's largest-magnitude entry made positive), `coeffs` = X @ basis (N×k) and `sv` all min(N, 2L) singular values, descending. No centring (as the paper). The relative reconstruction error at rank k is sqrt(Σ_{i>k} svᵢ²) / ‖X‖.") { a in
             try a.expect(2...2, usage: "eigentraj(T, k)")
-            let t = try a.matrix(0, "T", rank: 3)
+            let t = try windowsArg(a, 0, "T")
             guard t.shape[2] == 2 else { throw a.error("T must be N×L×2, got shape \(shapeString(t.shape))", at: 0) }
             let k = try a.int(1, "k", min: 1)
             guard k <= min(t.shape[0], 2 * t.shape[1]) else { throw a.error("k must be at most min(N, 2L) = \(min(t.shape[0], 2 * t.shape[1])), got \(k)", at: 1) }
@@ -64,7 +64,7 @@ extension BuiltinTable {
         def("etproject", "etproject(T, basis)",
             "Coefficients of N×L×2 windows in a 2L×k trajectory basis: the rows [x₁, y₁, …] of T times basis, N×k.") { a in
             try a.expect(2...2, usage: "etproject(T, basis)")
-            return .tensor(try Trajectories.project(try a.matrix(0, "T", rank: 3), basis: try a.matrix(1, "basis")))
+            return .tensor(try Trajectories.project(try windowsArg(a, 0, "T"), basis: try a.matrix(1, "basis")))
         },
         def("etreconstruct", "etreconstruct(C, basis)",
             "Trajectories from coefficients: C @ basisᵀ reshaped to L×2 points; C is N×k (→ N×L×2), S×N×k (→ S×N×L×2) or one k-vector (→ L×2). With every column of the basis (k = 2L) this reproduces the windows exactly.") { a in
@@ -85,7 +85,7 @@ extension BuiltinTable {
         def("etbaseline", "etbaseline(train, test, k=6, anchors=20, seed=0, static_dist=0.419, obs=8, restarts=10)", keywords: ["k", "anchors", "seed", "static_dist", "obs", "restarts"],
             "EigenTrajectory's anchors alone as a predictor, end to end, on N×(obs+pred)×2 windows. Moving and static agents (‖p[obs−1] − p[obs−3]‖/2 > static_dist or not) are treated apart, as in the paper's code: the normalised futures of each group of `train` (`etnormalize`; static agents unscaled) get their own rank-k descriptor (`eigentraj`) and `anchors` k-means anchors (`etanchors`, best of `restarts` runs); each test agent gets its group's anchor futures in its own frame, and the result is {ade, fde} (best-of-anchors, each minimum independent, averaged over test agents), plus `pred` (anchors×N×pred×2 world coordinates). static_dist defaults to the paper's ETH value 0.419 m.") { a in
             try a.expect(2...2, usage: "etbaseline(train, test, k=6, anchors=20)")
-            let train = try a.matrix(0, "train", rank: 3), test = try a.matrix(1, "test", rank: 3)
+            let train = try windowsArg(a, 0, "train"), test = try windowsArg(a, 1, "test")
             let r = try Trajectories.anchorBaseline(train: train, test: test, obs: try a.keywordInt("obs", default: 8, min: 3),
                                                     k: try a.keywordInt("k", default: 6, min: 1), anchors: try a.keywordInt("anchors", default: 20, min: 1),
                                                     seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)),
@@ -101,11 +101,20 @@ extension BuiltinTable {
         },
     ]
 
+    /// An N×L×2 tensor of trajectory windows.
+    static func windowsArg(_ a: Arguments, _ i: Int, _ name: String) throws -> Tensor {
+        let t = try a.tensor(i, name)
+        guard t.rank == 3, t.shape[2] == 2 else {
+            throw a.error("\(name) must be N×L×2 (a trajectory of L points per agent), got \(describe(t))", at: i)
+        }
+        return t
+    }
+
     static func displacement(_ name: String, _ what: String) -> Builtin {
         def(name, "\(name)(pred, truth, each=false)", keywords: ["each"],
             "\(what), the minimum over the S samples taken for this measure alone (as EigenTrajectory's compute_batch_ade/fde). pred is N×L×2 (one guess) or S×N×L×2, truth N×L×2; → the mean over agents, or with `each=true` the N per-agent values.") { a in
             try a.expect(2...2, usage: "\(name)(pred, truth)")
-            let pred = try a.tensor(0, "pred"), truth = try a.matrix(1, "truth", rank: 3)
+            let pred = try a.tensor(0, "pred"), truth = try windowsArg(a, 1, "truth")
             let (ade, fde) = try Trajectories.displacementErrors(pred: pred, truth: truth, name: name)
             let v = name == "ade" ? ade : fde
             if try a.keywordBool("each", default: false) { return .tensor(Tensor(v)) }
