@@ -16,6 +16,7 @@ public enum BuiltinTable {
         ("Statistics and geometry", statistics),
         ("Input, output and time", inputOutput),
         ("Plots", plotting),
+        ("Latent geometry: relative representations, Loki, EigenTrajectory, Latent Compass", latentGeometry),
     ]
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }
