@@ -262,7 +262,7 @@ extension LinalgSupport {
         }
         if worst.0 > 1e-8 * scale {
             let (_, i, j) = worst
-            throw TensorError("\(name): matrix is not symmetric (A[\(i),\(j)] = \(t.pointer[i * n + j]) but A[\(j),\(i)] = \(t.pointer[j * n + i]))")
+            throw TensorError("\(name): matrix is not symmetric (A[\(i),\(j)] = \(formatNumber(t.pointer[i * n + j])) but A[\(j),\(i)] = \(formatNumber(t.pointer[j * n + i])))")
         }
     }
 }
