@@ -1,0 +1,7 @@
+import LkLang
+import LkStudy
+import LkTensor
+
+extension BuiltinTable {
+    static let geometryBuiltins: [Builtin] = []
+}
