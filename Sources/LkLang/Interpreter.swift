@@ -17,8 +17,11 @@ public final class Interpreter {
     /// Files `:load`/scripts ran, for messages.
     public private(set) var lastValue: Value = .none
 
+    private var constants: [(String, Value)] = []
+
     public init(builtins: [Builtin] = [], constants: [(String, Value)] = []) {
         for b in builtins { register(b) }
+        self.constants = constants
         for (n, v) in constants { globals.set(n, v); builtinNames.insert(n) }
     }
 
@@ -127,9 +130,11 @@ public final class Interpreter {
         }
     }
 
+    /// A constant still holding its original value (`pi = 3` makes `pi` a user variable).
     private func isConstant(_ name: String, _ value: Value) -> Bool {
-        guard builtinNames.contains(name), builtins[name] == nil else { return false }
-        return true
+        guard let original = constants.first(where: { $0.0 == name })?.1 else { return false }
+        if case .number(let a) = original, case .number(let b) = value { return a == b || (a.isNaN && b.isNaN) }
+        return false
     }
 
     /// Every name defined: built-ins, constants, user variables.
@@ -139,5 +144,6 @@ public final class Interpreter {
     public func reset() {
         globals.clear(keeping: builtinNames)
         for (n, b) in builtins { globals.set(n, .builtin(b)) }
+        for (n, v) in constants { globals.set(n, v) }
     }
 }
