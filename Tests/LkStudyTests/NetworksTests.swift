@@ -200,5 +200,12 @@ final class NetworksTests: XCTestCase {
         let f = try a.forward(x)
         let correct = (0..<40).filter { i in (f[flat: 2 * i] > f[flat: 2 * i + 1]) == (i < 20) }.count
         XCTAssertGreaterThanOrEqual(correct, 38)
+        // A learning rate far too large stops at the first non-finite loss.
+        var c = net([2, 32, 1], Activation.named("relu")!, .sp)
+        var big = Training(); big.steps = 50; big.lr = 1e6
+        let run = try big.run(&c, x: x, y: try y.get([.all, .slice(start: 0, stop: 1, step: nil)]))
+        XCTAssertTrue(run.diverged)
+        XCTAssertEqual(run.losses.count, 50)
+        XCTAssertFalse(run.losses.last!.isFinite)
     }
 }

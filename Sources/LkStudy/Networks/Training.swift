@@ -29,8 +29,10 @@ public struct Training {
     }
 
     /// Trains `net` in place; returns the loss of the batch at each step (before its
-    /// update, `steps` values) and the snapshots. Ctrl-C stops between steps.
-    public func run(_ net: inout MLP, x: Tensor, y: Tensor) throws -> (losses: [Double], record: Record) {
+    /// update, `steps` values) and the snapshots. Ctrl-C stops between steps. A loss
+    /// that is not finite ends training there (`diverged`): the remaining losses
+    /// repeat it, so a learning-rate sweep can go on past the runs that blow up.
+    public func run(_ net: inout MLP, x: Tensor, y: Tensor) throws -> (losses: [Double], record: Record, diverged: Bool) {
         let n = x.shape[0], d = x.shape[1], k = y.shape[1]
         var rng = RNG(seed: seed)
         var order = Array(0..<n), cursor = n
@@ -66,15 +68,22 @@ public struct Training {
                 }
             }
             let g = try net.gradients(bx, by, loss)
-            guard g.loss.isFinite else { throw TensorError("training diverged at step \(s): the loss is \(g.loss) (lower lr)") }
+            guard g.loss.isFinite else {
+                losses += Array(repeating: g.loss.isNaN ? .nan : .infinity, count: steps - s)
+                if every > 0 { record.steps.append(s); record.loss.append(.nan) }
+                return (losses, try regrouped(record, hiddenSnapshots), true)
+            }
             losses.append(g.loss)
             net.step((g.weights, g.biases), lr: lr)
         }
         if every > 0 { try snapshot(steps) }
-        // Regroup hidden snapshots per layer: T × P × n.
-        if let first = hiddenSnapshots.first {
-            record.hidden = try (0..<first.count).map { l in try Tensor.stack(hiddenSnapshots.map { $0[l] }) }
-        }
-        return (losses, record)
+        return (losses, try regrouped(record, hiddenSnapshots), false)
+    }
+
+    /// Hidden snapshots regrouped per layer: T × P × n.
+    func regrouped(_ r: Record, _ hidden: [[Tensor]]) throws -> Record {
+        var r = r
+        if let first = hidden.first { r.hidden = try (0..<first.count).map { l in try Tensor.stack(hidden.map { $0[l] }) } }
+        return r
     }
 }
