@@ -17,6 +17,7 @@ public enum BuiltinTable {
         ("Input, output and time", inputOutput),
         ("Plots", plotting),
         ("Latent geometry: relative representations, Loki, EigenTrajectory, Latent Compass", latentGeometry),
+        ("Learning dynamics", learningDynamics),
     ]
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }
