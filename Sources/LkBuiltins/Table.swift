@@ -15,6 +15,7 @@ public enum BuiltinTable {
         ("Linear algebra", linearAlgebra),
         ("Statistics and geometry", statistics),
         ("Input, output and time", inputOutput),
+        ("Krylov and diffusion", diffusion),
     ]
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }
