@@ -81,21 +81,9 @@ public enum DiffusionSampler {
         var ops = 1
         var cgLog: [[Double]] = []
         var result = try run(prior: prior, count: 1, settings: settings, rng: &rng) { st in
-            let img = try st.x0.reshaped(op.inputShape)
-            var x = img
+            var x = try st.x0.reshaped(op.inputShape)
             if cgIterations > 0 {
-                let cg: CGResult
-                do {
-                    if gamma.isInfinite {
-                        cg = try Krylov.conjugateGradient({ try op.normal($0) }, aty, x0: img, tol: 1e-10, maxIterations: cgIterations)
-                    } else {
-                        let rhs = VectorSpace.combine(1, img, gamma, aty)
-                        cg = try Krylov.conjugateGradient({ VectorSpace.combine(1, $0, gamma, try op.normal($0)) }, rhs,
-                                                          x0: img, tol: 1e-10, maxIterations: cgIterations)
-                    }
-                } catch let e as TensorError where e.message.contains("not positive definite") {
-                    throw TensorError("the data-consistency CG broke down (\(e.message)); is normal(x) = adjoint(forward(x))?")
-                }
+                let cg = try dataConsistency(x, aty: aty, op: op, iterations: cgIterations, gamma: gamma)
                 cgLog.append(cg.residuals)
                 ops += 2 * (cg.iterations + 1)
                 x = cg.x
@@ -119,19 +107,45 @@ public enum DiffusionSampler {
         try checkShapes(op, prior)
         var ops = 0, products = 0
         var result = try run(prior: prior, count: 1, settings: settings, rng: &rng) { st in
-            let r = VectorSpace.combine(1, y, -1, try op.forward(try st.x0.reshaped(op.inputShape)))
-            let rn = VectorSpace.norm(r)
+            let (g, rn) = try dpsGradient(u: st.u, x0: st.x0, sigma: st.sigma, scale: st.scale, y: y, op: op, prior: prior)
             st.residual = rn
             ops += 2
-            guard rn > 0 else { return }
-            let g0 = try op.adjoint(r).reshaped([1, prior.dimension])
-            let cov = try prior.posteriorCovariance(st.u, sigma: st.sigma, times: g0)
-            products += 1
-            st.guidance = VectorSpace.scaled(-zeta / (st.sigma * st.sigma * st.scale * rn), cov)
+            if rn > 0 { products += 1; st.guidance = VectorSpace.scaled(zeta, g) }
         }
         result.operatorApplications = ops
         result.jacobianProducts = products
         return result
+    }
+
+    /// DDS's data step from an estimate x̂₀ (an image): `iterations` CG steps started at x̂₀ on
+    /// AᴴA x = Aᴴy (γ = ∞), or on (I + γAᴴA)x = x̂₀ + γAᴴy. Because CG from x̂₀ stays in
+    /// x̂₀ + range(Aᴴ), the noiseless step converges to x̂₀ + A⁺(y − Ax̂₀), the point of the
+    /// measurement-consistent set nearest to x̂₀; fewer iterations stop on the way there.
+    public static func dataConsistency(_ x0: Tensor, aty: Tensor, op: LinearOperator, iterations: Int,
+                                       gamma: Double = .infinity) throws -> CGResult {
+        do {
+            if gamma.isInfinite {
+                return try Krylov.conjugateGradient({ try op.normal($0) }, aty, x0: x0, tol: 1e-10, maxIterations: iterations)
+            }
+            let rhs = VectorSpace.combine(1, x0, gamma, aty)
+            return try Krylov.conjugateGradient({ VectorSpace.combine(1, $0, gamma, try op.normal($0)) }, rhs,
+                                                x0: x0, tol: 1e-10, maxIterations: iterations)
+        } catch let e as TensorError where e.message.contains("not positive definite") {
+            throw TensorError("the data-consistency CG broke down (\(e.message)); is normal(x) = adjoint(forward(x))?")
+        }
+    }
+
+    /// DPS's guidance direction ∇_{x_t}‖y − A x̂₀(x_t)‖ at x_t = s·u (u the VE variable, one row
+    /// 1×d), with x̂₀ = E[x₀ | u] at σ: −Cov[x₀|u]·Aᴴ(y − Ax̂₀)/(σ²s‖y − Ax̂₀‖). Returns it
+    /// (zero when the residual is) and the residual norm.
+    public static func dpsGradient(u: Tensor, x0: Tensor, sigma: Double, scale: Double, y: Tensor,
+                                   op: LinearOperator, prior: DiffusionPrior) throws -> (Tensor, Double) {
+        let r = VectorSpace.combine(1, y, -1, try op.forward(try x0.reshaped(op.inputShape)))
+        let rn = VectorSpace.norm(r)
+        guard rn > 0 else { return (try VectorSpace.zeros(u.shape), 0) }
+        let g0 = try op.adjoint(r).reshaped([1, prior.dimension])
+        let cov = try prior.posteriorCovariance(u, sigma: sigma, times: g0)
+        return (VectorSpace.scaled(-1 / (sigma * sigma * scale * rn), cov), rn)
     }
 
     static func checkShapes(_ op: LinearOperator, _ prior: DiffusionPrior) throws {
