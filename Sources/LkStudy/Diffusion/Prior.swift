@@ -189,7 +189,7 @@ extension Krylov {
             }
         }
         if asym > 1e-10 * largest {
-            throw TensorError("\(name) is not symmetric (max |\(name) − \(name)ᵀ| = \(asym))")
+            throw TensorError("\(name) is not symmetric (max |\(name) − \(name)ᵀ| = \(formatNumber(asym)))")
         }
     }
 }

@@ -82,14 +82,14 @@ public enum Krylov {
             let z = try preconditioner.map { try applyChecked("M", $0, r) } ?? r
             let rho = VectorSpace.dot(r, z)
             if preconditioner != nil && !(rho > 0) {
-                throw TensorError("M is not positive definite: rᵀMr = \(rho) at iteration \(k + 1)")
+                throw TensorError("M is not positive definite: rᵀMr = \(formatNumber(rho)) at iteration \(k + 1)")
             }
             p = k == 0 ? z : VectorSpace.combine(1, z, rho / rhoPrev, p)
             let q = try applyChecked("A", apply, p)
             let pAp = VectorSpace.dot(p, q)
             guard pAp.isFinite else { throw TensorError("A(p) has a non-finite element at iteration \(k + 1)") }
             if pAp <= 0 {
-                throw TensorError("A is not positive definite: pᵀAp = \(pAp) ≤ 0 at iteration \(k + 1)")
+                throw TensorError("A is not positive definite: pᵀAp = \(formatNumber(pAp)) ≤ 0 at iteration \(k + 1)")
             }
             let alpha = rho / pAp
             VectorSpace.axpy(alpha, p, &x)
