@@ -25,7 +25,12 @@ let package = Package(
         .target(name: "LkTensor", dependencies: ["CBLAS", "CFFTW", "CVecMath"]),
         .target(name: "LkStudy", dependencies: ["LkTensor"]),
         .target(name: "LkLang", dependencies: ["LkTensor"]),
-        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor"]),
+        // gnuplot through gnuplot-iostream (header-only, on Boost); the only C++.
+        .target(name: "CGnuplot", linkerSettings: [
+            .linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"), .linkedLibrary("boost_system"),
+        ]),
+        .target(name: "LkPlot", dependencies: ["CGnuplot", "LkTensor"]),
+        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot"]),
         .executableTarget(name: "lk", dependencies: [
             "LkBuiltins", "LkLang", "LkTensor", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -34,7 +39,9 @@ let package = Package(
         .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor"]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
-        .testTarget(name: "CLITests", dependencies: ["lk"]),
+        .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"]),
+        .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor"]),
+        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
                     exclude: ["cases"]),
     ],

@@ -15,6 +15,7 @@ public enum BuiltinTable {
         ("Linear algebra", linearAlgebra),
         ("Statistics and geometry", statistics),
         ("Input, output and time", inputOutput),
+        ("Plots", plotting),
         ("Krylov and diffusion", diffusion),
     ]
 

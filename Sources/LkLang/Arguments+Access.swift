@@ -19,7 +19,8 @@ extension Arguments {
             let n = positional.count
             let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" :
                 range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
-            throw BuiltinError("\(callee) takes \(want) argument\(want == "1" ? "" : "s") but \(n) \(n == 1 ? "was" : "were") given; usage: \(usage)",
+            let plural = range.upperBound == 1 || (range.upperBound == Int.max && range.lowerBound == 1) ? "" : "s"
+            throw BuiltinError("\(callee) takes \(want) argument\(plural) but \(n) \(n == 1 ? "was" : "were") given; usage: \(usage)",
                                at: n > range.upperBound ? .positional(range.upperBound) : .call)
         }
     }

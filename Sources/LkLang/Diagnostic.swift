@@ -22,13 +22,27 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
             return ([head] + notes).joined(separator: "\n")
         }
         let (line, col) = source.location(of: span.start)
-        let text = source.lineText(line)
+        var text = source.lineText(line).replacingTabs()
         var out = "\(source.name):\(line):\(col): error: \(message)\n"
-        out += "    " + text.replacingTabs() + "\n"
         // Underline the span, but not past the end of this line.
-        let (endLine, endCol) = source.location(of: max(span.start, span.end - 1))
-        let width = endLine == line ? max(1, endCol - col + 1) : max(1, text.unicodeScalars.count - col + 1)
-        out += "    " + String(repeating: " ", count: col - 1) + "^" + String(repeating: "~", count: max(0, width - 1))
+        let (endLine, _) = source.location(of: max(span.start, span.end - 1))
+        var width = endLine == line ? max(1, source.text(of: span).unicodeScalars.count) : max(1, text.unicodeScalars.count - col + 1)
+        var caretColumn = col
+        // A very long line is shown as a window around the caret.
+        let window = 120
+        if text.unicodeScalars.count > window {
+            let scalars = Array(text.unicodeScalars)
+            let from = max(0, min(col - 1 - window / 2, scalars.count - window))
+            let to = min(scalars.count, from + window)
+            var shown = String(String.UnicodeScalarView(scalars[from..<to]))
+            if from > 0 { shown = "…" + shown }
+            if to < scalars.count { shown += "…" }
+            caretColumn = col - from + (from > 0 ? 1 : 0)
+            width = min(width, window)
+            text = shown
+        }
+        out += "    " + text + "\n"
+        out += "    " + String(repeating: " ", count: caretColumn - 1) + "^" + String(repeating: "~", count: max(0, width - 1))
         for n in notes { out += "\n" + n }
         return out
     }

@@ -113,8 +113,17 @@ public struct Lexer {
         if Lexer.isDigit(c) || (c == UInt8(ascii: ".") && Lexer.isDigit(peekByte(1))) {
             return try number(start)
         }
-        if Lexer.isIdentStart(c) {
-            while pos < src.count && Lexer.isIdent(src[pos]) { pos += 1 }
+        if Lexer.isIdentStart(c) && (c < 0x80 || unicodeLetter(at: pos) > 0) {
+            while pos < src.count {
+                if src[pos] < 0x80 {
+                    guard Lexer.isIdent(src[pos]) else { break }
+                    pos += 1
+                } else {
+                    let n = unicodeLetter(at: pos)
+                    guard n > 0 else { break }
+                    pos += n
+                }
+            }
             let name = String(decoding: src[start..<pos], as: UTF8.self)
             let kind = TokenKind.keywords[name] ?? .identifier(name)
             return Token(kind: kind, span: SourceSpan(start: start, length: pos - start))
@@ -139,6 +148,16 @@ public struct Lexer {
         while end < src.count && src[end] & 0xC0 == 0x80 { end += 1 }
         let ch = String(decoding: src[pos..<end], as: UTF8.self)
         throw Diagnostic(.parse, "unexpected character '\(ch)'", span: SourceSpan(start: pos, length: end - pos))
+    }
+
+    /// The byte length of the UTF-8 character at `i` if it is a letter, digit or
+    /// combining mark (so `σ` or `α₁` can be names), else 0 (so `×` is an error).
+    func unicodeLetter(at i: Int) -> Int {
+        var end = i + 1
+        while end < src.count && src[end] & 0xC0 == 0x80 && end - i < 4 { end += 1 }
+        guard let scalar = String(decoding: src[i..<end], as: UTF8.self).unicodeScalars.first, scalar.value != 0xFFFD else { return 0 }
+        let p = scalar.properties
+        return p.isAlphabetic || p.numericType != nil || p.generalCategory == .nonspacingMark ? end - i : 0
     }
 
     mutating func number(_ start: Int) throws(Diagnostic) -> Token {

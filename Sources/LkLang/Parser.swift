@@ -111,6 +111,8 @@ public struct Parser {
         switch kind {
         case .newline, .semicolon: pos += 1
         case .eof, .rbrace: break
+        case .rparen: throw fail("unexpected ')' with no '(' to close")
+        case .rbracket: throw fail("unexpected ']' with no '[' to close")
         default: throw fail("expected end of statement, found \(kind.display)")
         }
     }

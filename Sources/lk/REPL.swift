@@ -27,6 +27,7 @@ final class REPL {
 
     func run() -> Int32 {
         interpreter.output = { text in print(text, terminator: "") }
+        FigureOutput.setInteractive(isTerminal)
         if isTerminal {
             editor = LineEditor(history: history.load())
             let interp = interpreter

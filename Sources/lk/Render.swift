@@ -43,7 +43,7 @@ struct Renderer {
             if cell.isBlank { continue }
             var result = CellResult()
             var figures: [String] = []
-            FigureRouting.begin(directory: figureURL, prefix: "cell\(index + 1)") { path in
+            FigureOutput.route(to: figureURL) { path in
                 figures.append(figureDir + "/" + URL(fileURLWithPath: path).lastPathComponent)
             }
             interpreter.output = { result.text += $0 }
@@ -62,7 +62,7 @@ struct Renderer {
                     status = Runner.runtimeError
                 }
             }
-            FigureRouting.end()
+            FigureOutput.stopRouting()
             result.figures = figures
             parts.append((cell, result))
             if status != 0 { break }
@@ -166,11 +166,4 @@ struct Renderer {
 
         """
     }
-}
-
-/// Where figures go while a notebook renders. The plotting built-ins consult this
-/// (through LkBuiltins) once they exist; until then no figure is produced.
-enum FigureRouting {
-    static func begin(directory: URL, prefix: String, _ onFigure: @escaping (String) -> Void) {}
-    static func end() {}
 }

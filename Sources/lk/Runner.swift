@@ -9,6 +9,25 @@ import LkTensor
 enum Runner {
     static let usageError: Int32 = 64, parseError: Int32 = 65, runtimeError: Int32 = 70, ioError: Int32 = 74
 
+    nonisolated(unsafe) static var timeLimit: Double? = nil
+    nonisolated(unsafe) static var timedOut = false
+
+    /// `--timeout SECONDS`: when the time is up the script is interrupted as by
+    /// Ctrl-C (it stops at the next loop iteration, call or built-in step) and
+    /// fails with a message; a computation that does not stop within a further
+    /// 5 seconds (one huge BLAS call) ends the process.
+    static func armTimeout(_ seconds: Double) {
+        timeLimit = seconds
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+            timedOut = true
+            Interrupt.request()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+                FileHandle.standardError.write(Data("lk: time limit of \(formatNumber(seconds)) s exceeded; the computation did not stop\n".utf8))
+                _exit(runtimeError)
+            }
+        }
+    }
+
     static func runFile(_ path: String, arguments: [String]) -> Int32 {
         let data: Data
         if path == "-" {
@@ -33,14 +52,18 @@ enum Runner {
     /// Runs a whole source; with `echoResult` (for `-e`) the last expression's value is printed.
     static func runSource(_ source: SourceFile, arguments: [String], echoResult: Bool) -> Int32 {
         let interpreter = BuiltinTable.makeInterpreter()
+        FigureOutput.setInteractive(false)   // a script never leaves windows behind
         interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
         var status: Int32 = 0
         onLargeStack {
             do {
                 let v = try interpreter.run(source)
                 if echoResult, let v, !isNone(v) { print(Display.repr(v)) }
-            } catch let d as Diagnostic {
+            } catch var d as Diagnostic {
                 fflush(nil)
+                if d.kind == .interrupted, let limit = Runner.timeLimit, Runner.timedOut {
+                    d = Diagnostic(.runtime, "time limit of \(formatNumber(limit)) s exceeded (--timeout)", span: d.span, source: d.source)
+                }
                 FileHandle.standardError.write(Data((d.render() + "\n").utf8))
                 status = d.kind == .parse ? parseError : runtimeError
             } catch {

@@ -23,6 +23,9 @@ struct LK: ParsableCommand {
     @Option(name: .customShort("e"), help: "Run this code and exit.")
     var code: String?
 
+    @Option(name: .long, help: "Stop a script that runs longer than this many seconds (exit 70).")
+    var timeout: Double?
+
     @Flag(name: .customLong("builtins-md"), help: .hidden)
     var builtinsMarkdown = false
 
@@ -35,6 +38,10 @@ struct LK: ParsableCommand {
     func run() throws {
         if builtinsMarkdown { print(BuiltinTable.markdownReference(), terminator: ""); return }
         installInterruptHandler()
+        if let timeout {
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout needs a positive number of seconds") }
+            Runner.armTimeout(timeout)
+        }
         let status: Int32
         if let code {
             status = Runner.runSource(SourceFile(name: "<-e>", text: code), arguments: [file].compactMap { $0 } + scriptArguments, echoResult: true)

@@ -1,4 +1,5 @@
 import Foundation
+import LkTensor
 import XCTest
 
 /// The command line of DESIGN.md §5, run as a user would: exit codes,
@@ -131,6 +132,42 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("unknown command :nope"), r.stdout)
     }
 
+    func testTimeoutStopsAScript() throws {
+        let r = try run(["--timeout", "0.3", "-e", "k = 0\nwhile 1 { k += 1 }"])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("time limit of 0.3 s exceeded (--timeout)"), r.stderr)
+    }
+
+    /// Killing lk in the middle of writing a large file leaves the previous file
+    /// whole: writes go to a temporary file that is renamed over the target.
+    func testKilledDuringALargeWriteKeepsTheOldFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let target = dir.appendingPathComponent("data.npy").path
+        let old = try Tensor(shape: [3], data: [1, 2, 3])
+        try NPY.save(old, path: target)
+        let script = try self.script("x = ones(20000000)\nfor i in 0..100 { savenpy(\"\(target)\", x) }\n")
+        var sawNew = false
+        for delay in [0.15, 0.3, 0.45, 0.6, 0.8, 1.0] {
+            let p = Process()
+            p.executableURL = Self.lk
+            p.arguments = [script]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            // Whatever moment the kill hit, the file is a whole array: the old one or the new one.
+            let loaded = try NPY.load(path: target)
+            if loaded.shape == [3] { XCTAssertEqual(loaded.scalars, [1, 2, 3]) }
+            else { XCTAssertEqual(loaded.shape, [20_000_000]); sawNew = true }
+        }
+        _ = sawNew
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "data.npy" }
+        XCTAssertTrue(leftovers.allSatisfy { !$0.hasSuffix(".npy") }, "\(leftovers)")
+    }
+
     func testVersionNamesTheBLAS() throws {
         let r = try run(["--version"])
         XCTAssertEqual(r.status, 0)
@@ -172,6 +209,20 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(doc.contains("before"))
         XCTAssertTrue(doc.contains("broken.lk:4:1: error: shape mismatch: (2,2) @ (3,3)"), doc)
         XCTAssertFalse(doc.contains("never"))
+    }
+
+    func testFiguresBecomeFilesBesideTheDocument() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let nb = dir.appendingPathComponent("fig.lk")
+        try "# %% A figure\nx = linspace(0, 6.28, 50)\nplot(x, sin(x), title=\"sine wave\")\n".write(to: nb, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("fig.md")
+        let r = try CLITests.run(["render", nb.path, "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertTrue(doc.contains("![figure-001.svg](fig_files/figure-001.svg)"), doc)
+        let svg = try String(contentsOf: dir.appendingPathComponent("fig_files/figure-001.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("sine wave"))
     }
 
     func testHTMLIsOneSelfContainedPage() throws {

@@ -1,0 +1,140 @@
+import CGnuplot
+import Foundation
+import LkTensor
+
+/// One running gnuplot process: started without a shell, fed commands, and
+/// read back after each batch up to a sentinel line so that gnuplot's own
+/// messages become errors at the plotting call.
+final class GnuplotSession {
+    private var handle: OpaquePointer?
+    /// A line gnuplot prints after each batch. The random part keeps any text
+    /// gnuplot echoes (which may hold user strings) from posing as it.
+    private let sentinel = "lk-done-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    /// A private directory for data files and text-plot output.
+    let directory: URL
+    /// The terminals this gnuplot was built with (`GPVAL_TERMINALS`).
+    private(set) var terminals: Set<String> = []
+    let pid: Int32
+
+    /// How long one batch may take before gnuplot is taken to be hung.
+    static let timeout = 300.0
+
+    init(executable: String) throws {
+        var message = [CChar](repeating: 0, count: 512)
+        guard let h = lk_gnuplot_open(executable, nil, &message, message.count) else {
+            let reason = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw PlotError.gnuplotMissing("cannot start gnuplot (\(reason)); \(Self.installHint)")
+        }
+        handle = h
+        pid = lk_gnuplot_pid(h)
+        var template = Array((NSTemporaryDirectory() + "/lk-plot-XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else {
+            lk_gnuplot_close(h, 1)
+            handle = nil
+            throw PlotError.crashed("cannot create a temporary directory for plot data")
+        }
+        directory = URL(fileURLWithPath: String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        Self.removeAtExit(directory.path)
+        let reply = try run("print GPVAL_TERMINALS\n")
+        terminals = Set(reply.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+    }
+
+    deinit {
+        close(kill: false)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Data directories of sessions still open when lk exits (the shared
+    /// plotter is never deinitialised), removed by an exit hook.
+    nonisolated(unsafe) private static var leftovers: [String] = []
+    private static let exitHook: Void = {
+        atexit {
+            for d in GnuplotSession.leftovers { try? FileManager.default.removeItem(atPath: d) }
+        }
+    }()
+
+    private static func removeAtExit(_ path: String) {
+        _ = exitHook
+        leftovers.append(path)
+    }
+
+    static let installHint = "install it with `sudo apt install gnuplot-qt` (windows, files and text plots) or `sudo apt install gnuplot-nox` (files and text plots only)"
+
+    /// The gnuplot to run: `$LK_GNUPLOT` if set, else `gnuplot` on `PATH`.
+    static func locate() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let given = env["LK_GNUPLOT"], !given.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: given) else {
+                throw PlotError.gnuplotMissing("LK_GNUPLOT is \"\(given)\", which is not an executable file")
+            }
+            return given
+        }
+        for dir in (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = String(dir) + "/gnuplot"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw PlotError.gnuplotMissing("plotting needs gnuplot, which is not installed; \(installHint)")
+    }
+
+    var isAlive: Bool { handle.map { lk_gnuplot_alive($0) != 0 } ?? false }
+
+    func close(kill: Bool) {
+        if let h = handle { lk_gnuplot_close(h, kill ? 1 : 0) }
+        handle = nil
+    }
+
+    /// Sends commands, then waits for gnuplot to finish them. Returns what
+    /// gnuplot printed that is not an error (its `print` output, warnings);
+    /// throws gnuplot's error messages as `PlotError.gnuplot`.
+    @discardableResult
+    func run(_ commands: String) throws -> String {
+        let text = try exchange(commands)
+        let m = Self.messages(text)
+        if !m.errors.isEmpty { throw PlotError.gnuplot("gnuplot: " + m.errors.joined(separator: "; ")) }
+        return m.other.joined(separator: "\n")
+    }
+
+    /// Sends commands and returns everything gnuplot wrote until it finished them.
+    func exchange(_ commands: String) throws -> String {
+        guard let h = handle else { throw PlotError.crashed("gnuplot is not running") }
+        let batch = commands + "print '\(sentinel)'\n"
+        let wrote = batch.withCString { lk_gnuplot_command(h, $0, strlen($0)) }
+        var raw: UnsafeMutablePointer<CChar>? = nil
+        let status = lk_gnuplot_read_until(h, sentinel, Self.timeout, UnsafePointer(Interrupt.flag), &raw)
+        let text = raw.map { String(cString: $0) } ?? ""
+        lk_gnuplot_free(raw)
+        switch status {
+        case 0 where wrote == 0: break
+        case 2:
+            close(kill: true)
+            throw PlotError.interrupted
+        case 3:
+            close(kill: true)
+            throw PlotError.crashed("gnuplot did not finish within \(Int(Self.timeout)) s and was stopped")
+        default:
+            close(kill: true)
+            let said = Self.messages(text).errors.joined(separator: "; ")
+            throw PlotError.crashed("gnuplot stopped unexpectedly" + (said.isEmpty ? "" : ": " + said) + " (it is restarted on the next plot)")
+        }
+        return text
+    }
+
+    /// Splits gnuplot's output into error messages and everything else.
+    /// Errors from commands read on a pipe look like `         line 0: undefined variable: foo`.
+    static func messages(_ text: String) -> (errors: [String], other: [String]) {
+        var errors: [String] = [], other: [String] = []
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line == "^" || line.hasPrefix("gnuplot>") { continue }
+            if let r = line.range(of: #"^line \d+: "#, options: .regularExpression) {
+                let message = line[r.upperBound...].split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+                if message.lowercased().hasPrefix("warning:") { other.append(message) } else { errors.append(message) }
+            } else if line.hasPrefix("system error:") {
+                errors.append(line)
+            } else {
+                other.append(line)
+            }
+        }
+        return (errors, other)
+    }
+}

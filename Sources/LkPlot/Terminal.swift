@@ -1,0 +1,144 @@
+import Foundation
+
+/// Where gnuplot draws a figure.
+public enum Terminal: Equatable, Sendable {
+    case png(path: String)
+    case svg(path: String)
+    case pdf(path: String)
+    /// A text plot (gnuplot's `dumb`), `width`×`height` characters.
+    case text(width: Int, height: Int)
+    /// Sixel graphics for terminals that show them (`LK_TERM=sixel`).
+    case sixel(width: Int, height: Int)
+    /// A live window of a windowed gnuplot (`qt`, `wxt` or `x11`), numbered so
+    /// earlier figures keep their windows.
+    case window(kind: String, id: Int)
+
+    /// The file terminal for a path, chosen by its extension.
+    public static func file(_ path: String) throws -> Terminal {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "png": return .png(path: path)
+        case "svg": return .svg(path: path)
+        case "pdf": return .pdf(path: path)
+        default: throw PlotError.usage("cannot tell the file type of \"\(path)\": use a name ending in .png, .svg or .pdf")
+        }
+    }
+
+    public var filePath: String? {
+        switch self {
+        case .png(let p), .svg(let p), .pdf(let p): return p
+        default: return nil
+        }
+    }
+
+    /// The size a figure gets when it does not ask for one: pixels for
+    /// pictures, characters for text.
+    func defaultSize(_ f: Figure) -> (Int, Int) {
+        switch self {
+        case .text(let w, let h), .sixel(let w, let h): return (w, h)
+        default:
+            let extra = f.rows * f.cols > 1 && f.title != nil ? 40 : 0
+            if let pw = f.panelWidth, let ph = f.panelHeight { return (pw * f.cols, ph * f.rows + extra) }
+            return f.rows * f.cols == 1 ? (720, 450) : (480 * f.cols, 360 * f.rows + extra)
+        }
+    }
+
+    /// The figure's width in pixels (characters for text), for thinning long lines.
+    func width(_ f: Figure) -> Int {
+        if case .window = self { return 1600 }
+        return f.width ?? defaultSize(f).0
+    }
+
+    /// `set terminal …` and `set output …` for a figure. `output` is where text
+    /// and sixel terminals write (a file the session reads back).
+    func setup(_ f: Figure, output: String?) -> String {
+        let d = defaultSize(f)
+        let w = f.width ?? d.0, h = f.height ?? d.1
+        var lines = ["unset multiplot"]
+        switch self {
+        case .png(let p):
+            lines.append("set terminal pngcairo noenhanced size \(w),\(h) font 'sans,10'")
+            lines.append("set output \(gnuplotQuoted(p))")
+        case .svg(let p):
+            lines.append("set terminal svg noenhanced size \(w),\(h) font 'sans,10' background '#ffffff'")
+            lines.append("set output \(gnuplotQuoted(p))")
+        case .pdf(let p):
+            lines.append("set terminal pdfcairo noenhanced size \(gnuplotNumber(Double(w) / 100))in,\(gnuplotNumber(Double(h) / 100))in font 'sans,8'")
+            lines.append("set output \(gnuplotQuoted(p))")
+        case .text:
+            lines.append("set terminal dumb noenhanced size \(w),\(h)")
+            lines.append("set output \(gnuplotQuoted(output ?? "/dev/null"))")
+        case .sixel:
+            // Characters to pixels at a typical 8×16 cell.
+            lines.append("set terminal sixelgd noenhanced truecolor size \(w * 8),\(h * 16)")
+            lines.append("set output \(gnuplotQuoted(output ?? "/dev/null"))")
+        case .window(let kind, let id):
+            // persist: a script's windows outlive lk; in the REPL they stay live.
+            lines.append("set terminal \(kind) \(id) noenhanced persist")
+            lines.append("unset output")
+        }
+        lines.append("set encoding utf8")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// An error of the plotting layer, with a message meant for the user.
+public enum PlotError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// gnuplot is not installed (or `LK_GNUPLOT` names nothing runnable).
+    case gnuplotMissing(String)
+    /// gnuplot rejected something; its own message.
+    case gnuplot(String)
+    /// gnuplot exited or stopped answering.
+    case crashed(String)
+    case interrupted
+    /// A call that cannot be drawn as asked.
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case .gnuplotMissing(let m), .gnuplot(let m), .crashed(let m), .usage(let m): return m
+        case .interrupted: return "interrupted"
+        }
+    }
+}
+
+/// Routes figures for a host such as the notebook renderer (`lk render`) or
+/// the REPL.
+///
+/// When `renderDirectory` is set, every figure that would have gone to a
+/// window or a text plot is instead written to a new file there,
+/// `figure-001.svg`, `figure-002.svg`, … (or `.png` with `fileFormat = "png"`),
+/// and `onFigure` is called with the file's path right after gnuplot has
+/// finished it. A figure drawn with `out=` is still written where the user
+/// asked, and also into the directory. Set these before running the cells;
+/// `nextIndex` restarts the numbering.
+public enum PlotSink {
+    nonisolated(unsafe) public static var renderDirectory: URL?
+    /// "svg" (the default) or "png".
+    nonisolated(unsafe) public static var fileFormat = "svg"
+    nonisolated(unsafe) public static var onFigure: ((String) -> Void)?
+    nonisolated(unsafe) public static var nextIndex = 1
+    /// Whether figures without `out=` may open windows: true in the REPL,
+    /// false for scripts. nil (the default) guesses from whether standard
+    /// input and output are terminals.
+    nonisolated(unsafe) public static var interactive: Bool?
+
+    /// The next file in `renderDirectory`.
+    static func nextFile() -> Terminal? {
+        guard let dir = renderDirectory else { return nil }
+        let ext = fileFormat == "png" ? "png" : "svg"
+        let name = String(format: "figure-%03d.%@", nextIndex, ext)
+        nextIndex += 1
+        let path = dir.appendingPathComponent(name).path
+        return ext == "png" ? .png(path: path) : .svg(path: path)
+    }
+}
+
+/// The size of the terminal on standard output in characters, or 80×24.
+func terminalSize() -> (cols: Int, rows: Int) {
+    var ws = winsize()
+    if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 {
+        return (Int(ws.ws_col), Int(ws.ws_row))
+    }
+    let env = ProcessInfo.processInfo.environment
+    return (Int(env["COLUMNS"] ?? "") ?? 80, Int(env["LINES"] ?? "") ?? 24)
+}
