@@ -19,9 +19,13 @@ func operatorRecord(_ op: LinearOperator, kind: String, fields: [(String, Value)
         try a.expect(1...1, usage: "op.normal(x)")
         return wrap(try op.normal(try a.tensor(0, "x")))
     }
+    let matrix = def("matrix", "op.matrix()", "The dense matrix of the operator: (measurements, flattened) × (image pixels), built column by column.") { b in
+        try b.expect(0...0, usage: "op.matrix()")
+        return wrap(try op.denseMatrix())
+    }
     EngineObjects.shared.register(forward, OperatorBox(op))
     return record([("kind", .string(kind))] + fields + [
-        ("forward", .builtin(forward)), ("adjoint", .builtin(adjoint)), ("normal", .builtin(normal)),
+        ("forward", .builtin(forward)), ("adjoint", .builtin(adjoint)), ("normal", .builtin(normal)), ("matrix", .builtin(matrix)),
     ])
 }
 
@@ -29,7 +33,7 @@ extension BuiltinTable {
     static let imagingBuiltins: [Builtin] = [
         def("mriop", "mriop(n, accel=4, center=0.08, mask=\"uniform1d\", coils=1, seed=)",
             keywords: ["accel", "center", "mask", "coils", "seed"],
-            "A Cartesian MRI operator on real n×n images: forward(x) = M ⊙ F_c(S_c·x), with F_c the orthonormal centred 2-D DFT (fftshift∘FFT∘ifftshift, FFTW), M a 0/1 mask of centred k-space and S_c synthetic coil sensitivities (smooth Gaussian magnitudes around the image with linear phases, normalised so Σ_c|S_c|² = 1; none when coils=1). k-space is n×n×2 (real, imaginary), or coils×n×n×2; adjoint(y) = Re Σ_c conj(S_c)·F_cᴴ(M ⊙ y_c), the adjoint for real inner products, and normal = adjoint∘forward (with a full mask AᴴA = I). Masks, as the DDS/score-MRI code but drawn without replacement so the acceleration is exact: \"uniform1d\" samples ⌊n/accel⌋ columns (the last axis): the ⌊n·center⌋ central ones plus uniformly random ones; \"gaussian1d\" the same centre plus columns from N(n/2, (15n/128)²); \"gaussian2d\" ⌊n²/accel⌋ points from a 2-D Gaussian of variance 1.5n²/128 per axis (center unused). → {kind, n, coils, mask, maps, accel (actual: n²/samples), forward, adjoint, normal}.") { a in
+            "A Cartesian MRI operator on real n×n images: forward(x) = M ⊙ F_c(S_c·x), with F_c the orthonormal centred 2-D DFT (fftshift∘FFT∘ifftshift, FFTW), M a 0/1 mask of centred k-space and S_c synthetic coil sensitivities (smooth Gaussian magnitudes around the image with linear phases, normalised so Σ_c|S_c|² = 1; none when coils=1). k-space is n×n×2 (real, imaginary), or coils×n×n×2; adjoint(y) = Re Σ_c conj(S_c)·F_cᴴ(M ⊙ y_c), the adjoint for real inner products, and normal = adjoint∘forward (with a full mask AᴴA = I). Masks, as the DDS/score-MRI code but drawn without replacement so the acceleration is exact: \"uniform1d\" samples ⌊n/accel⌋ columns (the last axis): the ⌊n·center⌋ central ones plus uniformly random ones; \"gaussian1d\" the same centre plus columns from N(n/2, (15n/128)²); \"gaussian2d\" ⌊n²/accel⌋ points from a 2-D Gaussian of variance 1.5n²/128 per axis (center unused). → {kind, n, coils, mask, maps, accel (actual: n²/samples), forward, adjoint, normal, matrix}: matrix() gives the dense (k-space values × 2)×n² matrix.") { a in
             try a.expect(1...1, usage: "mriop(n, accel=4, center=0.08, mask=\"uniform1d\", coils=1, seed=)")
             let n = try a.int(0, "n", min: 4)
             let kind = MRIOperator.MaskKind(rawValue: try a.keywordString("mask", default: "uniform1d", allowed: MRIOperator.MaskKind.allCases.map(\.rawValue)))!
@@ -49,14 +53,9 @@ extension BuiltinTable {
             let views = try a.keywordInt("views", default: n, min: 1)
             let ndet = try a.keywordOptionalInt("ndet", min: 2)
             let ct = try CTOperator(n: n, views: views, detectors: ndet)
-            let op = ct.op
-            let matrix = def("matrix", "op.matrix()", "The dense matrix of the operator.") { b in
-                try b.expect(0...0, usage: "op.matrix()")
-                return wrap(try op.denseMatrix())
-            }
-            return operatorRecord(op, kind: "ct", fields: [
+            return operatorRecord(ct.op, kind: "ct", fields: [
                 ("n", .number(Double(n))), ("views", .number(Double(views))), ("ndet", .number(Double(ct.detectors))),
-                ("angles", vector(ct.angles)), ("matrix", .builtin(matrix)),
+                ("angles", vector(ct.angles)),
             ])
         },
         def("phantom", "phantom(n)",

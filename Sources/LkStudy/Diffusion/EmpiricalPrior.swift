@@ -36,7 +36,7 @@ public final class EmpiricalPrior: DiffusionPrior {
     /// The posterior weights over the data points (B×N) and, per row, the log-sum-exp of
     /// the logits (y·xᵢ − ½‖xᵢ‖²)/σ².
     public func weights(_ y: Tensor, sigma: Double) throws -> (Tensor, [Double]) {
-        var logits = try Tensor.matmul(y, data, transB: true)
+        var logits = try Rows.times(y, data, transposed: true)
         let n = count, s2 = sigma * sigma
         logits.withUnsafeMutableBufferPointer { p in
             for i in 0..<p.count { p[i] = (p[i] - halfSquaredNorms[i % n]) / s2 }
@@ -46,15 +46,15 @@ public final class EmpiricalPrior: DiffusionPrior {
     }
 
     public func denoise(_ y: Tensor, sigma: Double) throws -> Tensor {
-        try Tensor.matmul(try weights(y, sigma: sigma).0, data)
+        try Rows.times(try weights(y, sigma: sigma).0, data)
     }
 
     public func posteriorCovariance(_ y: Tensor, sigma: Double, times v: Tensor) throws -> Tensor {
         let w = try weights(y, sigma: sigma).0
-        let m = try Tensor.matmul(w, data)
-        let xv = try Tensor.matmul(v, data, transB: true)          // B×N: xᵢ·v
+        let m = try Rows.times(w, data)
+        let xv = try Rows.times(v, data, transposed: true)          // B×N: xᵢ·v
         let weighted = try Tensor.binary(.mul, w, xv)
-        var out = try Tensor.matmul(weighted, data)                 // Σᵢ wᵢ(xᵢ·v) xᵢ
+        var out = try Rows.times(weighted, data)                 // Σᵢ wᵢ(xᵢ·v) xᵢ
         let mv = Rows.dots(m, v)
         let d = dimension
         out.withUnsafeMutableBufferPointer { p in

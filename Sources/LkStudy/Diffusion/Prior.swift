@@ -48,6 +48,15 @@ public enum VPVE {
 
 /// Row-wise helpers on B×d matrices.
 enum Rows {
+    /// R·M (or R·Mᵀ) for rows R (B×k): one BLAS dgemv when B = 1 (the samplers' case, where
+    /// a 1-row dgemm is markedly slower), dgemm otherwise.
+    static func times(_ r: Tensor, _ m: Tensor, transposed: Bool = false) throws -> Tensor {
+        guard r.rank == 2, r.shape[0] == 1 else { return try Tensor.matmul(r, m, transB: transposed) }
+        let v = try r.reshaped([r.shape[1]])
+        let out = try Tensor.matmul(m, v, transA: !transposed)
+        return try out.reshaped([1, out.count])
+    }
+
     /// Σⱼ aᵢⱼbᵢⱼ for each row i.
     static func dots(_ a: Tensor, _ b: Tensor) -> [Double] {
         let rows = a.shape[0], d = a.count / Swift.max(rows, 1)
@@ -123,12 +132,12 @@ struct GaussianFactor {
     /// Coordinates C = (Y − μ)U of each row of Y (B×d).
     func coordinates(_ y: Tensor) throws -> Tensor {
         let centred = try Tensor.binary(.sub, y, mean)
-        return try basis.map { try Tensor.matmul(centred, $0) } ?? centred
+        return try basis.map { try Rows.times(centred, $0) } ?? centred
     }
 
     /// Rows from coordinates: C Uᵀ (+ μ when `addMean`).
     func fromCoordinates(_ c: Tensor, addMean: Bool) throws -> Tensor {
-        let back = try basis.map { try Tensor.matmul(c, $0, transB: true) } ?? c
+        let back = try basis.map { try Rows.times(c, $0, transposed: true) } ?? c
         return addMean ? try Tensor.binary(.add, back, mean) : back
     }
 
@@ -150,7 +159,7 @@ struct GaussianFactor {
 
     func covariance(times v: Tensor, sigma: Double) throws -> Tensor {
         let s2 = sigma * sigma
-        let c = try basis.map { try Tensor.matmul(v, $0) } ?? v
+        let c = try basis.map { try Rows.times(v, $0) } ?? v
         return try fromCoordinates(scaleColumns(c) { $0 * s2 / ($0 + s2) }, addMean: false)
     }
 
