@@ -18,6 +18,7 @@ public enum BuiltinTable {
         ("Plots", plotting),
         ("Latent geometry: relative representations, Loki, EigenTrajectory, Latent Compass", latentGeometry),
         ("Learning dynamics", learningDynamics),
+        ("Krylov and diffusion", diffusion),
     ]
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }
