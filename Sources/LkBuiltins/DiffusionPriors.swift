@@ -40,7 +40,8 @@ struct NoiseLevel {
 
 extension Arguments {
     /// The prior at position i: a record from gaussprior/gmmprior/empiricalprior/scoreprior,
-    /// or any record with a `denoise(x, sigma)` function (sample shape from `shape`).
+    /// or any record with a `denoise(x, sigma)` function and optionally a `shape` field (else
+    /// the sample shape is `hint`).
     func prior(_ i: Int, shape hint: [Int]?) throws -> DiffusionPrior {
         let v = positional[i]
         guard case .record(let r) = v, let d = r["denoise"] else {
@@ -52,8 +53,13 @@ extension Arguments {
             guard let shape = t.shape ?? hint else { throw error("this scoreprior has no sample shape: give scoreprior(f, shape=)", at: i) }
             return t.make(shape)
         }
-        guard Arguments.isCallable(d), let shape = hint else {
-            throw error("prior.denoise must be a function denoise(x, sigma), and the sample shape must be known", at: i)
+        guard Arguments.isCallable(d) else { throw error("prior.denoise must be a function denoise(x, sigma), got \(d.describedKind)", at: i) }
+        var own: [Int]? = nil
+        if let sv = r["shape"], let st = Arguments.asTensor(sv), st.rank == 1, st.scalars.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) {
+            own = st.scalars.map { Int($0) }
+        }
+        guard let shape = own ?? hint else {
+            throw error("the prior's sample shape is unknown: give the record a shape field ({denoise: f, shape: [n, n]}) or use a matrix or built-in operator", at: i)
         }
         let f = LkCallback(interpreter: interpreter!, function: d, callee: callee, what: "prior.denoise(x, sigma)")
         return FunctionPrior(sampleShape: shape, label: "denoise function") { x, sigma in try f.call([.tensor(x), .number(sigma)]) }
