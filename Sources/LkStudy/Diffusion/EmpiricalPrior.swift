@@ -55,11 +55,7 @@ public final class EmpiricalPrior: DiffusionPrior {
         let xv = try Rows.times(v, data, transposed: true)          // B×N: xᵢ·v
         let weighted = try Tensor.binary(.mul, w, xv)
         var out = try Rows.times(weighted, data)                 // Σᵢ wᵢ(xᵢ·v) xᵢ
-        let mv = Rows.dots(m, v)
-        let d = dimension
-        out.withUnsafeMutableBufferPointer { p in
-            for i in 0..<mv.count { for c in 0..<d { p[i * d + c] -= m.pointer[i * d + c] * mv[i] } }
-        }
+        Rows.subtractMeanOuter(&out, m, v)
         return out
     }
 

@@ -99,11 +99,7 @@ public final class MixturePrior: DiffusionPrior {
         }
         var out = try weightedSum(pi, terms)
         let m = try weightedSum(pi, means)
-        let mv = Rows.dots(m, v)
-        let d = dimension
-        out.withUnsafeMutableBufferPointer { p in
-            for i in 0..<mv.count { for c in 0..<d { p[i * d + c] -= m.pointer[i * d + c] * mv[i] } }
-        }
+        Rows.subtractMeanOuter(&out, m, v)
         return out
     }
 

@@ -67,6 +67,16 @@ enum Rows {
         }
     }
 
+    /// Row by row, `out[i] -= m[i] (m[i]·v[i])`: the mean's outer-product term of a
+    /// posterior covariance applied to v (second-order Tweedie for mixtures).
+    static func subtractMeanOuter(_ out: inout Tensor, _ m: Tensor, _ v: Tensor) {
+        let mv = dots(m, v)
+        let d = m.count / Swift.max(m.shape[0], 1)
+        out.withUnsafeMutableBufferPointer { p in
+            for i in 0..<mv.count { for c in 0..<d { p[i * d + c] -= m.pointer[i * d + c] * mv[i] } }
+        }
+    }
+
     /// log Σ exp(vᵢ), stable.
     static func logSumExp(_ v: UnsafeBufferPointer<Double>) -> Double {
         guard let m = v.max(), m.isFinite else { return v.max() ?? -Double.infinity }
