@@ -91,7 +91,13 @@ final class REPLTests: XCTestCase {
     func testCtrlCStopsALongBuiltin() throws {
         let s = try session()
         s.send("kept = 11\r")
+        XCTAssertTrue(s.expect("kept = 11"))
         s.send("X = randn(100000, 20)\r")
+        // Wait for the prompt after randn: it is one step, not the loop under test.
+        XCTAssertTrue(s.expect("randn(100000, 20)"))
+        let echoed = s.transcript.range(of: "randn(100000, 20)")!.upperBound
+        XCTAssertTrue(s.expect("lk> ", after: echoed), s.transcript)
+        usleep(200_000)
         s.send("km = kmeans(X, 200, iters=100000)\r")
         usleep(700_000)
         let mark = s.end
