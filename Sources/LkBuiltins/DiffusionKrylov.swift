@@ -25,7 +25,7 @@ extension BuiltinTable {
                 do { try Krylov.checkSymmetric(m, name: "A") } catch let e as TensorError {
                     throw a.error(e.message + "; CG needs a symmetric positive-definite matrix", at: 0)
                 }
-                apply = { try Tensor.matmul(m, try $0.reshaped([m.shape[0]])).reshaped($0.shape) }
+                apply = { try Tensor.symmetricMatVec(m, $0).reshaped($0.shape) }   // A was checked symmetric above
             } else {
                 throw a.error("A must be a square matrix or a function v ↦ Av, got \(av.describedKind)", at: 0)
             }

@@ -89,6 +89,23 @@ extension Tensor {
         return c
     }
 
+    /// `A x` for a symmetric n×n matrix A, reading only its upper triangle
+    /// (`cblas_dsymv`): half the memory traffic of `matmul`, which is what bounds a
+    /// matrix-vector product. The caller vouches for the symmetry (CG checks it once).
+    public static func symmetricMatVec(_ a: Tensor, _ x: Tensor) throws -> Tensor {
+        guard a.rank == 2, a.shape[0] == a.shape[1] else {
+            throw TensorError("symv: expected a square matrix, got \(shapeString(a.shape))")
+        }
+        let n = a.shape[0]
+        guard x.count == n else { throw TensorError("shape mismatch: \(shapeString(a.shape)) @ \(shapeString(x.shape))") }
+        try LinalgSupport.requireBLASSize("symv", [n])
+        let y = try Tensor(uninitializedShape: [n])
+        if n > 0 {
+            cblas_dsymv(CblasRowMajor, CblasUpper, Int32(n), 1, a.pointer, Int32(n), x.pointer, 1, 0, y.pointer, 1)
+        }
+        return y
+    }
+
     /// The inner product `Σᵢ aᵢ bᵢ` of two vectors of the same length (`cblas_ddot`).
     /// Empty vectors give 0.
     public static func dot(_ a: Tensor, _ b: Tensor) throws -> Double {

@@ -157,3 +157,20 @@ final class LinalgTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(BLASInfo.threads, 1)
     }
 }
+
+final class SymmetricMatVecTests: XCTestCase {
+    func testMatchesTheGeneralProductOnASymmetricMatrix() throws {
+        var rng = RNG(seed: 5)
+        let n = 37
+        var a = try Tensor(shape: [n, n])
+        for i in 0..<n { for j in i..<n { let v = rng.normal(); a[flat: i * n + j] = v; a[flat: j * n + i] = v } }
+        let x = try Tensor(shape: [n], data: (0..<n).map { _ in rng.normal() })
+        let y = try Tensor.symmetricMatVec(a, x), z = try Tensor.matmul(a, x)
+        for i in 0..<n { XCTAssertEqual(y[flat: i], z[flat: i], accuracy: 1e-12) }
+        // Only the upper triangle is read: garbage below the diagonal changes nothing.
+        var upper = a
+        for i in 1..<n { for j in 0..<i { upper[flat: i * n + j] = .nan } }
+        XCTAssertEqual(try Tensor.symmetricMatVec(upper, x).scalars, y.scalars)
+        XCTAssertThrowsError(try Tensor.symmetricMatVec(try Tensor(shape: [2, 3]), x))
+    }
+}
