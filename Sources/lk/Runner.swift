@@ -9,18 +9,21 @@ import LkTensor
 enum Runner {
     static let usageError: Int32 = 64, parseError: Int32 = 65, runtimeError: Int32 = 70, ioError: Int32 = 74
 
+    /// Set once, before the script starts; read after it stops (no shared writes).
     nonisolated(unsafe) static var timeLimit: Double? = nil
-    nonisolated(unsafe) static var timedOut = false
+    nonisolated(unsafe) static var deadline: DispatchTime? = nil
+    static var timedOut: Bool { deadline.map { DispatchTime.now() >= $0 } ?? false }
 
-    /// `--timeout SECONDS`: when the time is up the script is interrupted as by
-    /// Ctrl-C (it stops at the next loop iteration, call or built-in step) and
-    /// fails with a message; a computation that does not stop within a further
+    /// `--timeout SECONDS`: when the time is up the script is interrupted exactly as
+    /// by Ctrl-C — the timer sends this process SIGINT, whose handler sets the flag the
+    /// evaluator polls — so it stops at the next loop iteration, call or built-in step
+    /// and fails with a message. A computation that does not stop within a further
     /// 5 seconds (one huge BLAS call) ends the process.
     static func armTimeout(_ seconds: Double) {
         timeLimit = seconds
+        deadline = .now() + seconds
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-            timedOut = true
-            Interrupt.request()
+            kill(getpid(), SIGINT)
             DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
                 FileHandle.standardError.write(Data("lk: time limit of \(formatNumber(seconds)) s exceeded; the computation did not stop\n".utf8))
                 _exit(runtimeError)
