@@ -6,6 +6,9 @@ final class FunctionCode {
     let paramNames: [String]
     var defaults: [Node?] = []
     var localCount = 0
+    /// Whether the body creates functions (which may capture this frame and be
+    /// stored in it: a reference cycle to break when the call ends).
+    var createsFunctions = false
     var body: StmtNode = EmptyStmt(span: .none)
     let source: SourceFile
     let span: SourceSpan

@@ -20,6 +20,8 @@ final class Compiler {
     unowned let interpreter: Interpreter
     let source: SourceFile
     var scopes: [Scope] = []
+    /// The functions being compiled, innermost last (parallel to `scopes`).
+    var enclosingCodes: [FunctionCode] = []
     var loopDepth = 0
 
     init(interpreter: Interpreter, source: SourceFile) { self.interpreter = interpreter; self.source = source }
@@ -191,7 +193,10 @@ final class Compiler {
         for n in names { _ = scope.add(n) }
         let code = FunctionCode(name: decl.name ?? "fn", paramNames: decl.params.map { $0.name }, source: source, span: decl.span)
         let capturesFrame = !scopes.isEmpty
+        if capturesFrame { enclosingCodes.last?.createsFunctions = true }
         scopes.append(scope)
+        enclosingCodes.append(code)
+        defer { enclosingCodes.removeLast() }
         let savedLoops = loopDepth
         loopDepth = 0
         defer { scopes.removeLast(); loopDepth = savedLoops }

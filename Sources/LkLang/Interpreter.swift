@@ -78,11 +78,28 @@ public final class Interpreter {
             // No location here: the call that went one level too deep fills it in.
             throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))")
         }
+        defer { if code.createsFunctions { Interpreter.breakCycles(frame) } }
         do {
             return try runBlock(code.body, frame) == .returned ? frame.result : .none
         } catch var d as Diagnostic {
             if d.source == nil { d.source = code.source }
             throw d
+        }
+    }
+
+    /// A function defined in a call and kept in one of that call's variables holds
+    /// the call's frame, which holds it: a cycle reference counting never frees.
+    /// When the call ends, a variable whose function nothing else refers to (it did
+    /// not escape) is cleared, which frees both. Escaped closures keep their frame.
+    static func breakCycles(_ frame: Frame) {
+        for i in 0..<frame.count {
+            let p = frame.slots + i
+            guard case .function = p.pointee else { continue }
+            let v = p.move()
+            p.initialize(to: .none)
+            guard case .function(var fn) = consume v else { continue }
+            if fn.closure === frame && isKnownUniquelyReferenced(&fn) { continue }   // dropped: the cycle is gone
+            p.pointee = .function(fn)
         }
     }
 
