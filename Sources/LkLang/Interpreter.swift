@@ -80,7 +80,12 @@ public final class Interpreter {
         }
         defer { if code.createsFunctions { Interpreter.breakCycles(frame) } }
         do {
-            return try runBlock(code.body, frame) == .returned ? frame.result : .none
+            guard try runBlock(code.body, frame) == .returned else { return .none }
+            // Take the value out: a returned closure over this frame would otherwise
+            // hold the frame that holds it (a cycle that leaks every factory call).
+            let result = frame.result
+            frame.result = .none
+            return result
         } catch var d as Diagnostic {
             if d.source == nil { d.source = code.source }
             throw d

@@ -27,6 +27,7 @@ final class REPL {
 
     func run() -> Int32 {
         interpreter.output = { text in print(text, terminator: "") }
+        interpreter.setGlobal("args", .list([]))   // scripts read `args`; at the prompt there are none
         FigureOutput.setInteractive(isTerminal)
         if isTerminal {
             editor = LineEditor(history: history.load())
