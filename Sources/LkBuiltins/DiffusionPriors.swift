@@ -161,17 +161,13 @@ extension BuiltinTable {
         def("tweedie", "tweedie(xt, prior, abar=, sigma=)", keywords: ["abar", "sigma"],
             "The posterior mean E[x0 | xt] under the prior (Tweedie's formula, exact for every built-in prior): xt is one sample or one per index of the first axis. \(noiseKeywordsDoc) E[x0|xt] = u + σ²∇log p_σ(u) with u = xt/√ᾱ (VP) or xt (VE).") { a in
             try a.expect(2...2, usage: "tweedie(xt, prior, abar=) or tweedie(xt, prior, sigma=)")
-            let level = try NoiseLevel(a)
-            let p = try a.prior(1, shape: try a.tensor(0, "xt").shape)
-            let (rows, shape) = try a.samples(0, "xt", of: p)
+            let (level, p, rows, shape) = try noisedSamples(a)
             return wrap(try p.denoise(VectorSpaceScale(rows, 1 / level.scale), sigma: level.sigma).reshaped(shape))
         },
         def("tweediecov", "tweediecov(xt, prior, v, abar=, sigma=)", keywords: ["abar", "sigma"],
             "Second-order Tweedie: the posterior covariance times a vector, Cov[x0 | xt]·v = σ²(I + σ²∇²log p_σ(u))v (u, σ as in tweedie), which is σ²·s·∂E[x0|xt]/∂xt with s = √ᾱ (VP) or 1 (VE) — the Jacobian DPS needs. v has the shape of xt. \(noiseKeywordsDoc)") { a in
             try a.expect(3...3, usage: "tweediecov(xt, prior, v, abar=) or tweediecov(xt, prior, v, sigma=)")
-            let level = try NoiseLevel(a)
-            let p = try a.prior(1, shape: try a.tensor(0, "xt").shape)
-            let (rows, shape) = try a.samples(0, "xt", of: p)
+            let (level, p, rows, shape) = try noisedSamples(a)
             let v = try a.tensor(2, "v")
             guard v.count == rows.count else { throw a.error("v has shape \(shapeString(v.shape)) but xt has shape \(shapeString(shape))", at: 2) }
             let out = try p.posteriorCovariance(VectorSpaceScale(rows, 1 / level.scale), sigma: level.sigma, times: try v.reshaped(rows.shape))
@@ -180,9 +176,7 @@ extension BuiltinTable {
         def("priorscore", "priorscore(xt, prior, abar=, sigma=)", keywords: ["abar", "sigma"],
             "The score ∇log p_t(xt) of the noised prior in xt's own variable: (E[x0|xt] − xt)/σ² for VE, (√ᾱ·E[x0|xt] − xt)/(1 − ᾱ) for VP. \(noiseKeywordsDoc)") { a in
             try a.expect(2...2, usage: "priorscore(xt, prior, abar=) or priorscore(xt, prior, sigma=)")
-            let level = try NoiseLevel(a)
-            let p = try a.prior(1, shape: try a.tensor(0, "xt").shape)
-            let (rows, shape) = try a.samples(0, "xt", of: p)
+            let (level, p, rows, shape) = try noisedSamples(a)
             let u = VectorSpaceScale(rows, 1 / level.scale)
             let s = try p.score(u, sigma: level.sigma)
             return wrap(try VectorSpaceScale(s, 1 / level.scale).reshaped(shape))
@@ -190,9 +184,7 @@ extension BuiltinTable {
         def("priorlogpdf", "priorlogpdf(xt, prior, abar=, sigma=)", keywords: ["abar", "sigma"],
             "log p_t(xt), the log density of the noised prior (of xt itself: for VP, log p_σ(xt/√ᾱ) − (d/2)·log ᾱ); one number per sample. For the Gaussian, stationary Gaussian, mixture and empirical priors (not for scoreprior). \(noiseKeywordsDoc)") { a in
             try a.expect(2...2, usage: "priorlogpdf(xt, prior, abar=) or priorlogpdf(xt, prior, sigma=)")
-            let level = try NoiseLevel(a)
-            let p = try a.prior(1, shape: try a.tensor(0, "xt").shape)
-            let (rows, shape) = try a.samples(0, "xt", of: p)
+            let (level, p, rows, shape) = try noisedSamples(a)
             guard let l = try p.logDensity(VectorSpaceScale(rows, 1 / level.scale), sigma: level.sigma) else {
                 throw a.error("this prior (\(p.summary)) has no closed-form density", at: 1)
             }
@@ -214,3 +206,13 @@ extension BuiltinTable {
 
 /// αx for a tensor (a no-op when α = 1).
 func VectorSpaceScale(_ x: Tensor, _ alpha: Double) -> Tensor { alpha == 1 ? x : VectorSpace.scaled(alpha, x) }
+
+/// What tweedie, tweediecov, priorscore and priorlogpdf all start from: the noise
+/// level (abar= or sigma=), the prior (argument 2) and xt (argument 1) as sample rows
+/// with the shape to give results back in.
+private func noisedSamples(_ a: Arguments) throws -> (NoiseLevel, DiffusionPrior, Tensor, [Int]) {
+    let level = try NoiseLevel(a)
+    let p = try a.prior(1, shape: try a.tensor(0, "xt").shape)
+    let (rows, shape) = try a.samples(0, "xt", of: p)
+    return (level, p, rows, shape)
+}
