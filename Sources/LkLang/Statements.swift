@@ -174,6 +174,16 @@ final class IfStmt: StmtNode {
     }
 }
 
+/// Runs a loop body once: nil to go on (normally or after `continue`), else the
+/// flow the loop statement ends with (`break` ends it normally; `return` passes up).
+@inline(__always) func loopIteration(_ body: StmtNode, _ f: Frame) throws -> Flow? {
+    switch try runBlock(body, f) {
+    case .breakLoop: return .normal
+    case .returned: return .returned
+    default: return nil
+    }
+}
+
 final class WhileStmt: StmtNode {
     /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
     let interrupt = interruptFlag
@@ -187,11 +197,7 @@ final class WhileStmt: StmtNode {
             let truth: Bool
             if case .bool(let b) = c { truth = b } else { truth = try located(condition) { try Operators.truth(c) } }
             if !truth { return .normal }
-            switch try runBlock(body, f) {
-            case .breakLoop: return .normal
-            case .returned: return .returned
-            default: continue
-            }
+            if let exit = try loopIteration(body, f) { return exit }
         }
     }
 }
@@ -212,11 +218,7 @@ final class ForRangeStmt: StmtNode {
         while x < b {
             if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, .number(x))
-            switch try runBlock(body, f) {
-            case .breakLoop: return .normal
-            case .returned: return .returned
-            default: break
-            }
+            if let exit = try loopIteration(body, f) { return exit }
             x += 1
         }
         return .normal
@@ -251,11 +253,7 @@ final class ForEachStmt: StmtNode {
         for k in 0..<count {
             if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, try item(k))
-            switch try runBlock(body, f) {
-            case .breakLoop: return .normal
-            case .returned: return .returned
-            default: break
-            }
+            if let exit = try loopIteration(body, f) { return exit }
         }
         return .normal
     }
