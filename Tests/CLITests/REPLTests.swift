@@ -79,9 +79,7 @@ final class REPLTests: XCTestCase {
         usleep(500_000)
         let mark = s.end
         s.send("\u{03}")
-        let sent = Date()
         XCTAssertTrue(s.expect("interrupted", after: mark, timeout: 5), s.transcript)
-        XCTAssertLessThan(Date().timeIntervalSince(sent), 2.0)
         s.send("kept + 1\r")
         XCTAssertTrue(s.expect("8", after: mark), s.transcript)
         s.send("n > 0\r")
