@@ -129,25 +129,53 @@ public struct Lexer {
             return Token(kind: kind, span: SourceSpan(start: start, length: pos - start))
         }
         if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { return try string(start, quote: c) }
-        for (text, kind) in TokenKind.punctuation {
-            let t = Array(text.utf8)
-            if pos + t.count <= src.count && Array(src[pos..<pos + t.count]) == t {
-                pos += t.count
-                switch kind {
-                case .lparen: depth.append(UInt8(ascii: "("))
-                case .lbracket: depth.append(UInt8(ascii: "["))
-                case .lbrace: depth.append(UInt8(ascii: "{"))
-                case .rparen, .rbracket, .rbrace: if !depth.isEmpty { depth.removeLast() }
-                default: break
-                }
-                return Token(kind: kind, span: SourceSpan(start: start, length: t.count))
+        if let (kind, length) = Lexer.punctuation(c, peekByte(1)) {
+            pos += length
+            switch kind {
+            case .lparen: depth.append(UInt8(ascii: "("))
+            case .lbracket: depth.append(UInt8(ascii: "["))
+            case .lbrace: depth.append(UInt8(ascii: "{"))
+            case .rparen, .rbracket, .rbrace: if !depth.isEmpty { depth.removeLast() }
+            default: break
             }
+            return Token(kind: kind, span: SourceSpan(start: start, length: length))
         }
         // An unknown character: report it whole (it may be several UTF-8 bytes).
         var end = pos + 1
         while end < src.count && src[end] & 0xC0 == 0x80 { end += 1 }
         let ch = String(decoding: src[pos..<end], as: UTF8.self)
         throw Diagnostic(.parse, "unexpected character '\(ch)'", span: SourceSpan(start: pos, length: end - pos))
+    }
+
+    /// The operator or punctuation starting with bytes `c`, `d`, and its length:
+    /// two-byte operators first (the table `TokenKind.punctuation` spells them out
+    /// for messages; this is its byte-level form, with no allocation per token).
+    static func punctuation(_ c: UInt8, _ d: UInt8) -> (TokenKind, Int)? {
+        let eq = d == UInt8(ascii: "=")
+        switch c {
+        case UInt8(ascii: "="): return d == UInt8(ascii: ">") ? (.arrow, 2) : eq ? (.eq, 2) : (.assign, 1)
+        case UInt8(ascii: "."): return d == UInt8(ascii: ".") ? (.dotdot, 2) : (.dot, 1)
+        case UInt8(ascii: "!"): return eq ? (.ne, 2) : nil
+        case UInt8(ascii: "<"): return eq ? (.le, 2) : (.lt, 1)
+        case UInt8(ascii: ">"): return eq ? (.ge, 2) : (.gt, 1)
+        case UInt8(ascii: "+"): return eq ? (.plusAssign, 2) : (.plus, 1)
+        case UInt8(ascii: "-"): return eq ? (.minusAssign, 2) : (.minus, 1)
+        case UInt8(ascii: "*"): return eq ? (.starAssign, 2) : (.star, 1)
+        case UInt8(ascii: "/"): return eq ? (.slashAssign, 2) : (.slash, 1)
+        case UInt8(ascii: "("): return (.lparen, 1)
+        case UInt8(ascii: ")"): return (.rparen, 1)
+        case UInt8(ascii: "["): return (.lbracket, 1)
+        case UInt8(ascii: "]"): return (.rbracket, 1)
+        case UInt8(ascii: "{"): return (.lbrace, 1)
+        case UInt8(ascii: "}"): return (.rbrace, 1)
+        case UInt8(ascii: ","): return (.comma, 1)
+        case UInt8(ascii: ":"): return (.colon, 1)
+        case UInt8(ascii: ";"): return (.semicolon, 1)
+        case UInt8(ascii: "%"): return (.percent, 1)
+        case UInt8(ascii: "^"): return (.caret, 1)
+        case UInt8(ascii: "@"): return (.at, 1)
+        default: return nil
+        }
     }
 
     /// The byte length of the UTF-8 character at `i` if it is a letter, digit or
@@ -186,7 +214,9 @@ public struct Lexer {
                 pos = save
             }
         }
-        let text = String(decoding: src[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
+        let digits = src[start..<pos]
+        let text = digits.contains(UInt8(ascii: "_")) ? String(decoding: digits.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
+                                                      : String(decoding: digits, as: UTF8.self)
         let span = SourceSpan(start: start, length: pos - start)
         if Lexer.isIdentStart(peekByte()) {
             // Report the whole run of letters and digits (`12abc`), not just its first letter.

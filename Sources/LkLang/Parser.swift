@@ -16,6 +16,11 @@ public struct Parser {
     var nesting = 0
     /// Deeper nesting than this is an error rather than a stack overflow.
     static let maxNesting = 200
+    /// Operators in the chains being parsed (`1 + 1 + …` builds a tree as deep as
+    /// it is long, and evaluating or freeing it recurses that deep).
+    var chain = 0
+    /// Longer chains are an error: a 10 MB line of `+1` must not overflow the stack.
+    static let maxChain = 100_000
 
     /// Thrown inside the parser; `incomplete` means the error is at end of input.
     struct Failure: Error { var diagnostic: Diagnostic; var incomplete: Bool }
@@ -87,6 +92,14 @@ public struct Parser {
     mutating func expect(_ k: TokenKind, _ what: String) throws -> Token {
         if kind == k { return advance() }
         throw fail("expected \(what), found \(kind.display)")
+    }
+
+    /// Counts one more operator in a chain; `defer { chain -= n }` undoes a loop's count.
+    mutating func link() throws {
+        chain += 1
+        if chain > Parser.maxChain {
+            throw fail("expression too long (more than \(Parser.maxChain) operators in a row); split it into several statements")
+        }
     }
 
     mutating func enter() throws {
@@ -267,7 +280,10 @@ public struct Parser {
 
     mutating func orExpr() throws -> Expr {
         var lhs = try andExpr()
+        var links = 0
+        defer { chain -= links }
         while kind == .kwOr {
+            try link(); links += 1
             let op = advance().span
             let rhs = try operand(after: op) { try $0.andExpr() }
             lhs = Expr(kind: .or(lhs, rhs), span: lhs.span.to(rhs.span))
@@ -277,7 +293,10 @@ public struct Parser {
 
     mutating func andExpr() throws -> Expr {
         var lhs = try notExpr()
+        var links = 0
+        defer { chain -= links }
         while kind == .kwAnd {
+            try link(); links += 1
             let op = advance().span
             let rhs = try operand(after: op) { try $0.notExpr() }
             lhs = Expr(kind: .and(lhs, rhs), span: lhs.span.to(rhs.span))
@@ -297,6 +316,8 @@ public struct Parser {
 
     mutating func comparison() throws -> Expr {
         var lhs = try rangeExpr()
+        var links = 0
+        defer { chain -= links }
         while true {
             let op: BinaryOperator
             switch kind {
@@ -309,6 +330,7 @@ public struct Parser {
             default: return lhs
             }
             let s = advance().span
+            try link(); links += 1
             if case .binary(let prev, _, _) = lhs.kind, prev.isComparison {
                 // Python reads `a < b < c` as a chain, other languages as `(a < b) < c`:
                 // rather than pick one silently, ask for what is meant.
@@ -331,7 +353,10 @@ public struct Parser {
 
     mutating func additive() throws -> Expr {
         var lhs = try multiplicative()
+        var links = 0
+        defer { chain -= links }
         while kind == .plus || kind == .minus {
+            try link(); links += 1
             let op: BinaryOperator = kind == .plus ? .add : .sub
             let s = advance().span
             let rhs = try operand(after: s) { try $0.multiplicative() }
@@ -342,7 +367,10 @@ public struct Parser {
 
     mutating func multiplicative() throws -> Expr {
         var lhs = try matmulExpr()
+        var links = 0
+        defer { chain -= links }
         while kind == .star || kind == .slash || kind == .percent {
+            try link(); links += 1
             let op: BinaryOperator = kind == .star ? .mul : kind == .slash ? .div : .mod
             let s = advance().span
             let rhs = try operand(after: s) { try $0.matmulExpr() }
@@ -353,7 +381,10 @@ public struct Parser {
 
     mutating func matmulExpr() throws -> Expr {
         var lhs = try unary()
+        var links = 0
+        defer { chain -= links }
         while kind == .at {
+            try link(); links += 1
             let s = advance().span
             let rhs = try operand(after: s) { try $0.unary() }
             lhs = Expr(kind: .binary(.matmul, lhs, rhs), span: lhs.span.to(rhs.span))
@@ -387,7 +418,10 @@ public struct Parser {
 
     mutating func postfix() throws -> Expr {
         var e = try primary()
+        var links = 0
+        defer { chain -= links }
         while true {
+            if kind == .lparen || kind == .lbracket || kind == .dot { try link(); links += 1 }
             switch kind {
             case .lparen:
                 let open = advance().span

@@ -10,7 +10,9 @@ public final class SourceFile: Sendable {
         self.name = name
         self.bytes = Array(text.utf8)
         var starts = [0]
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        bytes.withUnsafeBufferPointer { b in
+            for i in 0..<b.count where b[i] == 10 { starts.append(i + 1) }
+        }
         self.lineStarts = starts
     }
 

@@ -35,7 +35,10 @@ struct Renderer {
         let outURL = URL(fileURLWithPath: output)
         let figureDir = outURL.deletingPathExtension().lastPathComponent + "_files"
         let figureURL = outURL.deletingLastPathComponent().appendingPathComponent(figureDir)
-        let interpreter = BuiltinTable.makeInterpreter()
+        // Freed on the large stack at the end (freeing a deep syntax tree recurses).
+        var holder: Interpreter? = BuiltinTable.makeInterpreter()
+        defer { onLargeStack { holder = nil } }
+        let interpreter = holder!
         var status: Int32 = 0
         var parts: [(Notebook.Cell, CellResult?)] = []
         for (index, cell) in notebook.cells.enumerated() {

@@ -54,11 +54,12 @@ enum Runner {
 
     /// Runs a whole source; with `echoResult` (for `-e`) the last expression's value is printed.
     static func runSource(_ source: SourceFile, arguments: [String], echoResult: Bool) -> Int32 {
-        let interpreter = BuiltinTable.makeInterpreter()
         FigureOutput.setInteractive(false)   // a script never leaves windows behind
-        interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
         var status: Int32 = 0
         onLargeStack {
+            // Made and freed on the large stack: freeing a deep syntax tree recurses.
+            let interpreter = BuiltinTable.makeInterpreter()
+            interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
             do {
                 let v = try interpreter.run(source)
                 if echoResult, let v, !isNone(v) { print(Display.repr(v)) }

@@ -84,6 +84,36 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("not valid UTF-8 (first bad byte at offset 6)"), r.stderr)
     }
 
+    /// A 10 MB line, four ways: a string, a comment and a pasted list of numbers run;
+    /// a 10 MB chain of operators is a parse error, not a stack overflow.
+    func testTenMegabyteLines() throws {
+        let size = 10 << 20
+        let number = "0.123456789012"
+        let list = "x = [" + String(repeating: number + ",", count: size / (number.count + 1)) + "1]\nprint(len(x), x[0])\n"
+        let r1 = try run([try script(list)])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        XCTAssertEqual(r1.stdout, "\(size / (number.count + 1) + 1) \(number)\n")
+        let string = "s = \"" + String(repeating: "a", count: size) + "\"\nprint(len(s))\n"
+        let r2 = try run([try script(string)])
+        XCTAssertEqual(r2.stdout, "\(size)\n", r2.stderr)
+        let comment = "# " + String(repeating: "c", count: size) + "\nprint(1)\n"
+        XCTAssertEqual(try run([try script(comment)]).stdout, "1\n")
+        let chain = "x = 1" + String(repeating: "+123456789012345", count: size / 16) + "\nprint(x)\n"
+        let r3 = try run([try script(chain)])
+        XCTAssertEqual(r3.status, 65)
+        XCTAssertTrue(r3.stderr.contains("t.lk:1:1600006: error: expression too long (more than 100000 operators in a row)"), String(r3.stderr.prefix(300)))
+        XCTAssertTrue(r3.stderr.contains("…"), "the caret line is clipped around the column")
+    }
+
+    /// A chain just under the limit inside a function: parsed, run, and its syntax
+    /// tree freed without overflowing the stack (freeing recurses as deep as the tree).
+    func testLongChainInAFunctionRunsAndIsFreed() throws {
+        let body = "fn f(a) { return a" + String(repeating: "*1", count: 99_999) + " }\nprint(f(2))\n"
+        let r = try run([try script(body)])
+        XCTAssertEqual(r.status, 0, String(r.stderr.suffix(500)))
+        XCTAssertEqual(r.stdout, "2\n")
+    }
+
     func testDashEPrintsTheLastValue() throws {
         let r = try run(["-e", "x = 2\nx ^ 10"])
         XCTAssertEqual(r.status, 0)

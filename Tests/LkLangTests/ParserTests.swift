@@ -12,6 +12,18 @@ final class ParserTests: XCTestCase {
         }
     }
 
+    /// The lexer's byte-level operator switch and the table that names operators in
+    /// messages must agree: every spelling lexes to its kind, whole.
+    func testEveryOperatorLexesToItsKind() throws {
+        for (text, kind) in TokenKind.punctuation {
+            let tokens = try Lexer.tokenize(SourceFile(name: "t", text: "a \(text) b"))
+            XCTAssertEqual(tokens.count, 4, text)
+            XCTAssertEqual(tokens[1].kind, kind, text)
+            XCTAssertEqual(tokens[1].span.length, text.utf8.count, text)
+        }
+        XCTAssertThrowsError(try Lexer.tokenize(SourceFile(name: "t", text: "a ! b")))
+    }
+
     func testCompleteInputs() {
         for text in ["1 + 2", "x = [1, 2]", "fn f(a, b=2) { return a + b }", "if x > 1 { y = 1 } else { y = 2 }",
                      "for i in 0..10 { print(i) }", "r = {a: 1,\n b: 2}", "f = fn(x) => x * 2", "a[1:, ::2] = 0",
