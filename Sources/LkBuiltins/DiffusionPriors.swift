@@ -55,7 +55,7 @@ extension Arguments {
         }
         guard Arguments.isCallable(d) else { throw error("prior.denoise must be a function denoise(x, sigma), got \(d.describedKind)", at: i) }
         var own: [Int]? = nil
-        if let sv = r["shape"], let st = Arguments.asTensor(sv), st.rank == 1, st.scalars.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) {
+        if let sv = r["shape"], let st = Arguments.asTensor(sv), st.rank == 1, st.scalars.allSatisfy({ $0 >= 1 && $0 < 1e9 && $0 == $0.rounded() }) {
             own = st.scalars.map { Int($0) }
         }
         guard let shape = own ?? hint else {
@@ -102,13 +102,14 @@ extension BuiltinTable {
             let spectrum = try a.keywordTensor("spectrum")
             if let spectrum {
                 try a.expect(1...1, usage: "gaussprior(mu, spectrum=P)")
-                let mu = try a.tensor(0, "mu")
+                let mu = try a.finite(try a.tensor(0, "mu"), 0, "mu")
+                guard spectrum.scalars.allSatisfy({ $0.isFinite }) else { throw a.keywordError("spectrum must be finite", "spectrum") }
                 return priorRecord("stationary gaussian", try StationaryGaussianPrior(mean: mu, spectrum: spectrum))
             }
             try a.expect(2...2, usage: "gaussprior(mu, Sigma) or gaussprior(mu, spectrum=P)")
-            let mu = try a.tensor(0, "mu")
+            let mu = try a.finite(try a.tensor(0, "mu"), 0, "mu")
             guard mu.rank >= 1 else { throw a.error("mu must be a vector or an image, got a number", at: 0) }
-            let sigma = try a.tensor(1, "Sigma")
+            let sigma = try a.finite(try a.tensor(1, "Sigma"), 1, "Sigma")
             guard sigma.shape == [mu.count, mu.count] else {
                 throw a.error("Sigma has shape \(shapeString(sigma.shape)) but mu has \(mu.count) elements (expected \(mu.count)×\(mu.count))", at: 1)
             }
@@ -117,7 +118,8 @@ extension BuiltinTable {
         def("gmmprior", "gmmprior(weights, means, covs)",
             "A Gaussian mixture Σₖ wₖ N(meansₖ, covsₖ): weights a vector of K (normalised to sum 1), means K×d (or K×n×n images), covs K×d×d, K×d (diagonal) or K (isotropic variances). Its exact denoiser: with responsibilities πₖ(y) ∝ wₖ N(y; μₖ, Σₖ + σ²I) (a log-sum-exp softmax), E[x0|y] = Σₖ πₖ mₖ(y) with mₖ each component's Wiener filter; the posterior covariance is Σₖ πₖ(Cₖ + mₖmₖᵀ) − mmᵀ. → a prior record.") { a in
             try a.expect(3...3, usage: "gmmprior(weights, means, covs)")
-            let w = try a.tensor(0, "weights"), m = try a.tensor(1, "means"), c = try a.tensor(2, "covs")
+            let w = try a.finite(try a.tensor(0, "weights"), 0, "weights"), m = try a.finite(try a.tensor(1, "means"), 1, "means")
+            let c = try a.finite(try a.tensor(2, "covs"), 2, "covs")
             guard w.rank == 1 else { throw a.error("weights must be a vector of K weights, got shape \(shapeString(w.shape))", at: 0) }
             guard m.rank >= 2, m.shape[0] == w.count else {
                 throw a.error("means must have one row per component (\(w.count)×d), got shape \(shapeString(m.shape))", at: 1)
@@ -127,7 +129,7 @@ extension BuiltinTable {
         def("empiricalprior", "empiricalprior(X)",
             "The empirical distribution of a data set, one sample per index of the first axis of X (N×d vectors or N×n×n images): the prior a diffusion network trained to zero loss on X would learn. Its exact (ideal) denoiser is a softmax-weighted average of the data, wᵢ(y) = softmax_i((y·xᵢ − ½‖xᵢ‖²)/σ²), E[x0|y] = Σᵢ wᵢxᵢ, computed with one matrix product and a log-sum-exp per row; the posterior covariance is Σᵢ wᵢxᵢxᵢᵀ − mmᵀ. At small σ it returns the nearest data point: it memorises. → a prior record.") { a in
             try a.expect(1...1, usage: "empiricalprior(X)")
-            let x = try a.tensor(0, "X")
+            let x = try a.finite(try a.tensor(0, "X"), 0, "X")
             guard x.rank >= 2 else { throw a.error("X must hold one sample per index of its first axis (N×d or N×n×n), got \(x.rank == 0 ? "a number" : "shape \(shapeString(x.shape))")", at: 0) }
             return priorRecord("empirical", try EmpiricalPrior(samples: x), extra: [("count", .number(Double(x.shape[0])))])
         },
@@ -139,7 +141,7 @@ extension BuiltinTable {
             var shape: [Int]? = nil
             if let s = try a.keywordTensor("shape") {
                 shape = try s.scalars.map { x in
-                    guard x >= 1, x == x.rounded() else { throw a.keywordError("shape must hold positive integers", "shape") }
+                    guard x >= 1, x < 1e9, x == x.rounded() else { throw a.keywordError("shape must hold positive integers", "shape") }
                     return Int(x)
                 }
             }

@@ -32,6 +32,7 @@ extension Arguments {
         var s = SamplerSettings(schedule: schedule, steps: steps, eta: try keywordNumber("eta", default: defaultEta, min: 0, max: 1))
         s.etaRule = EtaRule(rawValue: try keywordString("etarule", default: defaultRule.rawValue, allowed: ["ddim", "dds"]))!
         s.reference = try keywordTensor("ref")
+        if let r = s.reference, !r.scalars.allSatisfy({ $0.isFinite }) { throw keywordError("ref must be finite", "ref") }
         s.keepEvery = try keywordInt("every", default: 0, min: 0)
         return s
     }
@@ -79,7 +80,7 @@ extension Arguments {
 
     /// Resolves (y, op, prior) for dds/dps and checks that y fits the operator.
     func inverseProblem() throws -> (Tensor, LinearOperator, DiffusionPrior) {
-        let y = try tensor(0, "y")
+        let y = try finite(try tensor(0, "y"), 0, "y")
         let opShape = operatorInputShape(1)
         let prior = try self.prior(2, shape: opShape)
         let op = try linearOperator(1, inputShape: prior.sampleShape, outputShape: y.shape)

@@ -148,7 +148,7 @@ func formatValue(_ v: Value, spec: String, callee: String, index: Int) throws ->
         case "e": text = String(format: "%.\(precision ?? 6)e", x)
         case "g": text = String(format: "%.\(precision ?? 6)g", x)
         case "%": text = String(format: "%.\(precision ?? 6)f%%", x * 100)
-        case "x": text = x.isFinite ? String(Int(x), radix: 16) : formatNumber(x)
+        case "x": text = x.isFinite && abs(x) < 9e18 ? String(Int(x), radix: 16) : formatNumber(x)
         default:
             guard x.isFinite, x == x.rounded() else {
                 throw BuiltinError("\(callee): '{:d}' needs an integer, got \(formatNumber(x))", at: .positional(index))

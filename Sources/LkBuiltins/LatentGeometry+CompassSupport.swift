@@ -131,12 +131,15 @@ extension BuiltinTable {
             return t
         }
         func num(_ name: String) throws -> Double { let v = try t(name); guard v.count == 1 else { throw a.error("the session's '\(name)' must be a number", at: i) }; return v.scalars[0] }
+        func int(_ name: String) throws -> Int {
+            try Arguments.checkInt(try num(name), "the session's '\(name)'", 0) { a.error($0, at: i) }
+        }
         guard case .string(let m)? = r["method"], let method = CompassFit(rawValue: m) else { throw a.error("the session has no valid 'method'", at: i) }
         let center = try t("z").scalars, d = center.count
         let x = try t("X")
         let marked = x.count == 0 ? [] : (0..<(x.count / d)).map { Array(x.scalars[($0 * d)..<(($0 + 1) * d)]) }
-        let s = try CompassSession(center: center, radius: try num("radius"), count: Int(try num("count")), method: method,
-                                   seed: UInt64(max(0, try num("seed"))), round: Int(try num("round")), offsets: try t("offsets"),
+        let s = try CompassSession(center: center, radius: try num("radius"), count: try int("count"), method: method,
+                                   seed: UInt64(try int("seed")), round: try int("round"), offsets: try t("offsets"),
                                    marked: marked, marks: try t("marks").scalars, direction: try t("direction").reshaped([d]))
         return (s, gen)
     }

@@ -9,10 +9,10 @@ extension BuiltinTable {
         def("frechet", "frechet(P, D, observed=)", keywords: ["observed"],
             "Loki's prediction: for each row p of P (N×m, non-negative weights over the m observed classes, e.g. softmax outputs), the class y of the whole label space minimising the expected squared distance Σᵢ pᵢ D[observedᵢ, y]², ties to the lowest index; returns an N-vector of 0-based classes (a vector P gives a number). D is the K×K metric, or only its m observed rows (m×K) when K is too large for a square matrix. `observed` lists the m classes (0-based indices into D) the columns of P stand for; by default 0, 1, …, m−1. With D = 1 − I (every class equally far) this is the argmax. One matrix product per block of rows; columns of P that are zero everywhere are skipped.") { a in
             try a.expect(2...2, usage: "frechet(P, D, observed=)")
-            let p = try a.tensor(0, "P")
+            let p = try a.finite(try a.tensor(0, "P"), 0, "P")
             guard p.rank == 1 || p.rank == 2 else { throw a.error("P must be a vector or a matrix with one distribution per row, got shape \(shapeString(p.shape))", at: 0) }
             let pm = p.rank == 1 ? try p.reshaped([1, p.count]) : p
-            let d = try a.matrix(1, "D")
+            let d = try a.finite(try a.matrix(1, "D"), 1, "D")
             let m = pm.shape[1], k = d.shape[1]
             let observed = a.keyword("observed") == nil ? Array(0..<m) : try intList(a, keyword: "observed")
             guard observed.count == m else { throw a.keywordError("observed lists \(observed.count) classes but P has \(m) columns", "observed") }
@@ -28,7 +28,7 @@ extension BuiltinTable {
         def("locus", "locus(D, observed)",
             "The classes (ascending, 0-based) that the Fréchet mean can predict at all given the observed classes: y is in the locus when some distribution p over `observed` makes y the minimiser of Σᵢ pᵢ D[observedᵢ, y]² (with ties to the lowest index). Every observed class is in it; on a tree metric it is the minimal subtree spanning the observed classes. Exact: classes found by probe distributions are accepted, every other class is decided by a small linear program (simplex method). D is K×K; the cost grows like K²·m per undecided class.") { a in
             try a.expect(2...2, usage: "locus(D, observed)")
-            let d = try a.matrix(0, "D")
+            let d = try a.finite(try a.matrix(0, "D"), 0, "D")
             guard d.shape[0] == d.shape[1] else { throw a.error("D must be a square K×K matrix, got shape \(shapeString(d.shape))", at: 0) }
             let observed = try intList(a, at: 1, name: "observed")
             return .tensor(Tensor(try Loki.locus(distances: d, observed: observed).map(Double.init)))
@@ -36,7 +36,7 @@ extension BuiltinTable {
         def("nextclass", "nextclass(D, observed)",
             "Loki's active choice of the next class to observe: the class farthest from the locus of the observed classes, argmax_y min_{l ∈ locus} D[y, l] (ties to the lowest index), or none when the locus already covers every class. D is K×K.") { a in
             try a.expect(2...2, usage: "nextclass(D, observed)")
-            let d = try a.matrix(0, "D")
+            let d = try a.finite(try a.matrix(0, "D"), 0, "D")
             guard d.shape[0] == d.shape[1] else { throw a.error("D must be a square K×K matrix, got shape \(shapeString(d.shape))", at: 0) }
             let observed = try intList(a, at: 1, name: "observed")
             return try Loki.nextClass(distances: d, observed: observed).map { .number(Double($0)) } ?? .none
@@ -49,6 +49,7 @@ extension BuiltinTable {
             if let w = a.keyword("weights") {
                 guard let t = Arguments.asTensor(w), t.rank <= 1 else { throw a.keywordError("weights must be a vector, got \(w.describedKind)", "weights") }
                 guard t.count == parents.count else { throw a.keywordError("weights has \(t.count) entries but parents has \(parents.count)", "weights") }
+                guard t.scalars.allSatisfy({ $0.isFinite }) else { throw a.keywordError("weights must be finite", "weights") }
                 weights = t.scalars
             }
             return .tensor(try Loki.treeMetric(parents: parents, weights: weights))
@@ -58,7 +59,7 @@ extension BuiltinTable {
             try a.expect(3...3, usage: "expdist2(pred, truth, D)")
             let pred = try intList(a, at: 0, name: "pred"), truth = try intList(a, at: 1, name: "truth")
             guard pred.count == truth.count else { throw a.error("pred has \(pred.count) entries but truth has \(truth.count)", at: 1) }
-            return .number(try Loki.expectedSquaredDistance(pred: pred, truth: truth, distances: try a.matrix(2, "D")))
+            return .number(try Loki.expectedSquaredDistance(pred: pred, truth: truth, distances: try a.finite(try a.matrix(2, "D"), 2, "D")))
         },
     ]
 }

@@ -24,7 +24,7 @@ extension BuiltinTable {
         def("pickanchors", "pickanchors(X, k, method=\"random\", labels=, seed=)", keywords: ["method", "labels", "seed"],
             "k distinct row indices (0-based) of X to use as anchors. `method=\"random\"` (default): uniformly without replacement; `\"fps\"`: farthest-point sampling — a random first row, then each time the row with the largest Euclidean distance to its nearest chosen row; `\"kmeans\"`: k-means of the rows (k-means++ start), then the row nearest each centre; `\"stratified\"`: one random row of each class in turn (classes in increasing order of `labels`, a vector with one label per row) until k are chosen, so class counts differ by at most one. Deterministic for a given `seed` (otherwise one draw from the global generator seeds it).") { a in
             try a.expect(2...2, usage: "pickanchors(X, k, method=\"random\")")
-            let x = try a.matrix(0, "X")
+            let x = try a.finite(try a.matrix(0, "X"), 0, "X")
             let k = try a.int(1, "k", min: 1)
             guard k <= x.shape[0] else { throw a.error("k must be at most the number of rows of X (\(x.shape[0])), got \(k)", at: 1) }
             let method = AnchorSelection(rawValue: try a.keywordString("method", default: "random", allowed: AnchorSelection.allCases.map(\.rawValue)))!
@@ -46,7 +46,7 @@ extension BuiltinTable {
         def("knnjaccard", "knnjaccard(R1, R2, k=10)", keywords: ["k"],
             "The mean Jaccard index |N¹ᵢ ∩ N²ᵢ| / |N¹ᵢ ∪ N²ᵢ| of the k-nearest-neighbour sets of each sample in the two spaces (cosine similarity, the sample itself excluded, ties to the lower index), in [0, 1]. R1 (N×m₁) and R2 (N×m₂) hold the same N samples in the same row order; their widths may differ.") { a in
             try a.expect(2...2, usage: "knnjaccard(R1, R2, k=10)")
-            let r1 = try a.matrix(0, "R1"), r2 = try a.matrix(1, "R2")
+            let r1 = try a.finite(try a.matrix(0, "R1"), 0, "R1"), r2 = try a.finite(try a.matrix(1, "R2"), 1, "R2")
             let k = try a.keywordInt("k", default: 10, min: 1)
             guard k < r1.shape[0] else { throw a.keywordError("k must be less than the number of samples (\(r1.shape[0])), got \(k)", "k") }
             return .number(try Relative.knnJaccard(r1, r2, k: k))
@@ -54,7 +54,7 @@ extension BuiltinTable {
         def("mrr", "mrr(R1, R2)",
             "Mean reciprocal rank of the true match across two spaces: for each row i of R1, rᵢ = 1 + the number of rows j ≠ i of R2 with cos(R1ᵢ, R2ⱼ) ≥ cos(R1ᵢ, R2ᵢ), and MRR = (1/N) Σᵢ 1/rᵢ, in (0, 1] (1 when every sample's most similar row in the other space is itself; ties count against the match).") { a in
             try a.expect(2...2, usage: "mrr(R1, R2)")
-            return .number(try Relative.meanReciprocalRank(try a.matrix(0, "R1"), try a.matrix(1, "R2")))
+            return .number(try Relative.meanReciprocalRank(try a.finite(try a.matrix(0, "R1"), 0, "R1"), try a.finite(try a.matrix(1, "R2"), 1, "R2")))
         },
     ]
 

@@ -29,6 +29,7 @@ extension BuiltinTable {
             "Representational similarity analysis (Kriegeskorte et al. 2008) of two representations of the same N conditions (N×p and N×q): the correlation between the upper triangles (i < j) of their dissimilarity matrices rdm(R, metric) — Spearman's rank correlation (ties get average ranks) by default, compare=\"pearson\" for Pearson's. metric=\"precomputed\" takes R1 and R2 as N×N dissimilarity matrices. 1 for identical representations (and for any that are monotone transforms of each other in dissimilarity, with Spearman).") { a in
             try a.expect(2...2, usage: "rsa(R1, R2, metric=, compare=)")
             let (x, y) = try pairedRows(a)
+            try a.finite(x, 0, "R1"); try a.finite(y, 1, "R2")   // ranks of NaN would be arbitrary
             let compare = Similarity.Comparison(rawValue: try a.keywordString("compare", default: "spearman", allowed: Similarity.Comparison.allCases.map(\.rawValue)))!
             guard x.shape[0] >= 3 else { throw a.error("rsa needs at least 3 conditions (rows), got \(x.shape[0])", at: 0) }
             if case .string("precomputed") = a.keyword("metric") ?? .none {
@@ -124,11 +125,11 @@ extension BuiltinTable {
         guard let v = a.keyword("targets") else { return [all[0]] }
         guard let t = Arguments.asTensor(v) else { throw a.keywordError("targets must be a count or a T×bits matrix of 0/1", "targets") }
         if t.rank == 0 {
-            let k = Int(t.scalars[0])
-            guard Double(k) == t.scalars[0], k >= 1, k <= all.count else {
+            let x = t.scalars[0]
+            guard x.isFinite, x == x.rounded(), x >= 1, x <= Double(all.count) else {
                 throw a.keywordError("targets must be 1 … \(all.count) (the parities of ≥ 2 of \(bits) bits), got \(formatNumber(t.scalars[0]))", "targets")
             }
-            return Array(all.prefix(k))
+            return Array(all.prefix(Int(x)))
         }
         let m = t.rank == 1 ? try t.reshaped([1, t.count]) : t
         guard m.rank == 2, m.shape[1] == bits, m.scalars.allSatisfy({ $0 == 0 || $0 == 1 }) else {

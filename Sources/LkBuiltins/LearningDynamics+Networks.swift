@@ -50,10 +50,11 @@ extension BuiltinTable {
             "Trains `net` by gradient descent with hand-written backprop on BLAS: each step w ← w − lr·r·∂L/∂w for every tensor (r its learning-rate scale). loss=\"mse\": L = ½·Σ(f − Y)²/(N·k) (Y N×k, or a vector when k = 1; at rate lr this is `kernelflow(…, lr=lr, scale=\"mean\")` in the kernel regime); \"xent\": softmax cross-entropy −(1/N)Σ y·log softmax(f) (Y one-hot N×k, or 0-based class indices). batch=0 is full-batch; otherwise mini-batches of that size through a fresh permutation each epoch (from `seed`). every=s takes snapshots at steps 0, s, 2s, … and the end, keeping the full-data loss and what `keep` lists: \"hidden\" (every hidden layer on the probe points), \"ntk\" (their empirical NTK), \"output\". → {net (the trained network), loss (the batch loss before each step), record {steps, loss, hidden (list per layer, T×P×n), ntk (T×P×P), output (T×P×k)}, diverged}. A loss that is not finite stops training (diverged = true; the remaining losses repeat it), so a learning-rate sweep runs on. Ctrl-C stops it between steps.") { a in
             try a.expect(3...3, usage: "train(net, X, Y, steps=, lr=, loss=, batch=, every=, keep=, probe=, seed=)")
             var (net, actValue) = try networkArgument(a, 0)
-            let x = try inputArgument(a, 1, "X", net)
+            // Data with NaN would only show up as a diverged run; say what is wrong instead.
+            let x = try a.finite(try inputArgument(a, 1, "X", net), 1, "X")
             var t = Training()
             t.loss = Loss(rawValue: try a.keywordString("loss", default: "mse", allowed: ["mse", "xent"]))!
-            let y = try targetArgument(a, 2, rows: x.shape[0], outputs: net.widths.last!, loss: t.loss)
+            let y = try a.finite(try targetArgument(a, 2, rows: x.shape[0], outputs: net.widths.last!, loss: t.loss), 2, "Y")
             t.steps = try a.keywordInt("steps", default: 100, min: 0)
             t.lr = try a.keywordNumber("lr", default: 0.1)
             guard t.lr.isFinite, t.lr > 0 else { throw a.keywordError("lr must be a positive number, got \(formatNumber(t.lr))", "lr") }

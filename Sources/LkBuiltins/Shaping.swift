@@ -30,7 +30,7 @@ extension BuiltinTable {
             var dims: [Int] = []
             if a.count == 2, let v = Arguments.asTensor(a.positional[1]), v.rank == 1 {
                 dims = try v.scalars.map { x in
-                    guard x == x.rounded() else { throw a.error("sizes must be integers", at: 1) }
+                    guard x == x.rounded(), abs(x) < 9e15 else { throw a.error("sizes must be integers, got \(formatNumber(x))", at: 1) }
                     return Int(x)
                 }
             } else {
@@ -63,7 +63,8 @@ extension BuiltinTable {
             try a.expect(1...1, usage: "transpose(x)")
             let t = try a.tensor(0, "x")
             guard let ax = a.keyword("axes"), let v = Arguments.asTensor(ax) else { return wrap(t.transposed()) }
-            return wrap(try t.transposed(axes: v.scalars.map { Int($0) }))
+            let axes = try v.scalars.map { try Arguments.checkInt($0, "axes", nil) { a.keywordError($0, "axes") } }
+            return wrap(try t.transposed(axes: axes))
         },
         def("flatten", "flatten(x)", "The elements of x as a vector, in row-major order.") { a in
             try a.expect(1...1, usage: "flatten(x)")

@@ -56,6 +56,18 @@ extension Arguments {
         return t
     }
 
+    /// `t` (the i-th argument, called `name`) when it holds no NaN or ±Inf. For
+    /// built-ins whose answer is a choice (an index, a rank, a class): there a NaN
+    /// would not propagate but silently pick something arbitrary.
+    @discardableResult
+    public func finite(_ t: Tensor, _ i: Int, _ name: String) throws -> Tensor {
+        guard let flat = (0..<t.count).first(where: { !t.pointer[$0].isFinite }) else { return t }
+        var rest = flat, index: [Int] = []
+        for d in t.shape.reversed() { index.insert(rest % d, at: 0); rest /= d }
+        let at = t.rank == 0 ? "" : " at [\(index.map(String.init).joined(separator: ", "))]"
+        throw error("\(name) must be finite, got \(formatNumber(t.pointer[flat]))\(at)", at: i)
+    }
+
     public func number(_ i: Int, _ name: String) throws -> Double {
         guard i < positional.count else { throw BuiltinError("\(callee): missing argument '\(name)'") }
         if let x = Arguments.asNumber(positional[i]) { return x }
@@ -77,7 +89,7 @@ extension Arguments {
         return try Arguments.checkInt(x, name, lo) { self.error($0, at: i) }
     }
 
-    static func checkInt(_ x: Double, _ name: String, _ lo: Int?, _ err: (String) -> BuiltinError) throws -> Int {
+    public static func checkInt(_ x: Double, _ name: String, _ lo: Int?, _ err: (String) -> BuiltinError) throws -> Int {
         guard x.isFinite, x == x.rounded() else { throw err("\(name) must be an integer, got \(formatNumber(x))") }
         guard abs(x) < 9e15 else { throw err("\(name) is too large: \(formatNumber(x))") }
         let n = Int(x)

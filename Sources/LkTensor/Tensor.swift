@@ -237,7 +237,9 @@ func defaultMemoryLimit() -> Int {
 public func parseByteSize(_ text: String) -> Int? {
     let s = text.trimmingCharacters(in: .whitespaces).uppercased()
     let mult: [Character: Double] = ["K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12]
-    if let last = s.last, let m = mult[last], let v = Double(s.dropLast()) { return Int(v * m) }
-    if let last = s.last, last == "B", let v = Double(s.dropLast()) { return Int(v) }
-    return Double(s).map { Int($0) }
+    // Only finite sizes an Int can hold (Int(.infinity) would trap).
+    func bytes(_ v: Double) -> Int? { v.isFinite && v >= 0 && v < 9e18 ? Int(v) : nil }
+    if let last = s.last, let m = mult[last], let v = Double(s.dropLast()) { return bytes(v * m) }
+    if let last = s.last, last == "B", let v = Double(s.dropLast()) { return bytes(v) }
+    return Double(s).flatMap(bytes)
 }

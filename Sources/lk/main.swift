@@ -38,6 +38,9 @@ struct LK: ParsableCommand {
     func run() throws {
         if builtinsMarkdown { print(BuiltinTable.markdownReference(), terminator: ""); return }
         installInterruptHandler()
+        if let s = ProcessInfo.processInfo.environment["LK_MEMORY_LIMIT"], parseByteSize(s) == nil {
+            FileHandle.standardError.write(Data("lk: warning: LK_MEMORY_LIMIT=\(s) is not a size such as 8G or 512M; using the default, half of RAM (\(formatBytes(Double(Tensor.memoryLimit))))\n".utf8))
+        }
         if let timeout {
             guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout needs a positive number of seconds") }
             Runner.armTimeout(timeout)

@@ -114,6 +114,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.stdout, "2\n")
     }
 
+    /// An LK_MEMORY_LIMIT that is not a size (here one too large for an integer,
+    /// which once trapped) is warned about and the default applies.
+    func testUnreadableMemoryLimitIsWarnedAbout() throws {
+        let r = try run(["-e", "1 + 1"], environment: ["LK_MEMORY_LIMIT": "1e400G"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, "2\n")
+        XCTAssertTrue(r.stderr.contains("warning: LK_MEMORY_LIMIT=1e400G is not a size"), r.stderr)
+    }
+
     func testDashEPrintsTheLastValue() throws {
         let r = try run(["-e", "x = 2\nx ^ 10"])
         XCTAssertEqual(r.status, 0)

@@ -1,0 +1,194 @@
+import Foundation
+import LkBuiltins
+import LkLang
+import LkTensor
+import XCTest
+
+/// The bad-input catalogue applied to every built-in in the registration table:
+/// no arguments, too many, an unknown keyword, and, in every positional slot and
+/// every keyword, values of the wrong type, NaN and ±Inf (scalars, and inside a
+/// matrix and a vector), empty, rank-0 and rank-5 tensors, negative and huge
+/// numbers, while the other slots hold plausible values.
+///
+/// Each call must return, or fail with a runtime error that names the built-in
+/// (the user sees which call went wrong); none may crash the process (a crash
+/// ends the test run) or hang: a call still running after `budget` seconds is
+/// interrupted the way Ctrl-C does it, and that is a failure when the call had
+/// NaN or Inf in it (NaN must give an error or propagate, never a hang).
+///
+/// `LK_SWEEP_VERBOSE=1` lists the calls with NaN or Inf that returned a value.
+/// Each bad value is tried with every plausible filler in the other slots, and
+/// with `LK_SWEEP_MIXES` (default 4) seeded mixtures of them.
+final class BuiltinSweepTests: XCTestCase {
+    /// Built-ins that write files, start gnuplot or wait for a person are swept
+    /// elsewhere (Tests/LkPlotTests, the bad_input conformance cases).
+    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "plot", "scatter", "heatmap", "image", "hist",
+                                        "surface", "subplot", "show", "compasssave", "compassstep", "compasswalk", "compass"]
+
+    static let setup = """
+    M = [[4, 1, 0, 0], [1, 3, 1, 0], [0, 1, 2, 0.5], [0, 0, 0.5, 1]]
+    v = [1, -2, 0.5, 3]
+    X = [[1, 0, 2, 1], [0, 1, 1, 3], [2, 1, 0, 0], [1, 3, 0, 1], [0, 2, 1, 1], [3, 0, 1, 2]]
+    Mnan = M; Mnan[1, 1] = nan
+    Minf = M; Minf[2, 3] = inf; Minf[3, 2] = inf
+    vnan = v; vnan[2] = nan
+    net = mlp([4, 5, 4], seed=1)
+    prior = gaussprior(zeros(4), M)
+    """
+
+    /// Values no built-in should accept in every slot. The comment says why each is here.
+    static let badValues = [
+        "\"text\"", "none", "{a: 1}", "[1, \"a\"]", "fn(x) => x", "true",    // wrong types
+        "nan", "inf", "-inf", "Mnan", "Minf", "vnan",                        // non-finite values
+        "-1", "0", "2.5", "1e300", "-1e300",                                 // out-of-range numbers
+        "zeros(0)", "zeros(0, 4)", "zeros(4, 0)", "ones(1, 1, 1, 1, 1)",     // empty and rank-5
+    ]
+    static let fillers = ["M", "X", "v", "3", "net", "prior"]
+    static let nonFinite: Set<String> = ["nan", "inf", "-inf", "Mnan", "Minf", "vnan"]
+
+    /// How many positional arguments the signature shows before the first keyword.
+    static func positionalCount(_ signature: String) -> Int {
+        guard let open = signature.firstIndex(of: "("), let close = signature[open...].firstIndex(of: ")") else { return 1 }
+        let inside = signature[signature.index(after: open)..<close]
+        if inside.trimmingCharacters(in: .whitespaces).isEmpty { return 0 }
+        let parts = inside.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let positional = parts.prefix { !$0.contains("=") }
+        return min(4, positional.contains("…") ? positional.count : positional.count)
+    }
+
+    /// Where NaN and ±Inf propagate (IEEE arithmetic, as in NumPy), as
+    /// Docs/language.md ("NaN and infinity") documents: these groups of the table,
+    /// and the built-ins below whose results are sums and products of their inputs.
+    /// Every other built-in must refuse a non-finite input with an error.
+    static let propagatingGroups: Set<String> = ["Creating tensors", "Shape and layout", "Elementwise math", "Reductions",
+                                                 "Input, output and time"]
+    static let propagating: Set<String> = ["matmul", "dot", "outer", "trace", "diag", "det", "cosine", "gram", "anchors",
+                                           "etproject", "etreconstruct", "compassapply", "ntk", "nngp", "cka", "alignment",
+                                           "rdm", "matchcos", "psnr", "ssim", "kernelflow", "kernelmodes", "forward", "hidden", "entk"]
+
+    struct Failure { var call: String; var problem: String }
+
+    func testEveryBuiltinRejectsBadInputClearly() throws {
+        let all = BuiltinTable.all.filter { !Self.excluded.contains($0.name) }
+        let mixes = ProcessInfo.processInfo.environment["LK_SWEEP_MIXES"].flatMap(Int.init) ?? 4
+        var rng = RNG(seed: 20261129)
+        let savedLimit = Tensor.memoryLimit
+        Tensor.memoryLimit = 64 << 20   // "1e300 rows" must fail fast, not swap
+        defer { Tensor.memoryLimit = savedLimit }
+
+        let mayPropagate = Self.propagating.union(BuiltinTable.groups.filter { Self.propagatingGroups.contains($0.title) }
+            .flatMap { $0.builtins.map(\.name) })
+        var calls: [(name: String, code: String, nonFinite: Bool)] = []
+        var seen = Set<String>()
+        for b in all where seen.insert(b.name).inserted {
+            let n = Self.positionalCount(b.signature)
+            calls.append((b.name, "\(b.name)()", false))
+            calls.append((b.name, "\(b.name)(" + Array(repeating: "1", count: 12).joined(separator: ", ") + ")", false))
+            calls.append((b.name, "\(b.name)(" + (Array(repeating: "M", count: n) + ["bogus_keyword=1"]).joined(separator: ", ") + ")", false))
+            for slot in 0..<max(n, 1) {
+                for bad in Self.badValues {
+                    // The other slots all hold one filler, or (with several slots) a seeded mix of them.
+                    var patterns = Self.fillers.map { Array(repeating: $0, count: max(n, 1)) }
+                    if n > 1 {
+                        patterns += (0..<mixes).map { _ in (0..<n).map { _ in Self.fillers[rng.int(below: Self.fillers.count)] } }
+                    }
+                    for var args in patterns {
+                        args[slot] = bad
+                        calls.append((b.name, "\(b.name)(\(args.joined(separator: ", ")))", Self.nonFinite.contains(bad)))
+                    }
+                }
+            }
+            for keyword in b.keywords {
+                for (k, bad) in Self.badValues.enumerated() where k % 2 == 0 || Self.nonFinite.contains(bad) {
+                    let args = Array(repeating: Self.fillers[k % Self.fillers.count], count: n) + ["\(keyword)=\(bad)"]
+                    calls.append((b.name, "\(b.name)(\(args.joined(separator: ", ")))", Self.nonFinite.contains(bad)))
+                }
+            }
+        }
+
+        final class Box: @unchecked Sendable {
+            var failures: [Failure] = []
+            var returned = 0, errors = 0, interrupted: [String] = [], nonFiniteReturned: [String] = []
+        }
+        let box = Box()
+        let budget = 5.0
+        let work = calls
+        let done = DispatchSemaphore(value: 0)
+        let progress = Progress()   // index of the call being run, read by the watchdog
+        let thread = Thread {
+            let interp = BuiltinTable.makeInterpreter()
+            interp.output = { _ in }
+            do { try interp.run(SourceFile(name: "setup.lk", text: Self.setup)) } catch {
+                box.failures.append(Failure(call: "setup", problem: "\(error)"))
+            }
+            for (i, call) in work.enumerated() {
+                progress.set(i)
+                let started = Date()
+                do {
+                    _ = try interp.run(SourceFile(name: "sweep.lk", text: call.code))
+                    box.returned += 1
+                    if call.nonFinite {
+                        box.nonFiniteReturned.append(call.code)
+                        if !mayPropagate.contains(call.name) {
+                            box.failures.append(Failure(call: call.code, problem: "accepted NaN/Inf without an error (not a documented propagating built-in)"))
+                        }
+                    }
+                } catch let d as Diagnostic {
+                    switch d.kind {
+                    case .runtime:
+                        box.errors += 1
+                        if !d.message.contains(call.name) {
+                            box.failures.append(Failure(call: call.code, problem: "error does not name the built-in: \(d.message)"))
+                        }
+                    case .interrupted:
+                        // (A stop meant for the previous call can land at the start of this one.)
+                        guard Date().timeIntervalSince(started) >= budget else { break }
+                        box.interrupted.append(call.code)
+                        if call.nonFinite {
+                            box.failures.append(Failure(call: call.code, problem: "NaN/Inf input ran for over \(budget) s"))
+                        }
+                    case .parse:
+                        box.failures.append(Failure(call: call.code, problem: "parse error: \(d.message)"))
+                    }
+                    _ = d.render()
+                } catch {
+                    box.failures.append(Failure(call: call.code, problem: "not a diagnostic: \(error)"))
+                }
+                Interrupt.clear()
+            }
+            progress.set(-1)
+            done.signal()
+        }
+        thread.stackSize = Interpreter.stackSize
+        thread.start()
+        // The watchdog: a call that runs past the budget is interrupted like Ctrl-C;
+        // one that does not stop within a further budget is a hang.
+        var current = -2, since = Date()
+        while done.wait(timeout: .now() + 0.05) == .timedOut {
+            let i = progress.get()
+            if i != current { current = i; since = Date(); continue }
+            let elapsed = Date().timeIntervalSince(since)
+            if elapsed > budget { Interrupt.request() }
+            if elapsed > 3 * budget {
+                XCTFail("hang: \(work[i].code) did not stop when interrupted")
+                return   // the thread is stuck; report and leave
+            }
+        }
+        for f in box.failures.prefix(60) { XCTFail("\(f.call): \(f.problem)") }
+        if box.failures.count > 60 { XCTFail("… and \(box.failures.count - 60) more") }
+        print("sweep: \(work.count) calls over \(seen.count) built-ins: \(box.returned) returned, \(box.errors) runtime errors, "
+              + "\(box.interrupted.count) interrupted after \(budget) s: \(box.interrupted.prefix(10))")
+        if ProcessInfo.processInfo.environment["LK_SWEEP_VERBOSE"] != nil {
+            print("calls with NaN/Inf that returned a value (propagation):\n" + box.nonFiniteReturned.joined(separator: "\n"))
+        }
+        XCTAssertGreaterThan(box.errors, work.count / 2)
+    }
+}
+
+/// The index of the call in progress, shared between the sweep thread and the watchdog.
+final class Progress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = -2
+    func set(_ v: Int) { lock.lock(); value = v; lock.unlock() }
+    func get() -> Int { lock.lock(); defer { lock.unlock() }; return value }
+}
