@@ -9,6 +9,9 @@ final class FunctionCode {
     /// Whether the body creates functions (which may capture this frame and be
     /// stored in it: a reference cycle to break when the call ends).
     var createsFunctions = false
+    /// The slots of this function's frame that nested functions read (upvalues).
+    /// Only these can be reached once the call has ended.
+    var capturedSlots: Set<Int> = []
     var body: StmtNode = EmptyStmt(span: .none)
     let source: SourceFile
     let span: SourceSpan

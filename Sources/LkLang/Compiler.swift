@@ -36,7 +36,10 @@ final class Compiler {
         if let inner = scopes.last, let i = inner.slots[name] { return .local(i) }
         var depth = 1
         for scope in scopes.dropLast().reversed() {
-            if let i = scope.slots[name] { return .upvalue(depth: depth, index: i) }
+            if let i = scope.slots[name] {
+                enclosingCodes[enclosingCodes.count - 1 - depth].capturedSlots.insert(i)
+                return .upvalue(depth: depth, index: i)
+            }
             depth += 1
         }
         return .global(interpreter.globals.base, interpreter.globals.slot(for: name))

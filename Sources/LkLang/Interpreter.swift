@@ -78,7 +78,7 @@ public final class Interpreter {
             // No location here: the call that went one level too deep fills it in.
             throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))")
         }
-        defer { if code.createsFunctions { Interpreter.breakCycles(frame) } }
+        defer { if code.createsFunctions { Interpreter.breakCycles(frame, captured: code.capturedSlots) } }
         do {
             guard try runBlock(code.body, frame) == .returned else { return .none }
             // Take the value out: a returned closure over this frame would otherwise
@@ -92,13 +92,23 @@ public final class Interpreter {
         }
     }
 
-    /// A function defined in a call and kept in one of that call's variables holds
-    /// the call's frame, which holds it: a cycle reference counting never frees.
-    /// When the call ends, a variable whose function nothing else refers to (it did
-    /// not escape) is cleared, which frees both. Escaped closures keep their frame.
-    static func breakCycles(_ frame: Frame) {
+    /// A function defined in a call and kept in one of that call's variables —
+    /// directly, or inside a list or record — holds the call's frame, which holds
+    /// it: a cycle reference counting never frees. When the call ends:
+    /// - a variable no nested function reads can never be read again, so it is
+    ///   cleared (whatever it holds, e.g. a list of the closures being returned);
+    /// - a variable that nested functions read, holding a function that nothing
+    ///   else refers to (it did not escape), is cleared, which frees both.
+    /// Escaped closures keep their frame and the variables they read. What is left
+    /// is a closure that reads a variable holding a container of closures over the
+    /// same frame (a memo table of closures): that cycle still leaks.
+    static func breakCycles(_ frame: Frame, captured: Set<Int>) {
         for i in 0..<frame.count {
             let p = frame.slots + i
+            if !captured.contains(i) {
+                p.pointee = .none
+                continue
+            }
             guard case .function = p.pointee else { continue }
             let v = p.move()
             p.initialize(to: .none)
