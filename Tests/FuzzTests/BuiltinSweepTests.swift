@@ -20,10 +20,10 @@ import XCTest
 /// Each bad value is tried with every plausible filler in the other slots, and
 /// with `LK_SWEEP_MIXES` (default 4) seeded mixtures of them.
 final class BuiltinSweepTests: XCTestCase {
-    /// Built-ins that write files, start gnuplot or wait for a person are swept
-    /// elsewhere (Tests/LkPlotTests, the bad_input conformance cases).
-    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "plot", "scatter", "heatmap", "image", "hist",
-                                        "surface", "subplot", "show", "compasssave", "compassstep", "compasswalk", "compass"]
+    /// Built-ins that write files where they are told or wait for a person are
+    /// tested elsewhere (Tests/LkPlotTests, the bad_input conformance cases).
+    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "compasssave", "compassstep", "compasswalk", "compass"]
+    static let plots: Set<String> = ["plot", "scatter", "heatmap", "image", "hist", "surface", "subplot", "show"]
 
     static let setup = """
     M = [[4, 1, 0, 0], [1, 3, 1, 0], [0, 1, 2, 0.5], [0, 0, 0.5, 1]]
@@ -68,19 +68,37 @@ final class BuiltinSweepTests: XCTestCase {
 
     struct Failure { var call: String; var problem: String }
 
-    func testEveryBuiltinRejectsBadInputClearly() throws {
-        let all = BuiltinTable.all.filter { !Self.excluded.contains($0.name) }
-        let mixes = ProcessInfo.processInfo.environment["LK_SWEEP_MIXES"].flatMap(Int.init) ?? 4
-        var rng = RNG(seed: 20261129)
-        let savedLimit = Tensor.memoryLimit
-        Tensor.memoryLimit = 64 << 20   // "1e300 rows" must fail fast, not swap
-        defer { Tensor.memoryLimit = savedLimit }
+    typealias Call = (name: String, code: String, nonFinite: Bool)
 
+    func testEveryBuiltinRejectsBadInputClearly() throws {
+        let all = BuiltinTable.all.filter { !Self.excluded.contains($0.name) && !Self.plots.contains($0.name) }
         let mayPropagate = Self.propagating.union(BuiltinTable.groups.filter { Self.propagatingGroups.contains($0.title) }
             .flatMap { $0.builtins.map(\.name) })
-        var calls: [(name: String, code: String, nonFinite: Bool)] = []
+        sweep(Self.calls(all), mayPropagate: mayPropagate)
+    }
+
+    /// Plots: figures go to files in a temporary directory, as under `lk render`.
+    /// NaN and Inf are allowed through (gnuplot leaves a gap, as matplotlib does).
+    func testEveryPlotBuiltinRejectsBadInputClearly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var figures = 0
+        FigureOutput.route(to: dir, format: "png") { _ in figures += 1 }
+        defer { FigureOutput.stopRouting() }
+        let plots = BuiltinTable.all.filter { Self.plots.contains($0.name) }
+        sweep(Self.calls(plots, mixes: 1), mayPropagate: Set(plots.map(\.name)))
+        print("sweep: \(figures) figures drawn")
+    }
+
+    /// The calls for a list of built-ins: arity, an unknown keyword, every bad value
+    /// in every positional slot and keyword.
+    static func calls(_ builtins: [Builtin], mixes defaultMixes: Int = 4) -> [Call] {
+        let mixes = ProcessInfo.processInfo.environment["LK_SWEEP_MIXES"].flatMap(Int.init) ?? defaultMixes
+        var rng = RNG(seed: 20261129)
+        var calls: [Call] = []
         var seen = Set<String>()
-        for b in all where seen.insert(b.name).inserted {
+        for b in builtins where seen.insert(b.name).inserted {
             let n = Self.positionalCount(b.signature)
             calls.append((b.name, "\(b.name)()", false))
             calls.append((b.name, "\(b.name)(" + Array(repeating: "1", count: 12).joined(separator: ", ") + ")", false))
@@ -105,14 +123,21 @@ final class BuiltinSweepTests: XCTestCase {
                 }
             }
         }
+        return calls
+    }
 
+    /// Runs the calls on a large stack under a watchdog and reports what went wrong.
+    func sweep(_ work: [Call], mayPropagate: Set<String>) {
+        let savedLimit = Tensor.memoryLimit
+        Tensor.memoryLimit = 64 << 20   // "1e300 rows" must fail fast, not swap
+        defer { Tensor.memoryLimit = savedLimit }
+        let builtinCount = Set(work.map(\.name)).count
         final class Box: @unchecked Sendable {
             var failures: [Failure] = []
             var returned = 0, errors = 0, interrupted: [String] = [], nonFiniteReturned: [String] = []
         }
         let box = Box()
         let budget = 5.0
-        let work = calls
         let done = DispatchSemaphore(value: 0)
         let progress = Progress()   // index of the call being run, read by the watchdog
         let thread = Thread {
@@ -176,7 +201,7 @@ final class BuiltinSweepTests: XCTestCase {
         }
         for f in box.failures.prefix(60) { XCTFail("\(f.call): \(f.problem)") }
         if box.failures.count > 60 { XCTFail("… and \(box.failures.count - 60) more") }
-        print("sweep: \(work.count) calls over \(seen.count) built-ins: \(box.returned) returned, \(box.errors) runtime errors, "
+        print("sweep: \(work.count) calls over \(builtinCount) built-ins: \(box.returned) returned, \(box.errors) runtime errors, "
               + "\(box.interrupted.count) interrupted after \(budget) s: \(box.interrupted.prefix(10))")
         if ProcessInfo.processInfo.environment["LK_SWEEP_VERBOSE"] != nil {
             print("calls with NaN/Inf that returned a value (propagation):\n" + box.nonFiniteReturned.joined(separator: "\n"))
