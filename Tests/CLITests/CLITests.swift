@@ -212,6 +212,33 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("core"), r.stdout)
     }
 
+    /// The REPL survives every error: the whole bad-input catalogue (every error
+    /// case of the conformance suite) typed into one session, each followed by a
+    /// blank line (which abandons an unfinished input) and a check that the session
+    /// still works and still has its variables.
+    func testREPLSurvivesTheWholeBadInputCatalogue() throws {
+        let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ConformanceTests/cases")
+        let files = (FileManager.default.enumerator(at: cases, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
+            .filter { $0.pathExtension == "lk" }
+            .filter { (try? String(contentsOf: $0, encoding: .utf8))?.contains("# expect runtime error") == true
+                || (try? String(contentsOf: $0, encoding: .utf8))?.contains("# expect parse error") == true }
+            .filter { !$0.path.contains("/cells/") }
+            .sorted { $0.path < $1.path }
+        XCTAssertGreaterThan(files.count, 150)
+        var session = "kept = 41\n"
+        for (i, f) in files.enumerated() {
+            session += try String(contentsOf: f, encoding: .utf8) + "\n\n"
+            session += "print(\"alive \(i)\", kept + 1)\n"
+        }
+        let r = try run([], stdin: session, environment: ["LK_MEMORY_LIMIT": "4G"])
+        XCTAssertEqual(r.status, 0, String(r.stderr.suffix(2000)))
+        for i in files.indices {
+            XCTAssertTrue(r.stdout.contains("alive \(i) 42\n"), "the session did not survive \(files[i].lastPathComponent)")
+        }
+        XCTAssertFalse(r.stderr.contains("Fatal error"), String(r.stderr.prefix(2000)))
+    }
+
     func testREPLWithoutATerminalReadsPlainLines() throws {
         let r = try run([], stdin: "x = 3\nx * 2\nf = fn(a,\n b) => a + b\nf(1, 2)\n:vars\nnope\n")
         XCTAssertEqual(r.status, 0)
