@@ -1,5 +1,6 @@
 import CGnuplot
 import Foundation
+import LkTensor
 
 /// What drawing a figure produced.
 public struct Rendered: Sendable {
@@ -154,12 +155,45 @@ public final class Plotter {
 
     /// Draws a figure on a terminal. Text and sixel output is returned; files
     /// are reported to `PlotSink.onFigure` when they are in its directory.
+    ///
+    /// A file is replaced atomically, as `savenpy` replaces one: gnuplot writes
+    /// a temporary file next to the target (same directory, so same file
+    /// system; created with O_EXCL and the permissions the target will have,
+    /// by `AtomicFile.stage`), and only once gnuplot has closed it
+    /// (`unset output` done, the sentinel read back) and reported no error is
+    /// it flushed to disk and renamed over the target. On any failure — a
+    /// gnuplot error, a crash, Ctrl-C, an unwritable directory — the temporary
+    /// file is removed and the old target is untouched. A killed lk can leave
+    /// the temporary file behind (`.name.XXXXXX.tmp`), never a torn target.
     public func render(_ figure: Figure, to terminal: Terminal) throws -> Rendered {
         for p in figure.panels {
             for s in p.series where s.data.count == 0 {
                 throw PlotError.usage("nothing to draw: a series has no points")
             }
         }
+        guard let target = terminal.filePath else { return try draw(figure, on: terminal, target: nil) }
+        let staged: AtomicFile.Staged
+        do { staged = try AtomicFile.stage(target) } catch { throw PlotError.file("\(error)") }
+        var result: Rendered
+        do {
+            result = try draw(figure, on: terminal.writing(to: staged.temporaryPath), target: target)
+        } catch let e as PlotError {
+            staged.discard()
+            throw e.naming(target, for: staged.temporaryPath)
+        } catch {
+            staged.discard()
+            throw error
+        }
+        do { try staged.commit() } catch { throw PlotError.file("\(error)") }
+        result.warnings = result.warnings.map { $0.replacingOccurrences(of: staged.temporaryPath, with: target) }
+        result.paths.append(target)
+        if sinkPaths.remove(target) != nil { PlotSink.onFigure?(target) }
+        return result
+    }
+
+    /// Draws a figure on a terminal; for a file terminal, `target` is the file
+    /// the user named (for messages), the terminal's own path a temporary file.
+    private func draw(_ figure: Figure, on terminal: Terminal, target: String?) throws -> Rendered {
         let session = try startedSession()
         let dir = session.directory
         let figure = Decimation.thinned(figure, pixels: terminal.width(figure))
@@ -185,19 +219,23 @@ public final class Plotter {
         // the figure must not be drawn anywhere else.
         do {
             _ = try session.run(terminal.setup(figure, output: textFile))
-        } catch PlotError.gnuplot(let message) where terminal.filePath != nil {
-            throw PlotError.gnuplot("cannot write \(terminal.filePath!): \(message)")
+        } catch PlotError.gnuplot(let message) where target != nil {
+            throw PlotError.gnuplot("cannot write \(target!): \(message)")
         }
-        let said = try session.run(script.text + "unset multiplot\nunset output\n")
+        let said: String
+        do {
+            said = try session.run(script.text + "unset multiplot\nunset output\n")
+        } catch let e as PlotError {
+            // gnuplot may have stopped before `unset output`: make it let go of
+            // the file (a temporary one the caller removes) before going on.
+            if case .gnuplot = e, session.isAlive { _ = try? session.run("unset multiplot\nunset output\n") }
+            throw e
+        }
         result.warnings = said.split(separator: "\n").map(String.init)
         if let t = textFile {
             let data = (try? Data(contentsOf: URL(fileURLWithPath: t))) ?? Data()
             let s = String(decoding: data, as: UTF8.self)
             if case .text = terminal { result.text = Self.tidyText(s) } else { result.text = s }
-        }
-        if let path = terminal.filePath {
-            result.paths.append(path)
-            if sinkPaths.remove(path) != nil { PlotSink.onFigure?(path) }
         }
         return result
     }

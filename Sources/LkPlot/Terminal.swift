@@ -30,6 +30,17 @@ public enum Terminal: Equatable, Sendable {
         }
     }
 
+    /// The same file terminal writing to another path (a temporary file that
+    /// replaces the real one once finished); other terminals unchanged.
+    func writing(to path: String) -> Terminal {
+        switch self {
+        case .png: return .png(path: path)
+        case .svg: return .svg(path: path)
+        case .pdf: return .pdf(path: path)
+        default: return self
+        }
+    }
+
     /// The size a figure gets when it does not ask for one: pixels for
     /// pictures, characters for text.
     func defaultSize(_ f: Figure) -> (Int, Int) {
@@ -92,11 +103,27 @@ public enum PlotError: Error, Equatable, CustomStringConvertible, Sendable {
     case interrupted
     /// A call that cannot be drawn as asked.
     case usage(String)
+    /// A figure's file could not be created or put in place ("cannot write f.png: Permission denied").
+    case file(String)
 
     public var description: String {
         switch self {
-        case .gnuplotMissing(let m), .gnuplot(let m), .crashed(let m), .usage(let m): return m
+        case .gnuplotMissing(let m), .gnuplot(let m), .crashed(let m), .usage(let m), .file(let m): return m
         case .interrupted: return "interrupted"
+        }
+    }
+
+    /// The error with `temporary` (the file gnuplot was writing) replaced by
+    /// `target` (the file the user named) in its message.
+    func naming(_ target: String, for temporary: String) -> PlotError {
+        func fix(_ m: String) -> String { m.replacingOccurrences(of: temporary, with: target) }
+        switch self {
+        case .gnuplotMissing(let m): return .gnuplotMissing(fix(m))
+        case .gnuplot(let m): return .gnuplot(fix(m))
+        case .crashed(let m): return .crashed(fix(m))
+        case .usage(let m): return .usage(fix(m))
+        case .file(let m): return .file(fix(m))
+        case .interrupted: return self
         }
     }
 }

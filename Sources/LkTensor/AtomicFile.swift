@@ -14,11 +14,11 @@ public enum AtomicFile {
     /// directory, a full write, fsync, rename. On any error the temporary file
     /// is removed and a previous file at `path` is left as it was.
     ///
-    /// A new file gets the usual permissions (0666 minus the umask); a replaced
-    /// file keeps its permissions. Errors read
+    /// A new file gets the usual permissions (`newFileMode`, 0666, minus the
+    /// umask); a replaced file keeps its permissions. Errors read
     /// "cannot write /nope/x.npy: No such file or directory".
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        try write(to: path) { fd in
+    public static func write(_ bytes: [UInt8], to path: String, newFileMode: mode_t = 0o666) throws {
+        try write(to: path, newFileMode: newFileMode) { fd in
             try bytes.withUnsafeBytes { buffer in
                 var written = 0
                 while written < buffer.count {
@@ -37,38 +37,98 @@ public enum AtomicFile {
     /// `produce` writes to the open temporary file; if it throws, the write is
     /// abandoned as if the disk had failed. (Internal so that tests can make a
     /// write fail halfway.)
-    static func write(to path: String, _ produce: (Int32) throws -> Void) throws {
-        func failure(_ error: Error) -> TensorError {
-            if let e = error as? SystemError { return TensorError("cannot write \(path): \(e.reason)") }
-            if let e = error as? TensorError { return e }
-            return TensorError("cannot write \(path): \(error)")
+    static func write(to path: String, newFileMode: mode_t = 0o666, _ produce: (Int32) throws -> Void) throws {
+        let staged = try stage(path, newFileMode: newFileMode)
+        do {
+            try produce(staged.descriptor)
+        } catch {
+            staged.discard()
+            throw staged.failure(error)
         }
+        try staged.commit()
+    }
+
+    /// The first half of an atomic write, for writers that lk does not drive
+    /// byte by byte (gnuplot writes figures itself): a new temporary file next
+    /// to `path`, already carrying the permissions the target will have. Let the
+    /// writer fill `temporaryPath` (it may open it again by name; keep its
+    /// inode), then `commit()` to rename it over `path`, or `discard()` to
+    /// remove it and leave `path` as it was. Errors name `path`. Permissions as
+    /// for `write`: those of the file replaced, else `newFileMode` minus the umask.
+    public static func stage(_ path: String, newFileMode: mode_t = 0o666) throws -> Staged {
         var info = stat()
         let existing = stat(path, &info) == 0 ? info : nil
         if let existing, existing.st_mode & S_IFMT == S_IFDIR {
             throw TensorError("cannot write \(path): Is a directory")
         }
-        let (fd, temporary) = try createTemporary(besides: path, failure: failure)
-        var isOpen = true
-        do {
-            if let existing { _ = fchmod(fd, existing.st_mode & 0o7777) }
-            try produce(fd)
-            if fsync(fd) != 0 { throw systemError() }
+        let (fd, temporary) = try createTemporary(besides: path, mode: newFileMode) { Staged.failure(path: path, $0) }
+        if let existing { _ = fchmod(fd, existing.st_mode & 0o7777) }
+        return Staged(path: path, temporaryPath: temporary, descriptor: fd)
+    }
+
+    /// A temporary file waiting to replace its target (see `stage`). Exactly one
+    /// of `commit()` and `discard()` must be called.
+    public final class Staged {
+        /// The file to be replaced, as the caller named it.
+        public let path: String
+        /// The temporary file: ".name.XXXXXX.tmp" in the target's directory.
+        public let temporaryPath: String
+        /// Open for writing until `commit` or `discard`.
+        let descriptor: Int32
+        private var isOpen = true
+
+        fileprivate init(path: String, temporaryPath: String, descriptor: Int32) {
+            self.path = path
+            self.temporaryPath = temporaryPath
+            self.descriptor = descriptor
+        }
+
+        /// Flushes the temporary file to disk (fsync; any descriptor of the file
+        /// flushes its data, whoever wrote it), renames it over the target and
+        /// makes the rename durable. On failure the temporary file is removed and
+        /// the target is left as it was.
+        public func commit() throws {
+            precondition(isOpen, "a staged file is committed or discarded once")
             isOpen = false
-            if close(fd) != 0 { throw systemError() }
-        } catch {
-            if isOpen { _ = close(fd) }
-            unlink(temporary)
-            throw failure(error)
+            if fsync(descriptor) != 0 {
+                let error = systemError()
+                _ = close(descriptor)
+                unlink(temporaryPath)
+                throw failure(error)
+            }
+            if close(descriptor) != 0 {
+                let error = systemError()
+                unlink(temporaryPath)
+                throw failure(error)
+            }
+            if rename(temporaryPath, path) != 0 {
+                let error = systemError()
+                unlink(temporaryPath)
+                throw failure(error)
+            }
+            // Make the rename itself durable; failing here loses nothing already written.
+            let directory = open(directoryOf(path), O_RDONLY)
+            if directory >= 0 { _ = fsync(directory); _ = close(directory) }
         }
-        if rename(temporary, path) != 0 {
-            let error = systemError()
-            unlink(temporary)
-            throw failure(error)
+
+        /// Removes the temporary file; the target is untouched.
+        public func discard() {
+            guard isOpen else { return }
+            isOpen = false
+            _ = close(descriptor)
+            unlink(temporaryPath)
         }
-        // Make the rename itself durable; failing here loses nothing already written.
-        let directory = open(directoryOf(path), O_RDONLY)
-        if directory >= 0 { _ = fsync(directory); _ = close(directory) }
+
+        deinit { discard() }
+
+        /// An error while writing, as "cannot write <target>: <reason>".
+        func failure(_ error: Error) -> TensorError { Staged.failure(path: path, error) }
+
+        static func failure(path: String, _ error: Error) -> TensorError {
+            if let e = error as? SystemError { return TensorError("cannot write \(path): \(e.reason)") }
+            if let e = error as? TensorError { return e }
+            return TensorError("cannot write \(path): \(error)")
+        }
     }
 
     /// Reads a whole file. Errors read "cannot read x.csv: No such file or directory".
@@ -94,15 +154,17 @@ public enum AtomicFile {
     }
 
     /// Opens a new file ".name.XXXXXX.tmp" next to `path` with O_EXCL, as mkstemp
-    /// does, but with mode 0666 so that the kernel applies the umask (mkstemp
-    /// would make it 0600).
-    private static func createTemporary(besides path: String, failure: (Error) -> TensorError) throws -> (Int32, String) {
+    /// does, but with `mode` (0666 by default) so that the kernel applies the
+    /// umask (mkstemp would make it 0600).
+    private static func createTemporary(besides path: String, mode: mode_t, failure: (Error) -> TensorError) throws -> (Int32, String) {
         let directory = directoryOf(path)
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        var name = path.split(separator: "/").last.map(String.init) ?? path
+        // Room for the dot and suffix within a file name's 255 bytes.
+        while name.utf8.count > 200 { name.removeLast() }
         for _ in 0..<100 {
             let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
             let temporary = (directory == "." && !path.hasPrefix("./") ? "" : directory + "/") + ".\(name).\(suffix).tmp"
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if fd >= 0 { return (fd, temporary) }
             if errno != EEXIST { throw failure(systemError()) }
         }

@@ -1,11 +1,17 @@
 import Foundation
+import LkTensor
 
 /// The REPL's persistent history: `~/.lk_history` (or `LK_HISTORY`), one entry
 /// per line with `\n` and `\\` escaped so a multi-line input stays one entry.
-/// Every accepted input is appended at once, under an exclusive `flock`, so a
-/// crash loses nothing and two REPLs never interleave or truncate each other.
-/// When the file grows past the bound it is rewritten (temp file + rename,
-/// still under the lock) with the newest `limit` entries.
+///
+/// Every accepted input is saved at once, and the file is only ever replaced
+/// whole: under an exclusive lock, the current file is read, the entry
+/// appended, the list trimmed to the newest `limit` entries, and the result
+/// written to a temporary file in the same directory, fsynced and renamed over
+/// the history (`AtomicFile.write`). A kill or a full disk at any moment leaves
+/// the old file or the new one, never a torn or truncated one; and because
+/// each writer rereads the file under the lock, two REPLs sharing one history
+/// both keep their entries.
 struct History {
     let path: String
     let limit: Int
@@ -38,40 +44,41 @@ struct History {
         return Array(entries.suffix(limit))
     }
 
-    /// Appends one entry; trims the file when it has grown 10% past the bound.
+    /// Saves one entry: the file is replaced by its entries plus this one, the
+    /// newest `limit` kept. History is a convenience: a failure here (no such
+    /// directory, a full disk) never fails the input, and leaves the old file.
     func append(_ entry: String) {
-        // Open and lock; if another REPL replaced the file (trim) while we waited
-        // for the lock, our descriptor is the old file: open the new one instead.
-        var fd: Int32 = -1
-        for _ in 0..<5 {
-            fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { return }   // history is a convenience: never fail an input over it
-            guard flock(fd, LOCK_EX) == 0 else { close(fd); return }
-            var mine = stat(), current = stat()
-            if fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino == current.st_ino { break }
-            flock(fd, LOCK_UN)
-            close(fd)
-            fd = -1
+        // Which file: a symlinked history (a dotfiles repository) is replaced
+        // where it lives, so the rename does not turn the link into a file.
+        let file = resolved(path)
+        // The lock cannot be taken on the history file itself: a rename puts a
+        // new inode at that name, so a REPL that opened the old file while
+        // another held the lock would lock a file that is no longer the history,
+        // and both would write at once (one losing its entry). A separate lock
+        // file, `<history>.lock`, is never renamed or removed, so every REPL
+        // locks the same inode. flock is released when the descriptor closes,
+        // also when lk is killed, so a crash never leaves the history locked.
+        let lock = open(file + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            if errno != EINTR { return }
         }
-        guard fd >= 0 else { return }
-        defer { flock(fd, LOCK_UN); close(fd) }
-        let line = Array((History.encode(entry) + "\n").utf8)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var st = stat()
-        // Rewriting costs a read of the file: only when it is clearly over the bound
-        // (an entry averages well over 10 bytes, so this check is cheap and rare).
-        if fstat(fd, &st) == 0, Int(st.st_size) > limit * 11 {
-            trim(lockedFD: fd)
+        defer { flock(lock, LOCK_UN) }
+        var lines: [Substring] = []
+        if let data = FileManager.default.contents(atPath: file) {
+            lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         }
+        lines.append(Substring(History.encode(entry)))
+        let kept = lines.suffix(limit).joined(separator: "\n") + "\n"
+        // A new history file is private (0600); a replaced one keeps its mode.
+        try? AtomicFile.write(Array(kept.utf8), to: file, newFileMode: 0o600)
     }
 
-    private func trim(lockedFD fd: Int32) {
-        guard let data = FileManager.default.contents(atPath: path) else { return }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        guard lines.count > limit + limit / 10 else { return }
-        let kept = lines.suffix(limit).joined(separator: "\n") + "\n"
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(kept.utf8), attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(tmp, path) != 0 { unlink(tmp) }
+    /// `path` with symbolic links followed, or `path` when it does not exist yet.
+    private func resolved(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
     }
 }

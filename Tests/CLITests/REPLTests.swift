@@ -9,12 +9,24 @@ final class REPLTests: XCTestCase {
         historyFile = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-\(UUID().uuidString)").path
     }
 
-    override func tearDown() { unlink(historyFile) }
+    override func tearDown() {
+        unlink(historyFile)
+        unlink(historyFile + ".lock")
+    }
 
     func session() throws -> PTYSession {
         let s = try PTYSession(executable: CLITests.lk.path, environment: ["LK_HISTORY": historyFile])
         XCTAssertTrue(s.expect("lk> "), "no prompt: \(s.transcript)")
         return s
+    }
+
+    /// Waits for `echo`, then for the prompt after it. lk reads keys raw only at
+    /// the prompt; a Ctrl-D or Ctrl-R sent while it still handles the previous
+    /// input (saving it to the history, running it) meets the terminal in
+    /// cooked mode, which swallows it.
+    func awaitPrompt(_ s: PTYSession, after echo: String) -> Bool {
+        guard s.expect(echo), let r = s.transcript.range(of: echo, options: .backwards) else { return false }
+        return s.expect("lk> ", after: r.upperBound)
     }
 
     func testTypingAnExpressionPrintsItsValue() throws {
@@ -32,7 +44,7 @@ final class REPLTests: XCTestCase {
             let first = try session()
             first.send("marker_value = 42\r")
             first.send("other = 1\r")
-            XCTAssertTrue(first.expect("lk> other = 1"))
+            XCTAssertTrue(awaitPrompt(first, after: "lk> other = 1"), first.transcript)
             first.send("\u{04}")   // Ctrl-D
             XCTAssertEqual(first.waitForExit(), 0)
         }
@@ -152,11 +164,102 @@ final class REPLTests: XCTestCase {
         XCTAssertEqual(lines.count, 30, "no interleaved or torn lines: \(lines)")
     }
 
+    /// Every history write replaces the file whole (a new inode, by temp file
+    /// + rename) rather than writing into it, so a kill mid-write cannot tear
+    /// it: a reader never sees anything but whole lists of whole entries. The
+    /// file keeps its permissions, is trimmed to the bound on each write, and
+    /// no temporary file is left beside it.
+    func testEveryHistoryWriteReplacesTheFileWhole() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-dir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("history").path
+        let old = (0..<40).map { "old\($0)" }
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data((old.joined(separator: "\n") + "\n").utf8)))
+        XCTAssertEqual(chmod(file, 0o640), 0)
+
+        // A reader polling the file while the REPL writes it.
+        let inputs = (1...5).map { "\($0) * 1000 + 7" }   // values 1007, 2007, …: not in the echoed input
+        final class Watch: @unchecked Sendable { var stop = false; var reads = 0; var bad: [String] = [] }
+        let watch = Watch()
+        let reader = Thread {
+            while !watch.stop {
+                guard let data = FileManager.default.contents(atPath: file) else { watch.bad.append("<missing>"); continue }
+                let text = String(decoding: data, as: UTF8.self)
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                let whole = text.hasSuffix("\n") && (lines.count == 40 || lines.count == 30)
+                    && lines.allSatisfy { old.contains(String($0)) || inputs.contains(String($0)) }
+                if !whole { watch.bad.append(text) }
+                watch.reads += 1
+            }
+        }
+        reader.start()
+        let s = try PTYSession(executable: CLITests.lk.path, environment: ["LK_HISTORY": file, "LK_HISTORY_SIZE": "30"])
+        XCTAssertTrue(s.expect("lk> "), s.transcript)
+        for (i, input) in inputs.enumerated() {
+            // Hold the file as it is before the input (which also keeps its inode
+            // number from being reused): after the write it must be unlinked and
+            // unchanged, i.e. replaced rather than written into.
+            let before = open(file, O_RDONLY)
+            XCTAssertGreaterThanOrEqual(before, 0)
+            defer { close(before) }
+            let contents = try XCTUnwrap(FileManager.default.contents(atPath: file))
+            let mark = s.end
+            s.send(input + "\r")
+            // The entry is saved before the input runs, so once its value shows, the write is done.
+            XCTAssertTrue(s.expect("\((i + 1) * 1000 + 7)", after: mark), s.transcript)
+            var st = stat()
+            XCTAssertEqual(fstat(before, &st), 0)
+            XCTAssertEqual(st.st_nlink, 0, "input \(i + 1): the file was written into, not replaced")
+            var again = [UInt8](repeating: 0, count: contents.count + 100)
+            let n = pread(before, &again, again.count, 0)
+            XCTAssertEqual(Data(again.prefix(max(n, 0))), contents, "input \(i + 1): the old file was changed")
+        }
+        watch.stop = true
+        while !reader.isFinished { usleep(1000) }
+        XCTAssertEqual(watch.bad, [], "a reader saw a torn or truncated history")
+        XCTAssertGreaterThan(watch.reads, 0)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, Array((old + inputs).suffix(30)))
+        var st = stat()
+        XCTAssertEqual(stat(file, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o640, "a replaced history keeps its permissions")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["history", "history.lock"])
+    }
+
+    /// A history that is a symbolic link (into a dotfiles repository, say) is
+    /// replaced where the link points; the link stays a link.
+    func testASymlinkedHistoryStaysALink() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-link-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let real = dir.appendingPathComponent("real").path, link = dir.appendingPathComponent("link").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: real, contents: Data("before\n".utf8)))
+        XCTAssertEqual(symlink(real, link), 0)
+        let s = try PTYSession(executable: CLITests.lk.path, environment: ["LK_HISTORY": link])
+        XCTAssertTrue(s.expect("lk> "), s.transcript)
+        let mark = s.end
+        s.send("6 * 7\r")
+        XCTAssertTrue(s.expect("42", after: mark), s.transcript)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), real)
+        XCTAssertEqual(try String(contentsOfFile: real, encoding: .utf8), "before\n6 * 7\n")
+    }
+
+    func testANewHistoryFileIsPrivate() throws {
+        let s = try session()
+        let mark = s.end
+        s.send("7 * 6\r")
+        XCTAssertTrue(s.expect("42", after: mark), s.transcript)
+        var st = stat()
+        XCTAssertEqual(stat(historyFile, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+    }
+
     func testCtrlRSearchesBackwards() throws {
         let s = try session()
         s.send("unique_name = 5\r")
         s.send("other = 1\r")
-        XCTAssertTrue(s.expect("lk> other = 1"))
+        XCTAssertTrue(awaitPrompt(s, after: "lk> other = 1"), s.transcript)
         let mark = s.end
         s.send("\u{12}uniq")   // Ctrl-R, then the search text
         XCTAssertTrue(s.expect("unique_name", after: mark), s.transcript)

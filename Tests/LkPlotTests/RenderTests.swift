@@ -101,7 +101,8 @@ final class RenderTests: XCTestCase {
         }
         XCTAssertNotNil(try plotter.render(squares(), to: .text(width: 50, height: 16)).text)
         XCTAssertThrowsError(try plotter.render(squares(), to: .svg(path: "/no/such/dir/f.svg"))) { e in
-            XCTAssertEqual("\(e)", "cannot write /no/such/dir/f.svg: gnuplot: cannot open file; output not changed; system error: No such file or directory")
+            // The temporary file beside the target cannot be created: lk says so before gnuplot runs.
+            XCTAssertEqual("\(e)", "cannot write /no/such/dir/f.svg: No such file or directory")
         }
     }
 
