@@ -17,6 +17,10 @@ public enum FigureOutput {
         PlotSink.onFigure = onFigure
     }
 
+    /// The end of a session: the figure kept for `savefig` is dropped (its data
+    /// is then freed, and leak checkers see no block still held at exit).
+    public static func endSession() { Plotter.shared.forgetFigures() }
+
     /// Figures go where they would without routing.
     public static func stopRouting() {
         PlotSink.renderDirectory = nil

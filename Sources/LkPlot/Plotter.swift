@@ -108,6 +108,14 @@ public final class Plotter {
         return try draw(grid, out: out)
     }
 
+    /// Forgets the figures kept for `savefig` (the last one and an unfinished
+    /// grid), so their data is freed before the process ends.
+    public func forgetFigures() {
+        lastFigure = nil
+        pending = nil
+        pendingOut = nil
+    }
+
     /// Saves the last figure (or the grid being filled) to a file.
     public func save(_ path: String) throws -> Rendered {
         _ = try Terminal.file(path)   // the message names the path as given

@@ -29,6 +29,7 @@ final class REPL {
         interpreter.output = { text in print(text, terminator: "") }
         interpreter.setGlobal("args", .list([]))   // scripts read `args`; at the prompt there are none
         FigureOutput.setInteractive(isTerminal)
+        defer { FigureOutput.endSession() }
         if isTerminal {
             editor = LineEditor(history: history.load())
             let interp = interpreter
