@@ -139,7 +139,10 @@ final class REPL {
         case "load": load(arg)
         case "cells": cells(arg)
         case "run": runCell(arg)
-        case "reset": onLargeStack { [self] in interpreter.reset() }; print("workspace cleared")
+        case "reset":
+            onLargeStack { [self] in interpreter.reset() }
+            interpreter.setGlobal("args", .list([]))   // as at the start of a session
+            print("workspace cleared")
         default:
             let hint = closestName(to: name, in: REPL.commands.map { $0.name }).map { " (did you mean :\($0)?)" } ?? ""
             print("unknown command :\(name)\(hint); :help lists the commands")

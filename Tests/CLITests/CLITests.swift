@@ -331,6 +331,14 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(r.stderr.contains("Fatal error"), String(r.stderr.prefix(2000)))
     }
 
+    /// `:reset` returns the workspace to how a session starts: variables gone, built-ins
+    /// and `args` (which examples read, so they can be `:load`ed again) still there.
+    func testResetKeepsBuiltinsAndArgs() throws {
+        let r = try run([], stdin: "x = 1\n:reset\nprint(len(args), sqrt(4))\nx\n")
+        XCTAssertEqual(r.stdout, "workspace cleared\n0 2\n")
+        XCTAssertTrue(r.stderr.contains("unknown name 'x'"), r.stderr)
+    }
+
     func testREPLWithoutATerminalReadsPlainLines() throws {
         let r = try run([], stdin: "x = 3\nx * 2\nf = fn(a,\n b) => a + b\nf(1, 2)\n:vars\nnope\n")
         XCTAssertEqual(r.status, 0)
