@@ -25,5 +25,6 @@ public enum FigureOutput {
     public static func stopRouting() {
         PlotSink.renderDirectory = nil
         PlotSink.onFigure = nil
+        PlotSink.fileFormat = "svg"
     }
 }
