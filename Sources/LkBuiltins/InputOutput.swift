@@ -124,14 +124,23 @@ func formatValue(_ v: Value, spec: String, callee: String, index: Int) throws ->
     var s = Substring(spec)
     var align: Character? = nil
     if let f = s.first, "<>^".contains(f) { align = f; s = s.dropFirst() }
-    let widthDigits = s.prefix(while: { $0.isNumber })
-    let width = Int(widthDigits) ?? 0
+    // Bounded, so a typo like {:1000000000d} is an error rather than a gigabyte string.
+    func bounded(_ digits: Substring, _ what: String, max: Int) throws -> Int? {
+        if digits.isEmpty { return nil }
+        guard let n = Int(digits), n <= max else {
+            throw BuiltinError("\(callee): the \(what) in '{:\(spec)}' must be at most \(max)", at: .positional(index))
+        }
+        return n
+    }
+    let widthDigits = s.prefix(while: { $0.isASCII && $0.isNumber })
+    let width = try bounded(widthDigits, "width", max: 10_000) ?? 0
     s = s.dropFirst(widthDigits.count)
     var precision: Int? = nil
     if s.first == "." {
         s = s.dropFirst()
-        let p = s.prefix(while: { $0.isNumber })
-        precision = Int(p)
+        let p = s.prefix(while: { $0.isASCII && $0.isNumber })
+        guard !p.isEmpty else { throw BuiltinError("\(callee): '{:\(spec)}' has a '.' but no precision", at: .positional(index)) }
+        precision = try bounded(p, "precision", max: 1_000)
         s = s.dropFirst(p.count)
     }
     let kind = s.first

@@ -265,7 +265,18 @@ final class RangeNode: Node {
         let a = try lower.eval(f).normalized, b = try upper.eval(f).normalized
         guard case .number(let x) = a else { throw lower.fail("a range needs numbers, got \(a.describedKind)") }
         guard case .number(let y) = b else { throw upper.fail("a range needs numbers, got \(b.describedKind)") }
+        try RangeNode.check(x, y, lower: lower.span, upper: upper.span)
         return (x, y)
+    }
+
+    /// Bounds a loop can count between: a NaN would silently run no iterations, and
+    /// from 2^53 on adding 1 no longer changes a number, so the loop would never end.
+    /// An infinite end is allowed (a loop until `break` or Ctrl-C).
+    static func check(_ x: Double, _ y: Double, lower: SourceSpan, upper: SourceSpan) throws {
+        guard x.isFinite, abs(x) < 9_007_199_254_740_992 else {
+            throw Diagnostic(.runtime, "a range must start at a finite number below 2^53 in size, got \(formatNumber(x))", span: lower)
+        }
+        guard !y.isNaN else { throw Diagnostic(.runtime, "a range cannot end at nan", span: upper) }
     }
 }
 

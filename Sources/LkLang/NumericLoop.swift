@@ -228,6 +228,7 @@ final class NFor: NStmt {
     override func run(_ s: NumericState) throws -> NFlow {
         var x = try lower.d(s)
         let b = try upper.d(s)
+        try RangeNode.check(x, b, lower: lower.span, upper: upper.span)
         let regs = s.regs
         while x < b {
             if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
