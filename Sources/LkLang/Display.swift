@@ -10,23 +10,46 @@ public enum Display {
     }
 
     public static func repr(_ v: Value, nested: Bool = false) -> String {
+        var out = ""
+        write(v, nested: nested, depth: 0, to: &out)
+        return out
+    }
+
+    /// Lists and records nested deeper than this print as `[…]` and `{…}`: the text
+    /// stays readable and building it needs no deep recursion.
+    public static let maxDepth = 100
+
+    /// Appends to one string (building each level's text and joining would copy the
+    /// inner text once per level: quadratic in the depth).
+    static func write(_ v: Value, nested: Bool, depth: Int, to out: inout String) {
         switch v {
-        case .none: return "none"
-        case .unset: return "<unset>"
-        case .number(let x): return formatNumber(x)
-        case .bool(let b): return b ? "true" : "false"
-        case .string(let s): return quote(s)
-        case .tensor(let t):
-            if nested { return inlineTensor(t) }
-            return t.formatted()
+        case .none: out += "none"
+        case .unset: out += "<unset>"
+        case .number(let x): out += formatNumber(x)
+        case .bool(let b): out += b ? "true" : "false"
+        case .string(let s): out += quote(s)
+        case .tensor(let t): out += nested ? inlineTensor(t) : t.formatted()
         case .list(let l):
-            return "[" + l.map { repr($0, nested: true) }.joined(separator: ", ") + "]"
+            if depth >= maxDepth && !l.isEmpty { out += "[…]"; return }
+            out += "["
+            for (i, e) in l.enumerated() {
+                if i > 0 { out += ", " }
+                write(e, nested: true, depth: depth + 1, to: &out)
+            }
+            out += "]"
         case .record(let r):
-            return "{" + r.fields.map { "\($0.0): \(repr($0.1, nested: true))" }.joined(separator: ", ") + "}"
+            if depth >= maxDepth { out += "{…}"; return }
+            out += "{"
+            for (i, (name, value)) in r.fields.enumerated() {
+                if i > 0 { out += ", " }
+                out += name + ": "
+                write(value, nested: true, depth: depth + 1, to: &out)
+            }
+            out += "}"
         case .function(let f):
-            return "<fn \(f.name)(\(f.parameterNames.joined(separator: ", ")))>"
+            out += "<fn \(f.name)(\(f.parameterNames.joined(separator: ", ")))>"
         case .builtin(let b):
-            return "<built-in \(b.name)>"
+            out += "<built-in \(b.name)>"
         }
     }
 

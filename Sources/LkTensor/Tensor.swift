@@ -83,6 +83,9 @@ public struct Tensor: @unchecked Sendable {
     /// Checks that a shape is valid (no negative sizes) and that its buffer fits
     /// in the memory limit; returns the element count.
     public static func checkedCount(_ shape: [Int]) throws -> Int {
+        guard shape.count <= maxRank else {
+            throw TensorError("a tensor can have at most \(maxRank) axes (as in NumPy), got \(shape.count)")
+        }
         var n = 1
         var overflow = false
         for d in shape {
@@ -96,6 +99,10 @@ public struct Tensor: @unchecked Sendable {
         }
         return n
     }
+
+    /// The most axes a tensor may have (NumPy's limit before 2.0): `x = [x]` in a
+    /// loop adds an axis each time and would otherwise make shapes of any length.
+    public static let maxRank = 32
 
     /// A tensor of the given shape with every element uninitialised. Engine use only:
     /// the caller must write every element.
@@ -179,6 +186,9 @@ public struct Tensor: @unchecked Sendable {
 
     /// The same data with another shape of the same element count (no copy).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        guard newShape.count <= Tensor.maxRank else {
+            throw TensorError("a tensor can have at most \(Tensor.maxRank) axes (as in NumPy), got \(newShape.count)")
+        }
         var shape = newShape
         let inferred = shape.indices.filter { shape[$0] == -1 }
         if inferred.count > 1 { throw TensorError("reshape: only one size may be -1, got \(shapeString(newShape))") }

@@ -103,12 +103,18 @@ final class NPYTests: XCTestCase {
         }
     }
 
-    func testHugeHeaderUsesVersion2() throws {
-        // Only a rank in the tens of thousands makes the header exceed 65535 bytes.
-        let t = try Tensor(shape: [Int](repeating: 1, count: 25_000), repeating: 7)
-        let encoded = NPY.encode(t)
-        XCTAssertEqual(Array(encoded[6..<8]), [2, 0])
-        XCTAssertEqual(try NPY.decode(encoded, name: "big"), t)
+    func testRankLimit() throws {
+        // The largest rank lk allows round-trips; a file with more axes (NumPy 2 writes
+        // up to 64) is refused with the limit named, not built.
+        let t = try Tensor(shape: [Int](repeating: 1, count: Tensor.maxRank), repeating: 7)
+        XCTAssertEqual(try NPY.decode(NPY.encode(t), name: "max"), t)
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + String(repeating: "1, ", count: 40) + "), }"
+        header += String(repeating: " ", count: (64 - (10 + header.count + 1) % 64) % 64) + "\n"
+        let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)]
+            + Array(header.utf8) + Array(repeating: UInt8(0), count: 8)
+        XCTAssertThrowsError(try NPY.decode(bytes, name: "deep.npy")) { error in
+            XCTAssertTrue("\(error)".contains("at most 32 axes"), "\(error)")
+        }
     }
 
     func testSaveAndLoadRoundTrip() throws {
