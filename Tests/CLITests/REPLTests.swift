@@ -180,17 +180,26 @@ final class REPLTests: XCTestCase {
 
         // A reader polling the file while the REPL writes it.
         let inputs = (1...5).map { "\($0) * 1000 + 7" }   // values 1007, 2007, …: not in the echoed input
-        final class Watch: @unchecked Sendable { var stop = false; var reads = 0; var bad: [String] = [] }
+        /// Shared with the reader thread; the lock keeps it free of data races
+        /// (ThreadSanitizer reported the unguarded flag).
+        final class Watch: @unchecked Sendable {
+            private let lock = NSLock()
+            private var stopped = false, count = 0, torn: [String] = []
+            func locked<T>(_ body: () -> T) -> T { lock.lock(); defer { lock.unlock() }; return body() }
+            var stop: Bool { get { locked { stopped } } set { locked { stopped = newValue } } }
+            var reads: Int { locked { count } }
+            var bad: [String] { locked { torn } }
+            func read(_ problem: String?) { locked { count += 1; if let problem { torn.append(problem) } } }
+        }
         let watch = Watch()
         let reader = Thread {
             while !watch.stop {
-                guard let data = FileManager.default.contents(atPath: file) else { watch.bad.append("<missing>"); continue }
+                guard let data = FileManager.default.contents(atPath: file) else { watch.read("<missing>"); continue }
                 let text = String(decoding: data, as: UTF8.self)
                 let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
                 let whole = text.hasSuffix("\n") && (lines.count == 40 || lines.count == 30)
                     && lines.allSatisfy { old.contains(String($0)) || inputs.contains(String($0)) }
-                if !whole { watch.bad.append(text) }
-                watch.reads += 1
+                watch.read(whole ? nil : text)
             }
         }
         reader.start()
