@@ -28,17 +28,13 @@ extension BuiltinTable {
         def("locus", "locus(D, observed)",
             "The classes (ascending, 0-based) that the Fréchet mean can predict at all given the observed classes: y is in the locus when some distribution p over `observed` makes y the minimiser of Σᵢ pᵢ D[observedᵢ, y]² (with ties to the lowest index). Every observed class is in it; on a tree metric it is the minimal subtree spanning the observed classes. Exact: classes found by probe distributions are accepted, every other class is decided by a small linear program (simplex method). D is K×K; the cost grows like K²·m per undecided class.") { a in
             try a.expect(2...2, usage: "locus(D, observed)")
-            let d = try a.finite(try a.matrix(0, "D"), 0, "D")
-            guard d.shape[0] == d.shape[1] else { throw a.error("D must be a square K×K matrix, got shape \(shapeString(d.shape))", at: 0) }
-            let observed = try intList(a, at: 1, name: "observed")
+            let (d, observed) = try lokiMetricAndObserved(a)
             return .tensor(Tensor(try Loki.locus(distances: d, observed: observed).map(Double.init)))
         },
         def("nextclass", "nextclass(D, observed)",
             "Loki's active choice of the next class to observe: the class farthest from the locus of the observed classes, argmax_y min_{l ∈ locus} D[y, l] (ties to the lowest index), or none when the locus already covers every class. D is K×K.") { a in
             try a.expect(2...2, usage: "nextclass(D, observed)")
-            let d = try a.finite(try a.matrix(0, "D"), 0, "D")
-            guard d.shape[0] == d.shape[1] else { throw a.error("D must be a square K×K matrix, got shape \(shapeString(d.shape))", at: 0) }
-            let observed = try intList(a, at: 1, name: "observed")
+            let (d, observed) = try lokiMetricAndObserved(a)
             return try Loki.nextClass(distances: d, observed: observed).map { .number(Double($0)) } ?? .none
         },
         def("treemetric", "treemetric(parents, weights=)", keywords: ["weights"],
@@ -62,4 +58,11 @@ extension BuiltinTable {
             return .number(try Loki.expectedSquaredDistance(pred: pred, truth: truth, distances: try a.finite(try a.matrix(2, "D"), 2, "D")))
         },
     ]
+
+    /// `locus` and `nextclass`: a finite square K×K metric D and the observed classes.
+    static func lokiMetricAndObserved(_ a: Arguments) throws -> (Tensor, [Int]) {
+        let d = try a.finite(try a.matrix(0, "D"), 0, "D")
+        guard d.shape[0] == d.shape[1] else { throw a.error("D must be a square K×K matrix, got shape \(shapeString(d.shape))", at: 0) }
+        return (d, try intList(a, at: 1, name: "observed"))
+    }
 }
