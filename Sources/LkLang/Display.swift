@@ -56,7 +56,9 @@ public enum Display {
     /// A tensor inside a list or record: its values when short, else its shape.
     static func inlineTensor(_ t: Tensor) -> String {
         if t.rank == 0 { return formatNumber(t.pointer.pointee) }
-        if t.rank == 1 && t.count <= 8 { return "[" + t.scalars.map(formatNumber).joined(separator: ", ") + "]" }
+        if t.rank == 1 && t.count <= 8 {
+            return "[" + t.scalars.map { t.isBool ? ($0 != 0 ? "true" : "false") : formatNumber($0) }.joined(separator: ", ") + "]"
+        }
         return "tensor \(shapeString(t.shape))"
     }
 

@@ -6,14 +6,13 @@ enum CompiledIndex {
     case slice(Node?, Node?, Node?)
 }
 
-/// An evaluated index item: what the engine's `IndexSpec` needs, before we know
-/// whether the container is a tensor, a list or a string.
+/// An evaluated index item: a NumPy subscript item, or a record's field name.
 enum IndexKey {
-    case spec(IndexSpec)
+    case item(Subscript)
     case key(String)
 }
 
-/// Evaluates index items into engine specs; each error points at its item.
+/// Evaluates index items; each error points at its item.
 func evaluateIndex(_ items: [CompiledIndex], _ f: Frame) throws -> [IndexKey] {
     var keys: [IndexKey] = []
     keys.reserveCapacity(items.count)
@@ -31,34 +30,52 @@ func evaluateIndex(_ items: [CompiledIndex], _ f: Frame) throws -> [IndexKey] {
             }
             let step = try bound(c, "step")
             if step == 0, let c { throw c.fail("slice step cannot be zero") }
-            keys.append(.spec(.slice(start: try bound(a, "start"), stop: try bound(b, "stop"), step: step)))
+            keys.append(.item(.slice(start: try bound(a, "start"), stop: try bound(b, "stop"), step: step)))
         }
     }
     return keys
 }
 
-/// The index key an evaluated index expression stands for.
+/// The index item an evaluated index expression stands for, with NumPy's
+/// reading: a number is a position, `none` a new axis, a boolean tensor (from a
+/// comparison) or a list of `true`/`false` a mask, and any other tensor or list
+/// of numbers an integer-array index.
 func indexKey(_ value: Value, _ n: Node) throws -> IndexKey {
     let v = value.normalized
     switch v {
-    case .number(let x): return .spec(.index(try integer(x, n, "an index")))
-    case .bool(let b): return .spec(.index(b ? 1 : 0))
+    case .number(let x): return .item(.index(try integer(x, n, "an index")))
+    case .none: return .item(.newAxis)
+    case .bool:
+        throw n.fail("a single true/false cannot be an index (NumPy would read x[True] as a new axis); use a boolean tensor of the axis' length as a mask")
     case .string(let s): return .key(s)
     case .tensor(let t):
-        guard t.rank == 1 else { throw n.fail("an index tensor must be a vector of positions, got \(shapeString(t.shape))") }
-        var positions: [Int] = []
-        positions.reserveCapacity(t.count)
-        for x in t.scalars { positions.append(try integer(x, n, "an index")) }
-        return .spec(.gather(positions))
-    case .list(let l):
-        var positions: [Int] = []
-        for e in l {
-            guard case .number(let x) = e.normalized else { throw n.fail("a list index must hold numbers") }
-            positions.append(try integer(x, n, "an index"))
+        if t.isBool { return .item(.mask(t)) }
+        for x in t.scalars where !(x == x.rounded() && abs(x) < 9.0e15) {
+            throw n.fail("an index tensor must hold integers (positions) or be boolean (a mask, from a comparison), got \(Display.plain(.number(x)))")
         }
-        return .spec(.gather(positions))
+        return .item(.array(t))
+    case .list(let l):
+        if !l.isEmpty, l.allSatisfy({ if case .bool = $0 { return true }; return false }) {
+            return .item(.mask(Tensor(boolList: l.map { if case .bool(let b) = $0 { return b }; return false })))
+        }
+        guard let t = try? ListNode.build(l), case .tensor(let tt) = t, !tt.isBool || l.isEmpty else {
+            throw n.fail("a list index must hold integers (positions) or only true/false (a mask), got a list of \(l.map { $0.typeName }.uniqued().joined(separator: ", "))")
+        }
+        return try indexKey(.tensor(tt), n)
     default:
         throw n.fail("cannot index with \(v.describedKind)")
+    }
+}
+
+extension Array where Element: Hashable {
+    func uniqued() -> [Element] { var seen = Set<Element>(); return filter { seen.insert($0).inserted } }
+}
+
+extension Tensor {
+    /// A boolean vector from Swift booleans.
+    init(boolList: [Bool]) {
+        self.init(boolList.map { $0 ? 1.0 : 0.0 })
+        isBool = true
     }
 }
 
@@ -73,7 +90,7 @@ func indexKey(_ value: Value, _ n: Node) throws -> IndexKey {
 func readIndex(_ container: Value, _ keys: [IndexKey]) throws -> Value {
     switch container {
     case .tensor(let t):
-        return Value.from(try t.get(try specs(keys)))
+        return Value.from(try t.get(subscript: try items(keys)))
     case .list(let l):
         return try readSequence(l, keys, wrap: { .list($0) })
     case .string(let s):
@@ -89,30 +106,45 @@ func readIndex(_ container: Value, _ keys: [IndexKey]) throws -> Value {
     }
 }
 
-func specs(_ keys: [IndexKey]) throws -> [IndexSpec] {
+func items(_ keys: [IndexKey]) throws -> [Subscript] {
     try keys.map {
         switch $0 {
-        case .spec(let s): return s
+        case .item(let s): return s
         case .key(let k): throw Operators.Failure(message: "cannot index a tensor with the string \"\(k)\"")
         }
     }
 }
 
-/// Python-style index and slice on a sequence (lists and strings).
+/// The positions of a sequence of `count` items that one index item selects, or
+/// nil for a single position (which gives the item itself, not a sequence).
+func sequencePositions(_ item: Subscript, _ count: Int) throws -> (single: Int?, many: [Int]) {
+    switch item {
+    case .index(let i):
+        return (try position(i, count), [])
+    case .slice(let a, let b, let s):
+        return (nil, sliceIndices(count: count, a, b, s))
+    case .array(let t):
+        guard t.rank == 1 else { throw Operators.Failure(message: "a list is indexed by a vector of positions, got shape \(shapeString(t.shape))") }
+        return (nil, try t.scalars.map { try position(Int($0), count) })
+    case .mask(let m):
+        guard m.rank == 1, m.count == count else {
+            throw Operators.Failure(message: "boolean index of shape \(shapeString(m.shape)) does not match a list of length \(count)")
+        }
+        return (nil, (0..<count).filter { m.pointer[$0] != 0 })
+    case .newAxis:
+        throw Operators.Failure(message: "none (a new axis) cannot index a list; make it a tensor first")
+    }
+}
+
+/// Python-style index and slice on a sequence (lists and strings), and NumPy's
+/// integer-array and mask selection.
 func readSequence(_ items: [Value], _ keys: [IndexKey], wrap: ([Value]) -> Value) throws -> Value {
-    guard keys.count == 1, case .spec(let spec) = keys[0] else {
+    guard keys.count == 1, case .item(let item) = keys[0] else {
         throw Operators.Failure(message: "a list takes one index, got \(keys.count)")
     }
-    switch spec {
-    case .index(let i):
-        return items[try position(i, items.count)]
-    case .slice(let a, let b, let s):
-        return wrap(sliceIndices(count: items.count, a, b, s).map { items[$0] })
-    case .gather(let ps):
-        return wrap(try ps.map { items[try position($0, items.count)] })
-    case .mask:
-        throw Operators.Failure(message: "a list cannot be masked")
-    }
+    let (single, many) = try sequencePositions(item, items.count)
+    if let single { return items[single] }
+    return wrap(many.map { items[$0] })
 }
 
 func position(_ i: Int, _ count: Int) throws -> Int {
@@ -144,24 +176,39 @@ func writeIndex(_ container: inout Value, _ keys: [IndexKey], _ value: Value) th
     case .tensor(var t):
         container = .none   // keep the buffer uniquely referenced so the write does not copy
         defer { container = .tensor(t) }
+        let target = try items(keys)
         switch value.normalized {
-        case .number(let x): try t.set(try specs(keys), to: x)
-        case .bool(let b): try t.set(try specs(keys), to: b ? 1 : 0)
-        case .tensor(let v): try t.set(try specs(keys), to: v)
+        case .number(let x): try t.set(subscript: target, to: Tensor(scalar: x))
+        case .bool(let b):
+            var v = Tensor(scalar: b ? 1 : 0)
+            v.isBool = true
+            try t.set(subscript: target, to: v)
+        case .tensor(let v): try t.set(subscript: target, to: v)
+        case .list(let l):
+            guard let v = Arguments.asTensor(.list(l)) else { throw Operators.Failure(message: "cannot store \(value.describedKind) in a tensor") }
+            try t.set(subscript: target, to: v)
         default: throw Operators.Failure(message: "cannot store \(value.describedKind) in a tensor")
         }
     case .list(var l):
         container = .none
         defer { container = .list(l) }
-        guard keys.count == 1, case .spec(let spec) = keys[0] else { throw Operators.Failure(message: "a list takes one index") }
-        switch spec {
-        case .index(let i): l[try position(i, l.count)] = value
+        guard keys.count == 1, case .item(let item) = keys[0] else { throw Operators.Failure(message: "a list takes one index") }
+        switch item {
         case .slice(let a, let b, let s) where (s ?? 1) == 1:
             let idx = sliceIndices(count: l.count, a, b, 1)
             let lo = idx.first ?? min(max(a.map { $0 < 0 ? $0 + l.count : $0 } ?? 0, 0), l.count)
             guard case .list(let repl) = value else { throw Operators.Failure(message: "assigning to a list slice needs a list") }
             l.replaceSubrange(lo..<(lo + idx.count), with: repl)
-        default: throw Operators.Failure(message: "this kind of list assignment is not supported")
+        default:
+            let (single, many) = try sequencePositions(item, l.count)
+            if let single { l[single] = value; return }
+            // Several positions take one value each from a list, or all the same value.
+            if case .list(let vs) = value {
+                guard vs.count == many.count else { throw Operators.Failure(message: "cannot assign \(vs.count) values to \(many.count) positions") }
+                for (p, v) in zip(many, vs) { l[p] = v }
+            } else {
+                for p in many { l[p] = value }
+            }
         }
     case .record(var r):
         guard keys.count == 1, case .key(let k) = keys[0] else { throw Operators.Failure(message: "a record is indexed by a field name string") }

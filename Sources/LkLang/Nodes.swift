@@ -296,11 +296,14 @@ final class ListNode: Node {
     static func build(_ values: [Value]) throws -> Value {
         if values.isEmpty { return .tensor(try Tensor(shape: [0])) }
         if values.allSatisfy({ if case .number = $0 { return true }; if case .bool = $0 { return true }; return false }) {
-            return .tensor(Tensor(values.map { v -> Double in
+            var t = Tensor(values.map { v -> Double in
                 if case .number(let x) = v { return x }
                 if case .bool(let b) = v { return b ? 1 : 0 }
                 return 0
-            }))
+            })
+            // Only true/false: a boolean tensor (a mask as an index), as NumPy's bool array.
+            t.isBool = values.allSatisfy { if case .bool = $0 { return true }; return false }
+            return .tensor(t)
         }
         var tensors: [Tensor] = []
         for v in values {
@@ -308,7 +311,9 @@ final class ListNode: Node {
             tensors.append(t)
         }
         guard tensors.allSatisfy({ $0.shape == tensors[0].shape }) else { return .list(values) }
-        return .tensor(try Tensor.stack(tensors, axis: 0))
+        var stacked = try Tensor.stack(tensors, axis: 0)
+        stacked.isBool = tensors.allSatisfy(\.isBool)
+        return .tensor(stacked)
     }
 }
 

@@ -225,7 +225,8 @@ final class ForRangeStmt: StmtNode {
     }
 }
 
-/// `for x in iterable { … }` over a tensor's first axis, a list, or a string.
+/// `for x in iterable { … }` over a tensor's first axis, a list, a string, or a
+/// record's field names.
 final class ForEachStmt: StmtNode {
     /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
     let interrupt = interruptFlag
@@ -242,8 +243,14 @@ final class ForEachStmt: StmtNode {
         switch seq {
         case .tensor(let t) where t.rank >= 1:
             count = t.shape[0]
-            item = t.rank == 1 ? { .number(t.pointer[$0]) } : { Value.from(try t.get([.index($0)])) }
+            if t.rank == 1 {
+                item = t.isBool ? { .bool(t.pointer[$0] != 0) } : { .number(t.pointer[$0]) }
+            } else {
+                item = { Value.from(try t.get([IndexSpec.index($0)])) }
+            }
         case .list(let l): count = l.count; item = { l[$0] }
+        // Over a record, as over a Python dict: its field names, in order.
+        case .record(let r): count = r.names.count; item = { .string(r.names[$0]) }
         case .string(let s):
             let chars = s.map { String($0) }
             count = chars.count; item = { .string(chars[$0]) }

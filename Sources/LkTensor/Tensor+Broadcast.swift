@@ -26,7 +26,8 @@ extension Tensor {
         // A one-element operand that does not add axes is a number.
         if shape == a.shape, b.count == 1 { return try binary(op, a, b.pointer.pointee) }
         if shape == b.shape, a.count == 1 { return try binary(op, a.pointer.pointee, b) }
-        let out = try Tensor.hugePageResult(shape: shape)
+        var out = try Tensor.hugePageResult(shape: shape)
+        out.isBool = op.isComparison
         let pa = a.pointer, pb = b.pointer, dst = out.pointer
         BroadcastPlan(shape: shape, a.shape, b.shape).execute { oa, sa, ob, sb, od, n in
             binaryRun(op, pa + oa, sa, pb + ob, sb, dst + od, n)
@@ -43,6 +44,7 @@ extension Tensor {
         if shape != self.shape { self = try Tensor.binary(op, self, b); return }
         // If b shares self's buffer, makeUnique copies self, so b is never written.
         makeUnique()
+        isBool = op.isComparison
         let p = pointer, pb = b.pointer
         BroadcastPlan(shape: shape, shape, b.shape).execute { oa, sa, ob, sb, od, n in
             binaryRun(op, p + oa, sa, pb + ob, sb, p + od, n)

@@ -30,6 +30,14 @@ public enum BinaryOp: Sendable, CaseIterable {
         }
     }
 
+    /// Whether the result is a truth value (NumPy gives a `bool` array).
+    public var isComparison: Bool {
+        switch self {
+        case .eq, .ne, .lt, .le, .gt, .ge: return true
+        default: return false
+        }
+    }
+
     /// The operation on two numbers; the tensor kernels compute exactly this.
     public func apply(_ a: Double, _ b: Double) -> Double {
         switch self {
@@ -237,7 +245,8 @@ extension Tensor {
 
     /// `a op b` for every element of `a`, with the number `b` on the right.
     public static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Double) throws -> Tensor {
-        let out = try Tensor.hugePageResult(shape: a.shape)
+        var out = try Tensor.hugePageResult(shape: a.shape)
+        out.isBool = op.isComparison
         withUnsafePointer(to: b) { pb in
             let pa = a.pointer, dst = out.pointer
             Parallel.forEachChunk(count: a.count) { r in
@@ -249,7 +258,8 @@ extension Tensor {
 
     /// `a op b` for every element of `b`, with the number `a` on the left.
     public static func binary(_ op: BinaryOp, _ a: Double, _ b: Tensor) throws -> Tensor {
-        let out = try Tensor.hugePageResult(shape: b.shape)
+        var out = try Tensor.hugePageResult(shape: b.shape)
+        out.isBool = op.isComparison
         withUnsafePointer(to: a) { pa in
             let pb = b.pointer, dst = out.pointer
             Parallel.forEachChunk(count: b.count) { r in
@@ -261,7 +271,8 @@ extension Tensor {
 
     /// `a op b` elementwise for two tensors of the same shape.
     static func binarySameShape(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let out = try Tensor.hugePageResult(shape: a.shape)
+        var out = try Tensor.hugePageResult(shape: a.shape)
+        out.isBool = op.isComparison
         let pa = a.pointer, pb = b.pointer, dst = out.pointer
         Parallel.forEachChunk(count: a.count) { r in
             binaryRun(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, r.count)

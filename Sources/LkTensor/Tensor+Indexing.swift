@@ -143,7 +143,8 @@ extension Tensor {
     public func get(_ specs: [IndexSpec]) throws -> Tensor {
         if specs.count == rank, let offset = try scalarOffset(specs) { return Tensor(scalar: pointer[offset]) }
         let sel = try selections(specs)
-        let out = try Tensor.hugePageResult(shape: sel.filter(\.keepsAxis).map(\.count))
+        var out = try Tensor.hugePageResult(shape: sel.filter(\.keepsAxis).map(\.count))
+        out.isBool = isBool
         let src = pointer, dst = out.pointer
         Tensor.walk(sel, shape: shape) { s, r, n in
             if n == 1 { dst[r] = src[s] } else { (dst + r).update(from: src + s, count: n) }

@@ -77,7 +77,8 @@ extension Tensor {
     private func permuted(_ perm: [Int]) -> Tensor {
         if perm == Array(0..<rank) { return self }
         let outShape = perm.map { shape[$0] }
-        let out = sameCountBuffer(shape: outShape)
+        var out = sameCountBuffer(shape: outShape)
+        out.isBool = isBool
         let src = pointer, dst = out.pointer
         if count == 0 { return out }
         let st = strides

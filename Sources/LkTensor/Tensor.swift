@@ -60,6 +60,11 @@ public struct Tensor: @unchecked Sendable {
     /// Sizes along each axis; `[]` for rank 0.
     public private(set) var shape: [Int]
     @usableFromInline var storage: TensorStorage
+    /// Whether this is a boolean tensor (NumPy's `bool` dtype): the result of a
+    /// comparison, of `isnan`-like tests, or a literal of `true`/`false`. Its
+    /// elements are 0 or 1 and count as numbers in arithmetic, whose results are
+    /// ordinary tensors again; as an index it is a mask, never a list of positions.
+    public var isBool = false
 
     /// The largest allocation, in bytes, that a tensor may make. Defaults to half
     /// of physical memory; `LK_MEMORY_LIMIT` (bytes, or with a K/M/G/T suffix)

@@ -76,7 +76,7 @@ private struct ArrayPrinter {
             offsets = offsets.flatMap { base in indices.map { base + $0 * strides[axis] } }
         }
         format = ElementFormat(precision: max(0, options.precision), suppressSmall: options.suppressSmall,
-                               values: offsets.map { pointer[$0] })
+                               values: offsets.map { pointer[$0] }, boolean: tensor.isBool)
     }
 
     func render() -> String {
@@ -144,7 +144,7 @@ private struct ArrayPrinter {
 /// Mirrors NumPy's FloatingFormat in its default 'maxprec' mode, plus lk's
 /// integer mode.
 struct ElementFormat {
-    enum Mode { case integer, positional, scientific }
+    enum Mode { case integer, positional, scientific, boolean }
     private(set) var mode = Mode.integer
     let precision: Int
     /// Characters before the point (positional, scientific), or the whole width (integer).
@@ -156,8 +156,14 @@ struct ElementFormat {
     private(set) var mantissaDigits = 0
     private(set) var exponentDigits = 2
 
-    init(precision: Int, suppressSmall: Bool, values: [Double]) {
+    init(precision: Int, suppressSmall: Bool, values: [Double], boolean: Bool = false) {
         self.precision = precision
+        if boolean {
+            // NumPy pads `True` to the width of `False`; lk writes true/false as its scalars print.
+            mode = .boolean
+            padLeft = values.contains(0) ? 5 : 4
+            return
+        }
         let finite = values.filter { $0.isFinite }
         let nonFinite = values.filter { !$0.isFinite }
         if finite.allSatisfy({ $0 == $0.rounded(.towardZero) && abs($0) < 1e16 }) {
@@ -192,6 +198,7 @@ struct ElementFormat {
     }
 
     func format(_ x: Double) -> String {
+        if mode == .boolean { return leftPad(x != 0 ? "true" : "false", padLeft) }
         if mode == .integer { return leftPad(formatNumber(x), padLeft) }
         if !x.isFinite { return leftPad(formatNumber(x), padLeft + 1 + padRight) }
         if mode == .positional {
