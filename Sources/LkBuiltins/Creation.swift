@@ -3,52 +3,46 @@ import LkTensor
 
 extension BuiltinTable {
     static let creation: [Builtin] = [
-        def("zeros", "zeros(d1, d2, …)", "A tensor of zeros with the given sizes, given as separate arguments (`zeros(3, 4)`) or as one vector of sizes (`zeros(shape(x))`). `zeros()` is the number 0.") { a in
+        def("zeros([sizes...])", "A tensor of zeros with the given sizes, given as separate arguments (`zeros(3, 4)`) or as one vector of sizes (`zeros(shape(x))`). `zeros()` is the number 0.") { a in
             wrap(try Tensor(shape: try a.sizes(from: 0)))
         },
-        def("ones", "ones(d1, d2, …)", "A tensor of ones with the given sizes, as for `zeros`.") { a in
+        def("ones([sizes...])", "A tensor of ones with the given sizes, as for `zeros`.") { a in
             wrap(try Tensor(shape: try a.sizes(from: 0), repeating: 1))
         },
-        def("full", "full(d1, d2, …, value=)", keywords: ["value"], "A tensor with every element equal to `value` (required), e.g. `full(2, 3, value=7)`.") { a in
+        def("full([sizes...], value=)", "A tensor with every element equal to `value` (required), e.g. `full(2, 3, value=7)`.") { a in
             guard a.keyword("value") != nil else { throw BuiltinError("full: missing keyword argument value=, e.g. full(2, 3, value=7)") }
             return wrap(try Tensor(shape: try a.sizes(from: 0), repeating: try a.keywordNumber("value", default: 0)))
         },
-        def("eye", "eye(n, m=n)", "The n×m identity matrix (ones on the main diagonal).") { a in
-            try a.expect(1...2, usage: "eye(n) or eye(n, m)")
+        def("eye(n, [m])", "The n×m identity matrix (ones on the main diagonal).") { a in
             let n = try a.int(0, "n", min: 0)
             let m = a.count > 1 ? try a.int(1, "m", min: 0) : n
             return wrap(try Tensor.eye(n, m))
         },
-        def("arange", "arange(stop) / arange(start, stop, step=1)", "Evenly spaced values in the half-open interval [start, stop), like NumPy: the length is ceil((stop − start) / step). `arange(5)` is [0 1 2 3 4]; `a..b` in a `for` header counts without building a tensor.") { a in
-            try a.expect(1...3, usage: "arange(stop) or arange(start, stop, step)")
+        def("arange(stop) / arange(start, stop, [step])", "Evenly spaced values in the half-open interval [start, stop), like NumPy: the length is ceil((stop − start) / step). `arange(5)` is [0 1 2 3 4]; `a..b` in a `for` header counts without building a tensor.") { a in
             if a.count == 1 { return wrap(try Tensor.arange(0, try a.number(0, "stop"), 1)) }
             let step = a.count == 3 ? try a.number(2, "step") : 1
             if step == 0 { throw a.error("step must not be zero", at: 2) }
             return wrap(try Tensor.arange(try a.number(0, "start"), try a.number(1, "stop"), step))
         },
-        def("linspace", "linspace(a, b, n)", "n evenly spaced values from a to b, both included (the last is exactly b).") { a in
-            try a.expect(3...3, usage: "linspace(a, b, n)")
+        def("linspace(a, b, n)", "n evenly spaced values from a to b, both included (the last is exactly b).") { a in
             return wrap(try Tensor.linspace(try a.number(0, "a"), try a.number(1, "b"), try a.int(2, "n", min: 0)))
         },
-        def("randn", "randn(d1, d2, …)", "Standard normal samples N(0, 1) with the given sizes, from lk's seeded generator: the same script gives the same numbers on every run and machine. The generator is xoshiro256** seeded through splitmix64 (seed 0 at start-up; see `seed`).") { a in
+        def("randn([sizes...])", "Standard normal samples N(0, 1) with the given sizes, from lk's seeded generator: the same script gives the same numbers on every run and machine. The generator is xoshiro256** seeded through splitmix64 (seed 0 at start-up; see `seed`).") { a in
             wrap(try Random.randn(try a.sizes(from: 0)))
         },
-        def("rand", "rand(d1, d2, …)", "Uniform samples in [0, 1) with the given sizes, from the seeded generator (see `randn`, `seed`).") { a in
+        def("rand([sizes...])", "Uniform samples in [0, 1) with the given sizes, from the seeded generator (see `randn`, `seed`).") { a in
             wrap(try Random.rand(try a.sizes(from: 0)))
         },
-        def("randint", "randint(low, high, d1, d2, …)", "Uniform random integers in [low, high) with the given sizes, from the seeded generator.") { a in
-            try a.expect(2...Int.max, usage: "randint(low, high, d1, …)")
+        def("randint(low, high, [sizes...])", "Uniform random integers in [low, high) with the given sizes, from the seeded generator.") { a in
             let lo = try a.int(0, "low"), hi = try a.int(1, "high")
             if hi <= lo { throw a.error("high (\(hi)) must be greater than low (\(lo))", at: 1) }
             return wrap(try Random.randint(lo, hi, try a.sizes(from: 2)))
         },
-        def("seed", "seed(n)", "Restarts the random generator from seed n (a non-negative integer), so what follows is reproducible. The process starts as if `seed(0)` had been called.") { a in
-            try a.expect(1...1, usage: "seed(n)")
+        def("seed(n)", "Restarts the random generator from seed n (a non-negative integer), so what follows is reproducible. The process starts as if `seed(0)` had been called.") { a in
             Random.seed(UInt64(try a.int(0, "n", min: 0)))
             return .none
         },
-        def("permutation", "permutation(n)", "A random ordering of 0, 1, …, n−1 (from the seeded generator), e.g. to shuffle rows: `X[permutation(len(X))]`.") { a in
-            try a.expect(1...1, usage: "permutation(n)")
+        def("permutation(n)", "A random ordering of 0, 1, …, n−1 (from the seeded generator), e.g. to shuffle rows: `X[permutation(len(X))]`.") { a in
             let n = try a.int(0, "n", min: 0)
             _ = try Tensor.checkedCount([n])
             return .tensor(Tensor(Random.permutation(n).map(Double.init)))

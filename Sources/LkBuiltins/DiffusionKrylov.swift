@@ -4,10 +4,8 @@ import LkTensor
 
 extension BuiltinTable {
     static let krylovBuiltins: [Builtin] = [
-        def("cg", "cg(A, b, x0=, tol=1e-5, atol=0, maxiter=, M=, callback=)",
-            keywords: ["x0", "tol", "atol", "maxiter", "M", "callback"],
+        def("cg(A, b, x0=, tol=1e-5, atol=0, maxiter=, M=, callback=)",
             "Solves A x = b for a symmetric positive-definite A by (preconditioned) conjugate gradients, SciPy's `scipy.sparse.linalg.cg` step for step: αₖ = rₖᵀzₖ/pₖᵀApₖ, xₖ₊₁ = xₖ + αₖpₖ, rₖ₊₁ = rₖ − αₖApₖ, zₖ₊₁ = M rₖ₊₁, pₖ₊₁ = zₖ₊₁ + (rₖ₊₁ᵀzₖ₊₁/rₖᵀzₖ)pₖ. A is an n×n matrix with b a vector of n, or a function v ↦ Av, when b (and x) may have any shape (an image: inner products run over all elements; complex data as a trailing axis of 2 gets Re(aᴴb), so a Hermitian A is solved exactly as complex CG). M approximates A⁻¹ (a matrix or a function r ↦ Mr; default I). Starts at x0 (default 0). Stops as soon as ‖r‖ ≤ max(tol·‖b‖, atol) (SciPy's rule, with ≤), checked before the first iteration and after each, or after maxiter iterations (default 10n, n the number of elements of b); tol=0 and atol=0 run exactly maxiter iterations unless r becomes exactly 0. b = 0 gives x = 0. callback(x) is called with each new iterate. → {x, iters, residuals, converged}: residuals holds ‖r‖ before the first and after every iteration (the recursively updated residual, as SciPy). Breakdown is an error: pᵀAp ≤ 0 (\"A is not positive definite\") or rᵀMr ≤ 0. A matrix A must be square and symmetric (to 1e-10 relative). Ctrl-C stops it.") { a in
-            try a.expect(2...2, usage: "cg(A, b, x0=, tol=, atol=, maxiter=, M=, callback=)")
             let b = try a.tensor(1, "b")
             guard b.rank >= 1 else { throw a.error("b must be a vector (or, with a function A, any tensor), got a number", at: 1) }
             let interp = a.interpreter!

@@ -81,8 +81,7 @@ extension Arguments {
 /// An lk record for an engine prior: its kind, sample shape, a description, and
 /// `denoise(x, sigma)`, the built-in that identifies it.
 func priorRecord(_ kind: String, _ prior: DiffusionPrior, extra: [(String, Value)] = []) -> Value {
-    let denoise = def("denoise", "prior.denoise(x, sigma)", "E[x0 | x0 + sigma·ε = x] for this prior (one sample or one per row).") { a in
-        try a.expect(2...2, usage: "prior.denoise(x, sigma)")
+    let denoise = def("prior.denoise(x, sigma)", "E[x0 | x0 + sigma·ε = x] for this prior (one sample or one per row).") { a in
         let sigma = try a.number(1, "sigma")
         guard sigma > 0, sigma.isFinite else { throw a.error("sigma must be positive and finite, got \(formatNumber(sigma))", at: 1) }
         let (rows, shape) = try a.samples(0, "x", of: prior)
@@ -97,16 +96,16 @@ extension BuiltinTable {
     static let noiseKeywordsDoc = "The noise level is sigma= (VE: xt = x0 + σε) or abar= (VP: xt = √ᾱ·x0 + √(1−ᾱ)·ε, handled as VE at σ = √((1−ᾱ)/ᾱ) on xt/√ᾱ)."
 
     static let priorBuiltins: [Builtin] = [
-        def("gaussprior", "gaussprior(mu, Sigma) or gaussprior(mu, spectrum=P)", keywords: ["spectrum"],
+        def("gaussprior(mu, Sigma) / gaussprior(mu, spectrum=P)",
             "The Gaussian prior N(mu, Sigma): mu has the sample's shape (a vector of d, or an n×n image) and Sigma is d×d, symmetric positive semidefinite; its exact denoiser is the Wiener filter E[x0|y] = mu + Σ(Σ + σ²I)⁻¹(y − mu), with posterior covariance Σ − Σ(Σ + σ²I)⁻¹Σ (Sigma is eigendecomposed once, LAPACK dsyevd). With spectrum=P instead of Sigma the prior is stationary (circulant): Σ = Fᴴ diag(P) F with F the orthonormal DFT over the sample's axes, applied per frequency with FFTW and never formed; P (a vector or a matrix, the sample's shape, zero frequency first) must be non-negative and symmetric, P[k] = P[−k]; mu may then be a number. → a prior record {kind, shape, summary, denoise}.") { a in
             let spectrum = try a.keywordTensor("spectrum")
             if let spectrum {
-                try a.expect(1...1, usage: "gaussprior(mu, spectrum=P)")
+                try a.expect(1...1)
                 let mu = try a.finite(try a.tensor(0, "mu"), 0, "mu")
                 guard spectrum.scalars.allSatisfy({ $0.isFinite }) else { throw a.keywordError("spectrum must be finite", "spectrum") }
                 return priorRecord("stationary gaussian", try StationaryGaussianPrior(mean: mu, spectrum: spectrum))
             }
-            try a.expect(2...2, usage: "gaussprior(mu, Sigma) or gaussprior(mu, spectrum=P)")
+            try a.expect(2...2)
             let mu = try a.finite(try a.tensor(0, "mu"), 0, "mu")
             guard mu.rank >= 1 else { throw a.error("mu must be a vector or an image, got a number", at: 0) }
             let sigma = try a.finite(try a.tensor(1, "Sigma"), 1, "Sigma")
@@ -115,9 +114,8 @@ extension BuiltinTable {
             }
             return priorRecord("gaussian", try GaussianPrior(mean: mu, covariance: sigma))
         },
-        def("gmmprior", "gmmprior(weights, means, covs)",
+        def("gmmprior(weights, means, covs)",
             "A Gaussian mixture Σₖ wₖ N(meansₖ, covsₖ): weights a vector of K (normalised to sum 1), means K×d (or K×n×n images), covs K×d×d, K×d (diagonal) or K (isotropic variances). Its exact denoiser: with responsibilities πₖ(y) ∝ wₖ N(y; μₖ, Σₖ + σ²I) (a log-sum-exp softmax), E[x0|y] = Σₖ πₖ mₖ(y) with mₖ each component's Wiener filter; the posterior covariance is Σₖ πₖ(Cₖ + mₖmₖᵀ) − mmᵀ. → a prior record.") { a in
-            try a.expect(3...3, usage: "gmmprior(weights, means, covs)")
             let w = try a.finite(try a.tensor(0, "weights"), 0, "weights"), m = try a.finite(try a.tensor(1, "means"), 1, "means")
             let c = try a.finite(try a.tensor(2, "covs"), 2, "covs")
             guard w.rank == 1 else { throw a.error("weights must be a vector of K weights, got shape \(shapeString(w.shape))", at: 0) }
@@ -126,16 +124,14 @@ extension BuiltinTable {
             }
             return priorRecord("gaussian mixture", try MixturePrior(weights: w, means: m, covs: c))
         },
-        def("empiricalprior", "empiricalprior(X)",
+        def("empiricalprior(X)",
             "The empirical distribution of a data set, one sample per index of the first axis of X (N×d vectors or N×n×n images): the prior a diffusion network trained to zero loss on X would learn. Its exact (ideal) denoiser is a softmax-weighted average of the data, wᵢ(y) = softmax_i((y·xᵢ − ½‖xᵢ‖²)/σ²), E[x0|y] = Σᵢ wᵢxᵢ, computed with one matrix product and a log-sum-exp per row; the posterior covariance is Σᵢ wᵢxᵢxᵢᵀ − mmᵀ. At small σ it returns the nearest data point: it memorises. → a prior record.") { a in
-            try a.expect(1...1, usage: "empiricalprior(X)")
             let x = try a.finite(try a.tensor(0, "X"), 0, "X")
             guard x.rank >= 2 else { throw a.error("X must hold one sample per index of its first axis (N×d or N×n×n), got \(x.rank == 0 ? "a number" : "shape \(shapeString(x.shape))")", at: 0) }
             return priorRecord("empirical", try EmpiricalPrior(samples: x), extra: [("count", .number(Double(x.shape[0])))])
         },
-        def("scoreprior", "scoreprior(f, shape=)", keywords: ["shape"],
+        def("scoreprior(f, shape=)",
             "A prior known by its score: f(x, sigma) returns ∇log p_σ(x) for one sample x (VE noise level sigma). Its denoiser is Tweedie's E[x0|x] = x + σ²f(x, σ); the posterior covariance (for dps and tweediecov) is σ² times the denoiser's Jacobian, applied by a central difference along the vector. shape= fixes the sample shape (otherwise it is taken from the first use). → a prior record.") { a in
-            try a.expect(1...1, usage: "scoreprior(f, shape=)")
             let f = a.positional[0]
             guard Arguments.isCallable(f) else { throw a.error("f must be a function f(x, sigma) returning the score, got \(f.describedKind)", at: 0) }
             var shape: [Int]? = nil
@@ -149,8 +145,8 @@ extension BuiltinTable {
             let template = ScorePriorTemplate(shape: shape) { sh in
                 FunctionPrior.fromScore(sampleShape: sh) { x, sigma in try cb.call([.tensor(x), .number(sigma)]) }
             }
-            let denoise = def("denoise", "prior.denoise(x, sigma)", "x + σ²·f(x, σ).") { b in
-                try b.expect(2...2, usage: "prior.denoise(x, sigma)")
+            let denoise = def("prior.denoise(x, sigma)", "x + σ²·f(x, σ).") { b in
+                try b.expect(2...2)
                 let x = try b.tensor(0, "x"), sigma = try b.number(1, "sigma")
                 let p = template.make(template.shape ?? x.shape)
                 let (rows, sh) = try b.samples(0, "x", of: p)
@@ -160,32 +156,28 @@ extension BuiltinTable {
             return record([("kind", .string("score")), ("shape", shape.map { vector($0.map(Double.init)) } ?? .none),
                            ("summary", .string("score function")), ("denoise", .builtin(denoise))])
         },
-        def("tweedie", "tweedie(xt, prior, abar=, sigma=)", keywords: ["abar", "sigma"],
+        def("tweedie(xt, prior, abar=, sigma=)",
             "The posterior mean E[x0 | xt] under the prior (Tweedie's formula, exact for every built-in prior): xt is one sample or one per index of the first axis. \(noiseKeywordsDoc) E[x0|xt] = u + σ²∇log p_σ(u) with u = xt/√ᾱ (VP) or xt (VE).") { a in
-            try a.expect(2...2, usage: "tweedie(xt, prior, abar=) or tweedie(xt, prior, sigma=)")
             let (level, p, rows, shape) = try noisedSamples(a)
             return wrap(try p.denoise(VectorSpaceScale(rows, 1 / level.scale), sigma: level.sigma).reshaped(shape))
         },
-        def("tweediecov", "tweediecov(xt, prior, v, abar=, sigma=)", keywords: ["abar", "sigma"],
+        def("tweediecov(xt, prior, v, abar=, sigma=)",
             "Second-order Tweedie: the posterior covariance times a vector, Cov[x0 | xt]·v = σ²(I + σ²∇²log p_σ(u))v (u, σ as in tweedie), which is σ²·s·∂E[x0|xt]/∂xt with s = √ᾱ (VP) or 1 (VE) — the Jacobian DPS needs. v has the shape of xt. \(noiseKeywordsDoc)") { a in
-            try a.expect(3...3, usage: "tweediecov(xt, prior, v, abar=) or tweediecov(xt, prior, v, sigma=)")
             let (level, p, rows, shape) = try noisedSamples(a)
             let v = try a.tensor(2, "v")
             guard v.count == rows.count else { throw a.error("v has shape \(shapeString(v.shape)) but xt has shape \(shapeString(shape))", at: 2) }
             let out = try p.posteriorCovariance(VectorSpaceScale(rows, 1 / level.scale), sigma: level.sigma, times: try v.reshaped(rows.shape))
             return wrap(try out.reshaped(shape))
         },
-        def("priorscore", "priorscore(xt, prior, abar=, sigma=)", keywords: ["abar", "sigma"],
+        def("priorscore(xt, prior, abar=, sigma=)",
             "The score ∇log p_t(xt) of the noised prior in xt's own variable: (E[x0|xt] − xt)/σ² for VE, (√ᾱ·E[x0|xt] − xt)/(1 − ᾱ) for VP. \(noiseKeywordsDoc)") { a in
-            try a.expect(2...2, usage: "priorscore(xt, prior, abar=) or priorscore(xt, prior, sigma=)")
             let (level, p, rows, shape) = try noisedSamples(a)
             let u = VectorSpaceScale(rows, 1 / level.scale)
             let s = try p.score(u, sigma: level.sigma)
             return wrap(try VectorSpaceScale(s, 1 / level.scale).reshaped(shape))
         },
-        def("priorlogpdf", "priorlogpdf(xt, prior, abar=, sigma=)", keywords: ["abar", "sigma"],
+        def("priorlogpdf(xt, prior, abar=, sigma=)",
             "log p_t(xt), the log density of the noised prior (of xt itself: for VP, log p_σ(xt/√ᾱ) − (d/2)·log ᾱ); one number per sample. For the Gaussian, stationary Gaussian, mixture and empirical priors (not for scoreprior). \(noiseKeywordsDoc)") { a in
-            try a.expect(2...2, usage: "priorlogpdf(xt, prior, abar=) or priorlogpdf(xt, prior, sigma=)")
             let (level, p, rows, shape) = try noisedSamples(a)
             guard let l = try p.logDensity(VectorSpaceScale(rows, 1 / level.scale), sigma: level.sigma) else {
                 throw a.error("this prior (\(p.summary)) has no closed-form density", at: 1)
@@ -194,9 +186,8 @@ extension BuiltinTable {
             let out = l.scalars.map { $0 + shift }
             return shape == p.sampleShape ? .number(out[0]) : vector(out)
         },
-        def("priordraw", "priordraw(prior, count, seed=)", keywords: ["seed"],
+        def("priordraw(prior, count, seed=)",
             "count exact samples from the prior (count × the sample shape): Gaussian μ + U√λ·z, mixtures by component then Gaussian, empirical by picking data points uniformly. Not for scoreprior (use sample). Reproducible with seed=.") { a in
-            try a.expect(2...2, usage: "priordraw(prior, count, seed=)")
             let p = try a.prior(0, shape: nil)
             let n = try a.int(1, "count", min: 1)
             var rng = try a.generator()

@@ -114,36 +114,30 @@ extension BuiltinTable {
     static let samplerCommonDoc = "schedule= is \"vp\" (default: DDPM's linear β from 1e-4 to 0.02 over 1000 steps), \"ve\" (σ geometric from 0.01 to 50 over 1000 steps) or a record from vpschedule/veschedule; the `steps` visited are tᵢ = ⌊i·T/steps⌋, largest first, and sampling starts from N(0, I) (VP) or N(0, σ_max²I) (VE). Each step denoises exactly (x̂0 = tweedie, one NFE), then moves to the next level with x' = s'(x̃0 + c_ε ε̂ + c_z z), ε̂ = (u − x̂0)/σ, u = x/s; etarule=\"ddim\" gives noise std c_z = eta·σ'√(1 − σ'²/σ²) (DDIM; eta=1 is DDPM's ancestral step, eta=0 deterministic), etarule=\"dds\" gives c_z = eta·σ' (the DDS code's √(1−ᾱ')(eta·z + √(1−eta²)ε̂)); c_ε = √(σ'² − c_z²). ref= (an image) records the PSNR of every step's estimate; every=k keeps every k-th estimate. seed= makes it reproducible."
 
     static let samplerBuiltins: [Builtin] = [
-        def("vpschedule", "vpschedule(T=1000, beta0=1e-4, beta1=0.02)", keywords: ["T", "beta0", "beta1"],
+        def("vpschedule(T=1000, beta0=1e-4, beta1=0.02)",
             "DDPM's variance-preserving schedule: βₜ linear from beta0 to beta1 over T steps, ᾱₜ = Πₛ≤ₜ(1 − βₛ), xₜ = √ᾱₜ·x0 + √(1−ᾱₜ)·ε. → {kind: \"vp\", T, beta, abar, sigma} with sigma = √((1−ᾱ)/ᾱ), the equivalent VE noise level; pass it as schedule=.") { a in
-            try a.expect(0...0, usage: "vpschedule(T=1000, beta0=1e-4, beta1=0.02)")
             let s = try NoiseSchedule.linearVP(timesteps: try a.keywordInt("T", default: 1000, min: 2),
                                                betaStart: try a.keywordNumber("beta0", default: 1e-4),
                                                betaEnd: try a.keywordNumber("beta1", default: 0.02))
             return record([("kind", .string("vp")), ("T", .number(Double(s.length))), ("beta", vector(s.beta)),
                            ("abar", vector(s.abar)), ("sigma", vector(s.sigma))])
         },
-        def("veschedule", "veschedule(T=1000, sigma_min=0.01, sigma_max=50)", keywords: ["T", "sigma_min", "sigma_max"],
+        def("veschedule(T=1000, sigma_min=0.01, sigma_max=50)",
             "A variance-exploding schedule: σₜ = σ_min(σ_max/σ_min)^{t/(T−1)}, xₜ = x0 + σₜε (NCSN / score SDE). σ_max should exceed the largest distance between data points. → {kind: \"ve\", T, sigma, abar} (abar = 1/(1+σ²), the VP level of the same signal-to-noise ratio); pass it as schedule=.") { a in
-            try a.expect(0...0, usage: "veschedule(T=1000, sigma_min=0.01, sigma_max=50)")
             let s = try NoiseSchedule.geometricVE(timesteps: try a.keywordInt("T", default: 1000, min: 2),
                                                   sigmaMin: try a.keywordNumber("sigma_min", default: 0.01),
                                                   sigmaMax: try a.keywordNumber("sigma_max", default: 50))
             return record([("kind", .string("ve")), ("T", .number(Double(s.length))), ("sigma", vector(s.sigma)), ("abar", vector(s.abar))])
         },
-        def("sample", "sample(prior, steps=50, count=1, eta=0, etarule=\"ddim\", schedule=\"vp\", every=, seed=)",
-            keywords: ["steps", "count", "eta", "etarule", "schedule", "every", "seed", "ref"],
+        def("sample(prior, steps=50, count=1, eta=0, etarule=\"ddim\", schedule=\"vp\", every=, seed=, ref=)",
             "Unconditional DDIM sampling from the prior with its exact denoiser: count samples (count × the sample shape; the sample shape when count is 1). \(samplerCommonDoc) → {x, nfe, history: {t, sigma, x0?}, ops, jvp}.") { a in
-            try a.expect(1...1, usage: "sample(prior, steps=, count=, eta=, schedule=, seed=)")
             let p = try a.prior(0, shape: nil)
             let settings = try a.samplerSettings(defaultSteps: 50, defaultEta: 0, defaultRule: .ddim)
             var rng = try a.generator()
             return samplerRecord(try DiffusionSampler.sample(prior: p, count: try a.keywordInt("count", default: 1, min: 1), settings: settings, rng: &rng))
         },
-        def("dds", "dds(y, op, prior, steps=50, cg_iters=5, eta=0.85, etarule=\"dds\", gamma=inf, schedule=\"vp\", ref=, every=, seed=)",
-            keywords: ["steps", "cg_iters", "eta", "etarule", "gamma", "schedule", "ref", "every", "seed"],
+        def("dds(y, op, prior, steps=50, cg_iters=5, eta=0.85, etarule=\"dds\", gamma=inf, schedule=\"vp\", ref=, every=, seed=)",
             "The Decomposed Diffusion Sampler (Chung, Lee & Ye, ICLR 2024) for y = A x: at each step the Tweedie estimate x̂0 is refined by cg_iters conjugate-gradient steps started at x̂0 — on AᴴA x = Aᴴy when gamma=inf (noiseless data), or on (I + γAᴴA)x = x̂0 + γAᴴy (the proximal step of ½‖x − x̂0‖² + (γ/2)‖y − Ax‖², for noisy data) — and DDIM re-noises the result with ε̂ from the uncorrected x̂0, as the DDS code does; cg_iters=0 is unconditional sampling. op is a record from mriop/ctop, a record of forward/adjoint(/normal) functions, or an m×d matrix on flattened images; y has the operator's output shape. prior is a prior record (gaussprior, gmmprior, empiricalprior, scoreprior) or any record {denoise: f(x, sigma), shape: […]} (E[x0 | x0 + σε = x]; the shape may be left out when op fixes it). Defaults follow the DDS code (50 steps, 5 CG iterations, eta=0.85 with its eta rule). \(samplerCommonDoc) → {x, nfe (= steps), history: {t, sigma, residual (‖y − Ax̃0‖ per step), cg (steps × (cg_iters+1) inner residual norms), psnr?, x0?}, ops (applications of A or Aᴴ), jvp (0)}.") { a in
-            try a.expect(3...3, usage: "dds(y, op, prior, steps=, cg_iters=, eta=, gamma=, schedule=)")
             let (y, op, p) = try a.inverseProblem()
             let settings = try a.samplerSettings(defaultSteps: 50, defaultEta: 0.85, defaultRule: .dds)
             let k = try a.keywordInt("cg_iters", default: 5, min: 0)
@@ -151,10 +145,8 @@ extension BuiltinTable {
             var rng = try a.generator()
             return samplerRecord(try DiffusionSampler.dds(y: y, op: op, prior: p, settings: settings, cgIterations: k, gamma: gamma, rng: &rng), cgIterations: k)
         },
-        def("dps", "dps(y, op, prior, steps=1000, zeta=1, eta=1, etarule=\"ddim\", schedule=\"vp\", ref=, every=, seed=)",
-            keywords: ["steps", "zeta", "eta", "etarule", "schedule", "ref", "every", "seed"],
+        def("dps(y, op, prior, steps=1000, zeta=1, eta=1, etarule=\"ddim\", schedule=\"vp\", ref=, every=, seed=)",
             "Diffusion posterior sampling (Chung et al., ICLR 2023), the gradient-based baseline: after each DDIM step, x' ← x' − ζ·∇ₓₜ‖y − A x̂0(xₜ)‖ (the norm, not its square, as the DPS code). The gradient through the denoiser is exact, from second-order Tweedie: ∂x̂0/∂xₜ = Cov[x0|xₜ]/(σ²s), so each step costs one NFE, one Jacobian product (jvp) and two operator applications. Defaults: 1000 steps with eta=1 (DDPM ancestral sampling, as DPS). op and y as in dds. \(samplerCommonDoc) → {x, nfe, history: {t, sigma, residual (‖y − Ax̂0‖ per step), psnr?, x0?}, ops, jvp}.") { a in
-            try a.expect(3...3, usage: "dps(y, op, prior, steps=, zeta=, eta=, schedule=)")
             let (y, op, p) = try a.inverseProblem()
             let settings = try a.samplerSettings(defaultSteps: 1000, defaultEta: 1, defaultRule: .ddim)
             let zeta = try a.keywordNumber("zeta", default: 1, min: 0)

@@ -4,8 +4,7 @@ import LkTensor
 /// A one-argument elementwise function: numbers stay numbers (no tensor is
 /// allocated for them), tensors are mapped by the engine.
 func unaryMath(_ name: String, _ op: UnaryOp, _ doc: String) -> Builtin {
-    def(name, "\(name)(x)", doc) { a in
-        try a.expect(1...1, usage: "\(name)(x)")
+    def("\(name)(x)", doc) { a in
         switch a.positional[0].normalized {
         case .number(let x): return .number(op.apply(x))
         case .bool(let b): return .number(op.apply(b ? 1 : 0))
@@ -16,8 +15,7 @@ func unaryMath(_ name: String, _ op: UnaryOp, _ doc: String) -> Builtin {
 
 /// A two-argument elementwise function with broadcasting.
 func binaryMath(_ name: String, _ op: BinaryOp, _ doc: String) -> Builtin {
-    def(name, "\(name)(a, b)", doc) { a in
-        try a.expect(2...2, usage: "\(name)(a, b)")
+    def("\(name)(a, b)", doc) { a in
         if case .number(let x) = a.positional[0].normalized, case .number(let y) = a.positional[1].normalized {
             return .number(op.apply(x, y))
         }
@@ -46,19 +44,16 @@ extension BuiltinTable {
         unaryMath("sign", .sign, "−1, 0 or 1 by the sign of x (nan stays nan), elementwise."),
         binaryMath("maximum", .maximum, "The larger of a and b, elementwise with broadcasting; nan if either is nan (as NumPy)."),
         binaryMath("minimum", .minimum, "The smaller of a and b, elementwise with broadcasting; nan if either is nan."),
-        def("clip", "clip(x, lo, hi)", "x with values below lo raised to lo and above hi lowered to hi.") { a in
-            try a.expect(3...3, usage: "clip(x, lo, hi)")
+        def("clip(x, lo, hi)", "x with values below lo raised to lo and above hi lowered to hi.") { a in
             let t = try a.tensor(0, "x")
             let lo = try a.tensor(1, "lo"), hi = try a.tensor(2, "hi")
             return wrap(try Tensor.binary(.minimum, try Tensor.binary(.maximum, t, lo), hi))
         },
-        def("isnan", "isnan(x)", "1 where x is nan, 0 elsewhere.") { a in
-            try a.expect(1...1, usage: "isnan(x)")
+        def("isnan(x)", "1 where x is nan, 0 elsewhere.") { a in
             let t = try a.tensor(0, "x")
             return wrap(try Tensor.build(shape: t.shape) { p, n in for i in 0..<n { p[i] = t.pointer[i].isNaN ? 1 : 0 } })
         },
-        def("softmax", "softmax(x, axis=-1)", keywords: ["axis"], "exp(x) / sum(exp(x)) along `axis` (the last by default), computed stably by subtracting the maximum first.") { a in
-            try a.expect(1...1, usage: "softmax(x, axis=-1)")
+        def("softmax(x, axis=-1)", "exp(x) / sum(exp(x)) along `axis` (the last by default), computed stably by subtracting the maximum first.") { a in
             return wrap(try a.tensor(0, "x").softmax(axis: try a.axis() ?? -1))
         },
     ]

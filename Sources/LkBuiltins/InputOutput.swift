@@ -4,26 +4,22 @@ import LkTensor
 
 extension BuiltinTable {
     static let inputOutput: [Builtin] = [
-        def("print", "print(a, b, …, sep=\" \")", keywords: ["sep"], "Writes its arguments separated by `sep` (a space) and a newline. Strings print without quotes; tensors print like NumPy (summarised beyond 1000 elements, with their shape when rank ≥ 3).") { a in
+        def("print([values...], sep=\" \")", "Writes its arguments separated by `sep` (a space) and a newline. Strings print without quotes; tensors print like NumPy (summarised beyond 1000 elements, with their shape when rank ≥ 3).") { a in
             let sep = try a.keywordString("sep", default: " ")
             let text = a.positional.map { Display.plain($0) }.joined(separator: sep)
             a.interpreter?.output(text + "\n")
             return .none
         },
-        def("format", "format(template, a, b, …)", "A string from a template in which each `{}` takes the next argument. A placeholder may give a width, a precision and a kind as in Python: `{:.3f}` fixed, `{:.2e}` scientific, `{:g}` general, `{:d}` integer, `{:8.3f}` padded to 8, `{:<8}` left-aligned; `{{` and `}}` are literal braces. Example: `format(\"step {} loss {:.4f}\", i, L)`.") { a in
-            try a.expect(1...Int.max, usage: "format(template, values…)")
+        def("format(template, [values...])", "A string from a template in which each `{}` takes the next argument. A placeholder may give a width, a precision and a kind as in Python: `{:.3f}` fixed, `{:.2e}` scientific, `{:g}` general, `{:d}` integer, `{:8.3f}` padded to 8, `{:<8}` left-aligned; `{{` and `}}` are literal braces. Example: `format(\"step {} loss {:.4f}\", i, L)`.") { a in
             return .string(try formatTemplate(try a.string(0, "template"), Array(a.positional.dropFirst()), callee: "format"))
         },
-        def("str", "str(x)", "x as the string `print` would write.") { a in
-            try a.expect(1...1, usage: "str(x)")
+        def("str(x)", "x as the string `print` would write.") { a in
             return .string(Display.plain(a.positional[0]))
         },
-        def("type", "type(x)", "The kind of x as a string: \"number\", \"tensor\", \"string\", \"bool\", \"list\", \"record\", \"function\", \"built-in\" or \"none\".") { a in
-            try a.expect(1...1, usage: "type(x)")
+        def("type(x)", "The kind of x as a string: \"number\", \"tensor\", \"string\", \"bool\", \"list\", \"record\", \"function\", \"built-in\" or \"none\".") { a in
             return .string(a.positional[0].typeName)
         },
-        def("assert", "assert(condition, message=)", keywords: ["message"], "Stops with a runtime error (and the message, if given) unless the condition is true; a tensor condition must have every element non-zero.") { a in
-            try a.expect(1...1, usage: "assert(condition, message=)")
+        def("assert(condition, message=)", "Stops with a runtime error (and the message, if given) unless the condition is true; a tensor condition must have every element non-zero.") { a in
             let ok: Bool
             switch a.positional[0].normalized {
             case .bool(let b): ok = b
@@ -37,12 +33,10 @@ extension BuiltinTable {
             }
             return .none
         },
-        def("time", "time()", "A monotonic clock in seconds (arbitrary origin), for measuring inside a script: `t = time(); …; print(time() - t)`.") { a in
-            try a.expect(0...0, usage: "time()")
+        def("time()", "A monotonic clock in seconds (arbitrary origin), for measuring inside a script: `t = time(); …; print(time() - t)`.") { a in
             return .number(monotonicSeconds())
         },
-        def("readcsv", "readcsv(path, header=)", keywords: ["header"], "Reads a numeric CSV file into a matrix (one row per line). A first line that is not numeric is taken as a header and skipped; with `header=true` the result is {data, header}. Empty fields and `nan` read as nan. Errors name the line.") { a in
-            try a.expect(1...1, usage: "readcsv(path)")
+        def("readcsv(path, header=)", "Reads a numeric CSV file into a matrix (one row per line). A first line that is not numeric is taken as a header and skipped; with `header=true` the result is {data, header}. Empty fields and `nan` read as nan. Errors name the line.") { a in
             let path = try a.string(0, "path")
             let wantHeader = try a.keywordBool("header", default: false)
             let r = try CSV.read(path: path, header: a.keyword("header") == nil ? nil : wantHeader)
@@ -51,8 +45,7 @@ extension BuiltinTable {
             }
             return wrap(r.data)
         },
-        def("writecsv", "writecsv(path, X, header=)", keywords: ["header"], "Writes a vector (one column) or a matrix to a CSV file, numbers in shortest round-trip form (reading it back gives the same values), with an optional list of column names. The file is replaced atomically.") { a in
-            try a.expect(2...2, usage: "writecsv(path, X)")
+        def("writecsv(path, X, header=)", "Writes a vector (one column) or a matrix to a CSV file, numbers in shortest round-trip form (reading it back gives the same values), with an optional list of column names. The file is replaced atomically.") { a in
             let path = try a.string(0, "path")
             let t = try a.tensor(1, "X")
             var header: [String]? = nil
@@ -66,12 +59,10 @@ extension BuiltinTable {
             try CSV.write(t, path: path, header: header)
             return .none
         },
-        def("loadnpy", "loadnpy(path)", "Reads a NumPy .npy file (format 1.0–3.0; float, integer and bool dtypes, C or Fortran order) as a Float64 tensor.") { a in
-            try a.expect(1...1, usage: "loadnpy(path)")
+        def("loadnpy(path)", "Reads a NumPy .npy file (format 1.0–3.0; float, integer and bool dtypes, C or Fortran order) as a Float64 tensor.") { a in
             return wrap(try NPY.load(path: try a.string(0, "path")))
         },
-        def("savenpy", "savenpy(path, X)", "Writes X to a NumPy .npy file (format 1.0, little-endian float64) that `numpy.load` reads. The file is replaced atomically.") { a in
-            try a.expect(2...2, usage: "savenpy(path, X)")
+        def("savenpy(path, X)", "Writes X to a NumPy .npy file (format 1.0, little-endian float64) that `numpy.load` reads. The file is replaced atomically.") { a in
             try NPY.save(try a.tensor(1, "X"), path: try a.string(0, "path"))
             return .none
         },

@@ -8,9 +8,8 @@ import LkTensor
 
 extension BuiltinTable {
     static let compassBuiltins: [Builtin] = [
-        def("compass", "compass(gen, z, radius=1, count=8, method=\"logistic\", seed=0, show=true, out=)", keywords: ["radius", "count", "method", "seed", "show", "out"],
+        def("compass(gen, z, radius=1, count=8, method=\"logistic\", seed=0, show=true, out=)",
             "Starts a Latent Compass session around the latent point z (a d-vector) of a generator `gen` (a function from a d-vector to an image, a matrix, or to any tensor): draws a strip of `count` latent points z + radius·εⱼ, εⱼ ~ N(0, I) (from seed and round, so sessions replay), shows their images numbered 0…count−1 (as pictures with `image` where they can be seen — a display, a sixel terminal, or a file with `out=\"f.png\"` — otherwise as characters, darker for larger values; `show=\"text\"` or `\"image\"` forces one, `show=false` shows nothing) and returns the session record {z, radius, count, method, seed, round, offsets (count×d), X (marked offsets), marks, direction (unit d-vector, zero until both kinds of mark exist), strip (the images side by side), gen}. Mark it with `compassstep`; `method` is how the direction is fitted: \"logistic\" (L2-regularised logistic regression, λ = 0.01, its normal w/‖w‖) or \"means\" (difference of the mean offsets marked more and less).") { a in
-            try a.expect(2...2, usage: "compass(gen, z, radius=1, count=8)")
             let gen = a.positional[0]
             guard isCallable(gen) else { throw a.error("gen must be a function from a latent vector to an image, got \(gen.describedKind)", at: 0) }
             let z = try a.tensor(1, "z")
@@ -23,9 +22,8 @@ extension BuiltinTable {
                                              seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)))
             return try present(session, gen: gen, a, title: "compass: mark the images (compassstep(c, more=[…], less=[…]))")
         },
-        def("compassstep", "compassstep(c, marks) or compassstep(c, more=[…], less=[…], show=true, out=)", keywords: ["more", "less", "show", "out"],
+        def("compassstep(c, marks) / compassstep(c, more=[…], less=[…], show=true, out=)",
             "One round of a compass session: marks for the strip on show — a vector with one entry per image (> 0 more like what you are after, < 0 less, 0 no opinion), or the 0-based image numbers as `more=` and `less=` lists — are added to all earlier marks, the direction is refitted on all of them, the next strip is drawn and shown with a preview walk along the direction (5 images from −2·radius to +2·radius), and the new session record is returned (the old one is unchanged, so `c = compassstep(c, …)` undoes nothing you keep).") { a in
-            try a.expect(1...2, usage: "compassstep(c, marks) or compassstep(c, more=[…], less=[…])")
             var (session, gen) = try readSession(a, at: 0)
             var marks = [Double](repeating: 0, count: session.count)
             if a.count == 2 {
@@ -52,18 +50,16 @@ extension BuiltinTable {
             }
             return record
         },
-        def("compasswalk", "compasswalk(c, steps=7, span=, show=true, out=)", keywords: ["steps", "span", "show", "out"],
+        def("compasswalk(c, steps=7, span=, show=true, out=)",
             "The walk along a session's direction: the steps×d latent points z + s·direction for s evenly spaced in [−span, span] (default span 3·radius), shown as a strip of images; returns the latent points.") { a in
-            try a.expect(1...1, usage: "compasswalk(c, steps=7)")
             let (session, gen) = try readSession(a, at: 0)
             let walk = try session.walk(steps: try a.keywordInt("steps", default: 7, min: 1), span: try a.keywordNumber("span", default: 3 * session.radius))
             let mode = try showMode(a)
             if mode != "none" { try show(try strip(walk, gen: gen, a.interpreter), count: walk.shape[0], mode: mode, a, title: "walk along the compass direction") }
             return .tensor(walk)
         },
-        def("compassapply", "compassapply(direction, Z, amount)",
+        def("compassapply(direction, Z, amount)",
             "Moves latent points along a direction: Z + amount·direction/‖direction‖ for a d-vector Z or each row of an N×d matrix (amount a number, or one per row). `direction` is a vector or a session record (its direction).") { a in
-            try a.expect(3...3, usage: "compassapply(direction, Z, amount)")
             let dir = try directionOf(a, at: 0)
             let z = try a.tensor(1, "Z")
             guard (z.rank == 1 || z.rank == 2), z.shape.last == dir.count else { throw a.error("Z must be a \(dir.count)-vector or have \(dir.count) columns like the direction, got \(describe(z))", at: 1) }
@@ -74,22 +70,19 @@ extension BuiltinTable {
             } else if amount.count != 1 { throw a.error("amount must be a number (or one per row of Z)", at: 2) }
             return wrap(try Tensor.binary(.add, z, try Tensor.binary(.mul, amount, dir)))
         },
-        def("compasssave", "compasssave(c, path)",
+        def("compasssave(c, path)",
             "Saves a direction (a vector, or a session's direction) as a NumPy .npy file (unit length), so it can be reloaded with `compassload` (or `loadnpy`, or NumPy) and applied to new latent points.") { a in
-            try a.expect(2...2, usage: "compasssave(c, path)")
             try NPY.save(try directionOf(a, at: 0), path: try a.string(1, "path"))
             return .none
         },
-        def("compassload", "compassload(path)",
+        def("compassload(path)",
             "Reads a direction saved by `compasssave` (any .npy vector), normalised to unit length.") { a in
-            try a.expect(1...1, usage: "compassload(path)")
             let t = try NPY.load(path: try a.string(0, "path"))
             guard t.rank == 1 else { throw a.error("the file holds shape \(shapeString(t.shape)), not a direction vector", at: 0) }
             return .tensor(try unit(t) ?? t)
         },
-        def("compassrun", "compassrun(gen, chooser, z, rounds=10, radius=1, count=8, method=\"logistic\", seed=0, truth=)", keywords: ["rounds", "radius", "count", "method", "seed", "truth"],
+        def("compassrun(gen, chooser, z, rounds=10, radius=1, count=8, method=\"logistic\", seed=0, truth=)",
             "The compass driven by a script: `rounds` times, the strip's latent offsets (count×d) and images (stacked, count×…) are passed to `chooser(offsets, images)`, which returns one mark per image (> 0 more, < 0 less, 0 none), and the session steps on. A simulated person with a hidden direction t is `fn(O, I) => sign(O @ t)`. Returns the final session record with `cosines`, the cosine between the fitted direction and `truth` after each round, when `truth` is given. Nothing is shown.") { a in
-            try a.expect(3...3, usage: "compassrun(gen, chooser, z, rounds=10)")
             let gen = a.positional[0], chooser = a.positional[1]
             guard isCallable(gen) else { throw a.error("gen must be a function from a latent vector to an image, got \(gen.describedKind)", at: 0) }
             guard isCallable(chooser) else { throw a.error("chooser must be a function (offsets, images) → marks, got \(chooser.describedKind)", at: 1) }

@@ -7,27 +7,23 @@ import LkTensor
 
 extension BuiltinTable {
     static let geometryBuiltins: [Builtin] = [
-        def("cka", "cka(R1, R2)", "Linear centred kernel alignment (Kornblith et al. 2019) of two representations of the same N inputs, R1 (N×p) and R2 (N×q): with column-centred X, Y, ‖YᵀX‖²_F / (‖XᵀX‖_F‖YᵀY‖_F) = alignment(gram(R1), gram(R2)). In [0, 1]; 1 for identical representations; invariant to orthogonal transforms and isotropic scaling of either, not to general linear maps. Computed in feature space or through the N×N Gram matrices, whichever is cheaper.") { a in
-            try a.expect(2...2, usage: "cka(R1, R2)")
+        def("cka(R1, R2)", "Linear centred kernel alignment (Kornblith et al. 2019) of two representations of the same N inputs, R1 (N×p) and R2 (N×q): with column-centred X, Y, ‖YᵀX‖²_F / (‖XᵀX‖_F‖YᵀY‖_F) = alignment(gram(R1), gram(R2)). In [0, 1]; 1 for identical representations; invariant to orthogonal transforms and isotropic scaling of either, not to general linear maps. Computed in feature space or through the N×N Gram matrices, whichever is cheaper.") { a in
             let (x, y) = try pairedRows(a)
             return .number(try Similarity.cka(x, y))
         },
-        def("alignment", "alignment(K1, K2, centered=true)", keywords: ["centered"],
+        def("alignment(K1, K2, centered=true)",
             "Kernel alignment of two N×N kernels (Gram matrices), ⟨K₁, K₂⟩_F / (‖K₁‖_F‖K₂‖_F), after centring both as HKH with H = I − 11ᵀ/N (Cortes et al. 2012; centered=false gives Cristianini et al.'s uncentred alignment). 1 when one kernel is a positive multiple of the other; alignment(gram(X), gram(Y)) = cka(X, Y).") { a in
-            try a.expect(2...2, usage: "alignment(K1, K2, centered=true)")
             let k1 = try a.matrix(0, "K1"), k2 = try a.matrix(1, "K2")
             guard k1.shape[0] == k1.shape[1] else { throw a.error("K1 must be square (a kernel matrix), got shape \(shapeString(k1.shape))", at: 0) }
             guard k2.shape == k1.shape else { throw a.error("K2 is \(k2.shape[0])×\(k2.shape[1]) but K1 is \(k1.shape[0])×\(k1.shape[1])", at: 1) }
             return .number(try Similarity.alignment(k1, k2, centered: try a.keywordBool("centered", default: true)))
         },
-        def("rdm", "rdm(R, metric=\"correlation\")", keywords: ["metric"],
+        def("rdm(R, metric=\"correlation\")",
             "The representational dissimilarity matrix of the rows of R (N×p) → N×N with zero diagonal: metric=\"correlation\" 1 − Pearson r between two rows (each centred across its features; the RSA default), \"cosine\" 1 − cosine, \"euclidean\" ‖rᵢ − rⱼ‖, \"sqeuclidean\" ‖rᵢ − rⱼ‖².") { a in
-            try a.expect(1...1, usage: "rdm(R, metric=)")
             return wrap(try Similarity.rdm(try a.matrix(0, "R"), metric: try metricArgument(a)))
         },
-        def("rsa", "rsa(R1, R2, metric=\"correlation\", compare=\"spearman\")", keywords: ["metric", "compare"],
+        def("rsa(R1, R2, metric=\"correlation\", compare=\"spearman\")",
             "Representational similarity analysis (Kriegeskorte et al. 2008) of two representations of the same N conditions (N×p and N×q): the correlation between the upper triangles (i < j) of their dissimilarity matrices rdm(R, metric) — Spearman's rank correlation (ties get average ranks) by default, compare=\"pearson\" for Pearson's. metric=\"precomputed\" takes R1 and R2 as N×N dissimilarity matrices. 1 for identical representations (and for any that are monotone transforms of each other in dissimilarity, with Spearman).") { a in
-            try a.expect(2...2, usage: "rsa(R1, R2, metric=, compare=)")
             let (x, y) = try pairedRows(a)
             try a.finite(x, 0, "R1"); try a.finite(y, 1, "R2")   // ranks of NaN would be arbitrary
             let compare = Similarity.Comparison(rawValue: try a.keywordString("compare", default: "spearman", allowed: Similarity.Comparison.allCases.map(\.rawValue)))!
@@ -39,9 +35,8 @@ extension BuiltinTable {
             let m = try metricArgument(a)
             return .number(Similarity.rsa(rdm1: try Similarity.rdm(x, metric: m), rdm2: try Similarity.rdm(y, metric: m), compare: compare))
         },
-        def("parallelism", "parallelism(R, split, labels=)", keywords: ["labels"],
+        def("parallelism(R, split, labels=)",
             "The parallelism score (Bernardi et al. 2020) of a balanced dichotomy of conditions: R holds one row per condition (C×p), or one row per trial with `labels=` (0-based condition of each row; rows are averaged per condition); `split` is a vector of C zeros and ones, half of each. For a pairing of the side-0 conditions with the side-1 conditions, the coding vectors are the differences of paired rows; the score is the mean cosine between all pairs of coding vectors, maximised over all (C/2)! pairings (C ≤ 20). 1 when the dichotomy is coded along one direction in every context.") { a in
-            try a.expect(2...2, usage: "parallelism(R, split, labels=)")
             let r = try a.matrix(0, "R")
             let (split, c) = try splitArgument(a, 1)
             guard c <= 20 else { throw a.error("parallelism searches all (C/2)! pairings: at most 20 conditions, got \(c)", at: 1) }
@@ -54,9 +49,8 @@ extension BuiltinTable {
             }
             return .number(try Abstraction.parallelism(means, split: split))
         },
-        def("ccgp", "ccgp(R, labels, split, ridge=1)", keywords: ["ridge"],
+        def("ccgp(R, labels, split, ridge=1)",
             "Cross-condition generalisation performance (Bernardi et al. 2020) of a dichotomy: R has one row per trial (N×p), `labels` the 0-based condition of each row, `split` C zeros and ones (half each). For every choice of one held-out condition on each side, a linear read-out is fitted on the other conditions' trials and tested on the held-out ones → the mean accuracy over the (C/2)² choices (0.5 is chance). The read-out is ridge regression on ±1 targets with an unpenalised intercept and penalty λ = ridge·tr(XcᵀXc)/p (relative to the centred training data's scale): large values tend to the difference-of-class-means read-out, which, like the max-margin read-out of Bernardi et al., does not lean on directions the training conditions do not separate (noise, or a coordinate they share); small values to least squares.") { a in
-            try a.expect(3...3, usage: "ccgp(R, labels, split, ridge=)")
             let r = try a.matrix(0, "R")
             let (split, c) = try splitArgument(a, 2)
             let labels = try labelsArgument(a, a.positional[1], rows: r.shape[0], conditions: c, position: 1)
@@ -64,10 +58,8 @@ extension BuiltinTable {
             guard ridge.isFinite, ridge > 0 else { throw a.keywordError("ridge must be a positive number, got \(formatNumber(ridge))", "ridge") }
             return .number(try Abstraction.ccgp(r, labels: labels, split: split, ridge: ridge))
         },
-        def("hypercube", "hypercube(bits, targets=1, alignment=0, dim=, noise=0, trials=1, seed=)",
-            keywords: ["targets", "alignment", "dim", "noise", "trials", "seed"],
+        def("hypercube(bits, targets=1, alignment=0, dim=, noise=0, trials=1, seed=)",
             "The task family of Alleman, Lindsey & Fusi (ICLR 2024): C = 2^bits conditions at the corners c ∈ {−1, 1}^bits of a hypercube (condition i has bit b = 1 when (i >> b) & 1), parity targets t_S(c) = Π_{b∈S} c_b, and inputs x_c = √dim·Q[√(1−α)·c/√bits ; √α·t(c)/√T] with Q a random dim×(bits+T) orthonormal embedding, so that ‖x‖² = dim and the input kernel moves from the cube (α = alignment = 0) to the targets (α = 1). targets=T takes the T highest-order parities (subsets of ≥ 2 bits, largest first: targets=1 is the parity of all bits); a T×bits matrix of 0/1 chooses the subsets. dim defaults to 4·(bits + T). Each condition gives `trials` rows with Gaussian noise of std `noise`. → {X (N×dim), Y (N×T), labels (N), corners (C×bits), targets (C×T), means (C×dim noise-free inputs), alignment (measured centred alignment of the condition input kernel with the target kernel)}.") { a in
-            try a.expect(1...1, usage: "hypercube(bits, targets=, alignment=, dim=, noise=, trials=, seed=)")
             let bits = try a.int(0, "bits", min: 2)
             guard bits <= 10 else { throw a.error("bits must be at most 10 (2^bits conditions), got \(bits)", at: 0) }
             let subsets = try subsetsArgument(a, bits: bits)

@@ -8,9 +8,8 @@ import LkTensor
 
 extension BuiltinTable {
     static let networkBuiltins: [Builtin] = [
-        def("mlp", "mlp(widths, act=\"relu\", param=\"ntk\", seed=, w_std=1, b_std=0)", keywords: ["act", "param", "seed", "w_std", "b_std"],
+        def("mlp(widths, act=\"relu\", param=\"ntk\", seed=, w_std=1, b_std=0)",
             "A fully connected network with layer widths `widths` = [d, n₁, …, n_L, k] (input, hidden, output) in an abc-parametrization (Yang & Hu, Tensor Programs IV): each layer computes z = m·(x @ W) + m_b·b, then `act` on hidden layers, with the trained W ~ N(0, init²) and per-tensor learning-rate scales. param=\"ntk\": m = w_std/√fan_in, W ~ N(0, 1), m_b = b_std, b ~ N(0, 1) (neural-tangents' ntk Dense); \"sp\": m = 1, W ~ N(0, w_std²/fan_in), b ~ N(0, b_std²); \"mup\": input m = w_std√n/√d, hidden m = w_std, output m = w_std/√n, all W ~ N(0, 1/n), hidden biases m_b = b_std√n, b ~ N(0, 1/n), learning rates unscaled; \"mf\": µP shifted along the abc symmetry by θ = ½ (m·n^{−½}, init·n^{½}, learning rate·n), which trains identically. → a record {widths, act, param, w_std, b_std, seed, W (list of fan_in×fan_out), b (list), Wmult, bmult, Wlr, blr}. `seed` fixes the weights (the global generator draws one otherwise); act as in `ntk` (a name or an lk function).") { a in
-            try a.expect(1...1, usage: "mlp(widths, act=, param=, seed=, w_std=, b_std=)")
             let wt = try a.tensor(0, "widths")
             guard wt.rank == 1, wt.count >= 2 else { throw a.error("widths must be a vector [d, n₁, …, k] of at least 2 sizes, got \(wt.rank == 0 ? "a number" : "shape \(shapeString(wt.shape))")", at: 0) }
             let widths = try wt.scalars.map { try Arguments.checkWidth($0) { a.error($0, at: 0) } }
@@ -24,31 +23,26 @@ extension BuiltinTable {
             let net = try MLP(widths: widths, activation: act, parametrization: param, wStd: w, bStd: b, rng: &rng)
             return netRecord(net, act: a.keyword("act") ?? .string("relu"), seed: .number(Double(seed)))
         },
-        def("forward", "forward(net, X)", "The output of network `net` (from `mlp`) on the rows of X (N×d) → N×k.") { a in
-            try a.expect(2...2, usage: "forward(net, X)")
+        def("forward(net, X)", "The output of network `net` (from `mlp`) on the rows of X (N×d) → N×k.") { a in
             let (net, _) = try networkArgument(a, 0)
             return wrap(try net.forward(try inputArgument(a, 1, "X", net)))
         },
-        def("hidden", "hidden(net, X, layer, pre=false)", keywords: ["pre"],
+        def("hidden(net, X, layer, pre=false)",
             "The representation of the rows of X at `layer` of `net`: 0 is the input, 1 … L the hidden layers (after the activation, or before it with pre=true), L+1 the output → N×n.") { a in
-            try a.expect(3...3, usage: "hidden(net, X, layer)")
             let (net, _) = try networkArgument(a, 0)
             let x = try inputArgument(a, 1, "X", net)
             let layer = try a.int(2, "layer", min: 0)
             guard layer <= net.layers else { throw a.error("layer must be 0 … \(net.layers) (0 the input, \(net.layers) the output), got \(layer)", at: 2) }
             return wrap(try net.hidden(x, layer: layer, pre: try a.keywordBool("pre", default: false)))
         },
-        def("entk", "entk(net, X1, X2)", "The empirical neural tangent kernel of `net` between the rows of X1 and X2 (omit X2 for X1 against itself) → N₁×N₂: Θ(x, x′) = Σ_p r_p ∂f(x)/∂θ_p · ∂f(x′)/∂θ_p over every trained parameter, r_p its learning-rate scale (1 except in param=\"mf\"), so that gradient flow at rate η changes f by −η·Θ·∂L/∂f; the mean over outputs for k > 1. Computed layer by layer from backprop, (x x′ᵀ)∘(g g′ᵀ), without forming the Jacobian. For a param=\"ntk\" net it tends to `ntk(X1, X2, depth=L, act=, w_std=, b_std=)` as the width grows, with fluctuations O(n^{−½}).") { a in
-            try a.expect(2...3, usage: "entk(net, X1, X2)")
+        def("entk(net, X1, [X2])", "The empirical neural tangent kernel of `net` between the rows of X1 and X2 (omit X2 for X1 against itself) → N₁×N₂: Θ(x, x′) = Σ_p r_p ∂f(x)/∂θ_p · ∂f(x′)/∂θ_p over every trained parameter, r_p its learning-rate scale (1 except in param=\"mf\"), so that gradient flow at rate η changes f by −η·Θ·∂L/∂f; the mean over outputs for k > 1. Computed layer by layer from backprop, (x x′ᵀ)∘(g g′ᵀ), without forming the Jacobian. For a param=\"ntk\" net it tends to `ntk(X1, X2, depth=L, act=, w_std=, b_std=)` as the width grows, with fluctuations O(n^{−½}).") { a in
             let (net, _) = try networkArgument(a, 0)
             let x1 = try inputArgument(a, 1, "X1", net)
             let x2 = a.count > 2 ? try inputArgument(a, 2, "X2", net) : nil
             return wrap(try EmpiricalNTK.kernel(net, x1, x2))
         },
-        def("train", "train(net, X, Y, steps=100, lr=0.1, loss=\"mse\", batch=0, every=0, keep=\"loss\", probe=X, seed=0) → {net, loss, record, diverged}",
-            keywords: ["steps", "lr", "loss", "batch", "every", "keep", "probe", "seed"],
+        def("train(net, X, Y, steps=100, lr=0.1, loss=\"mse\", batch=0, every=0, keep=\"loss\", probe=X, seed=0) → {net, loss, record, diverged}",
             "Trains `net` by gradient descent with hand-written backprop on BLAS: each step w ← w − lr·r·∂L/∂w for every tensor (r its learning-rate scale). loss=\"mse\": L = ½·Σ(f − Y)²/(N·k) (Y N×k, or a vector when k = 1; at rate lr this is `kernelflow(…, lr=lr, scale=\"mean\")` in the kernel regime); \"xent\": softmax cross-entropy −(1/N)Σ y·log softmax(f) (Y one-hot N×k, or 0-based class indices). batch=0 is full-batch; otherwise mini-batches of that size through a fresh permutation each epoch (from `seed`). every=s takes snapshots at steps 0, s, 2s, … and the end, keeping the full-data loss and what `keep` lists: \"hidden\" (every hidden layer on the probe points), \"ntk\" (their empirical NTK), \"output\". → {net (the trained network), loss (the batch loss before each step), record {steps, loss, hidden (list per layer, T×P×n), ntk (T×P×P), output (T×P×k)}, diverged}. A loss that is not finite stops training (diverged = true; the remaining losses repeat it), so a learning-rate sweep runs on. Ctrl-C stops it between steps.") { a in
-            try a.expect(3...3, usage: "train(net, X, Y, steps=, lr=, loss=, batch=, every=, keep=, probe=, seed=)")
             var (net, actValue) = try networkArgument(a, 0)
             // Data with NaN would only show up as a diverged run; say what is wrong instead.
             let x = try a.finite(try inputArgument(a, 1, "X", net), 1, "X")
@@ -77,9 +71,9 @@ extension BuiltinTable {
             if t.keepOutput { fields.append(("output", rec.output.isEmpty ? .none : .tensor(try Tensor.stack(rec.output)))) }
             return record([("net", netRecord(net, act: actValue, seed: seedValue)), ("loss", .tensor(Tensor(losses))), ("record", record(fields)), ("diverged", .bool(diverged))])
         },
-        def("abc", "abc(param, depth, c=)", keywords: ["c"],
+        def("abc(param, [depth], c=)",
             "The abc-parametrization `param` (\"sp\", \"ntk\", \"mf\", \"mup\", or a record {a, b, c} of exponents, a and b with depth+1 entries) of an MLP with `depth` hidden layers, classified by Tensor Programs IV (Yang & Hu 2021, Def. 3.2, Thm. 3.3): W^l = n^{−a_l}w^l, w^l ~ N(0, n^{−2b_l}), learning rate η·n^{−c}; r = min(a_{L+1} + b_{L+1}, 2a_{L+1} + c) + c − 1 + min_{l≤L}(2a_l + 𝟙[l=1]) (features move as n^{−r}); stable iff a₁ + b₁ = 0, a_l + b_l = ½ (1 < l ≤ L), a_{L+1} + b_{L+1} ≥ ½ and r ≥ 0; nontrivial iff a_{L+1} + b_{L+1} + r = 1 or 2a_{L+1} + c = 1; then feature learning iff r = 0, kernel regime iff r > 0. `c=` overrides the table's c (SP with c=1 is the kernel regime). → {a, b, c, r, stable, nontrivial, regime}.") { a in
-            try a.expect(1...2, usage: "abc(param, depth, c=)")
+            try a.expect(1...2)
             var ea: [Double], eb: [Double], c: Double
             if case .record(let r) = a.positional[0] {
                 guard let av = r["a"].flatMap(Arguments.asTensor), let bv = r["b"].flatMap(Arguments.asTensor), av.rank == 1, av.count >= 2, bv.shape == av.shape else {
@@ -97,10 +91,8 @@ extension BuiltinTable {
             return record([("a", .tensor(Tensor(ea))), ("b", .tensor(Tensor(eb))), ("c", .number(c)), ("r", .number(reg.r)),
                            ("stable", .bool(reg.stable)), ("nontrivial", .bool(reg.nontrivial)), ("regime", .string(reg.regime))])
         },
-        def("coordcheck", "coordcheck(widths, param=\"mup\", steps=3, depth=2, act=\"relu\", lr=0.1, dim=16, samples=64, seed=0, repeats=4, w_std=1, b_std=0)",
-            keywords: ["param", "steps", "depth", "act", "lr", "dim", "samples", "seed", "repeats", "w_std", "b_std"],
+        def("coordcheck(widths, param=\"mup\", steps=3, depth=2, act=\"relu\", lr=0.1, dim=16, samples=64, seed=0, repeats=4, w_std=1, b_std=0)",
             "The coordinate check of Tensor Programs IV/V: for each hidden width n in `widths`, an mlp([dim, n × depth, 1]) trained on the same N(0, 1) data (samples×dim inputs, scalar targets, from `seed`) for `steps` full-batch gradient-descent steps on the squared loss at rate `lr`, averaged over `repeats` initialisations. → {widths, size (W×(L+1): RMS of each hidden layer's activations and of the output at initialisation), change (steps×W×(L+1): RMS of x_t − x_0 after each step), slopes (L+1: the log–log slope of the last change against width)}. µP: slopes ≈ 0 at every layer; ntk: ≈ −½ in the hidden layers; sp at fixed lr: > 0 (unstable).") { a in
-            try a.expect(1...1, usage: "coordcheck(widths, param=, steps=, depth=, act=, lr=)")
             let wt = try a.tensor(0, "widths")
             guard wt.rank == 1, wt.count >= 2 else { throw a.error("widths must be a vector of at least 2 widths", at: 0) }
             let widths = try wt.scalars.map { try Arguments.checkWidth($0) { a.error($0, at: 0) } }

@@ -3,78 +3,62 @@ import LkTensor
 
 extension BuiltinTable {
     static let linearAlgebra: [Builtin] = [
-        def("dot", "dot(a, b)", "The inner product Σ aᵢbᵢ of two vectors of the same length (BLAS ddot).") { a in
-            try a.expect(2...2, usage: "dot(a, b)")
+        def("dot(a, b)", "The inner product Σ aᵢbᵢ of two vectors of the same length (BLAS ddot).") { a in
             return .number(try Tensor.dot(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("outer", "outer(a, b)", "The outer product: the matrix with entries aᵢbⱼ (inputs are flattened).") { a in
-            try a.expect(2...2, usage: "outer(a, b)")
+        def("outer(a, b)", "The outer product: the matrix with entries aᵢbⱼ (inputs are flattened).") { a in
             return wrap(try Tensor.outer(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("matmul", "matmul(a, b)", "The matrix product a @ b (BLAS dgemm/dgemv), with NumPy's rules for vectors and stacks of matrices.") { a in
-            try a.expect(2...2, usage: "matmul(a, b)")
+        def("matmul(a, b)", "The matrix product a @ b (BLAS dgemm/dgemv), with NumPy's rules for vectors and stacks of matrices.") { a in
             return wrap(try Tensor.matmul(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("inv", "inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.") { a in
-            try a.expect(1...1, usage: "inv(A)")
+        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.") { a in
             return wrap(try a.matrix(0, "A").inverse())
         },
-        def("solve", "solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.") { a in
-            try a.expect(2...2, usage: "solve(A, b)")
+        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.") { a in
             return wrap(try Tensor.solve(try a.matrix(0, "A"), try a.tensor(1, "b")))
         },
-        def("chol", "chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.") { a in
-            try a.expect(1...1, usage: "chol(A)")
+        def("chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.") { a in
             return wrap(try a.matrix(0, "A").cholesky())
         },
-        def("qr", "qr(A)", "The thin QR decomposition {Q, R} of an m×n matrix: Q is m×k with orthonormal columns, R is k×n upper triangular, k = min(m, n), A = Q @ R (LAPACK dgeqrf + dorgqr).") { a in
-            try a.expect(1...1, usage: "qr(A)")
+        def("qr(A)", "The thin QR decomposition {Q, R} of an m×n matrix: Q is m×k with orthonormal columns, R is k×n upper triangular, k = min(m, n), A = Q @ R (LAPACK dgeqrf + dorgqr).") { a in
             let (q, r) = try a.matrix(0, "A").qr()
             return record([("Q", wrap(q)), ("R", wrap(r))])
         },
-        def("svd", "svd(A)", "The thin singular value decomposition {U, S, V} with A = U @ diag(S) @ V.T, S descending, U m×k and V n×k with orthonormal columns, k = min(m, n) (LAPACK dgesdd).") { a in
-            try a.expect(1...1, usage: "svd(A)")
+        def("svd(A)", "The thin singular value decomposition {U, S, V} with A = U @ diag(S) @ V.T, S descending, U m×k and V n×k with orthonormal columns, k = min(m, n) (LAPACK dgesdd).") { a in
             let (u, s, v) = try a.matrix(0, "A").svd()
             return record([("U", wrap(u)), ("S", .tensor(s)), ("V", wrap(v))])
         },
-        def("eigh", "eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd; the lower triangle is used).") { a in
-            try a.expect(1...1, usage: "eigh(A)")
+        def("eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd; the lower triangle is used).") { a in
             let (w, v) = try a.matrix(0, "A").eigh()
             return record([("values", .tensor(w)), ("vectors", wrap(v))])
         },
-        def("det", "det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.") { a in
-            try a.expect(1...1, usage: "det(A)")
+        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.") { a in
             return .number(try a.matrix(0, "A").determinant())
         },
-        def("trace", "trace(A)", "The sum of the main diagonal of a matrix.") { a in
-            try a.expect(1...1, usage: "trace(A)")
+        def("trace(A)", "The sum of the main diagonal of a matrix.") { a in
             return .number(try a.matrix(0, "A").trace())
         },
-        def("diag", "diag(x)", "For a vector, the square matrix with x on its diagonal; for a matrix, its main diagonal as a vector.") { a in
-            try a.expect(1...1, usage: "diag(x)")
+        def("diag(x)", "For a vector, the square matrix with x on its diagonal; for a matrix, its main diagonal as a vector.") { a in
             return wrap(try Tensor.diag(try a.tensor(0, "x")))
         },
     ]
 
     static let statistics: [Builtin] = [
-        def("cosine", "cosine(a, b)", "Cosine similarity a·b / (‖a‖‖b‖) of two vectors; for an N×d and an M×d matrix, the N×M matrix of cosines between rows. A zero vector has cosine 0 with everything.") { a in
-            try a.expect(2...2, usage: "cosine(a, b)")
+        def("cosine(a, b)", "Cosine similarity a·b / (‖a‖‖b‖) of two vectors; for an N×d and an M×d matrix, the N×M matrix of cosines between rows. A zero vector has cosine 0 with everything.") { a in
             return wrap(try Tensor.cosine(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("gram", "gram(X, Y=)", "The Gram matrix X @ X.T of inner products between the rows of X (or X @ Y.T), computed with BLAS (dsyrk for the symmetric case).") { a in
-            try a.expect(1...2, usage: "gram(X) or gram(X, Y)")
+        def("gram(X, [Y])", "The Gram matrix X @ X.T of inner products between the rows of X (or X @ Y.T), computed with BLAS (dsyrk for the symmetric case).") { a in
             let x = try a.matrix(0, "X")
             return wrap(try Tensor.gram(x, a.count > 1 ? try a.matrix(1, "Y") : nil))
         },
-        def("pca", "pca(X, k)", "Principal components of the rows of X (N×d): {components (k×d, rows), scores (N×k), explained (variance of each component), mean}. Computed from the SVD of the centred data; each component's largest-magnitude entry is positive, so the signs are reproducible.") { a in
-            try a.expect(2...2, usage: "pca(X, k)")
+        def("pca(X, k)", "Principal components of the rows of X (N×d): {components (k×d, rows), scores (N×k), explained (variance of each component), mean}. Computed from the SVD of the centred data; each component's largest-magnitude entry is positive, so the signs are reproducible.") { a in
             let x = try a.matrix(0, "X")
             let k = try a.int(1, "k", min: 1)
             let r = try Tensor.pca(x, k: k)
             return record([("components", wrap(r.components)), ("scores", wrap(r.scores)), ("explained", wrap(r.explained)), ("mean", wrap(r.mean))])
         },
-        def("kmeans", "kmeans(X, k, iters=100, seed=)", keywords: ["iters", "seed"], "k-means clustering of the rows of X: k-means++ start, then Lloyd iterations until the assignment stops changing or `iters` is reached → {centers (k×d), labels (0-based), inertia (sum of squared distances), iters}. Deterministic for a given `seed` (the global generator otherwise). Ctrl-C stops it.") { a in
-            try a.expect(2...2, usage: "kmeans(X, k, iters=100, seed=)")
+        def("kmeans(X, k, iters=100, seed=)", "k-means clustering of the rows of X: k-means++ start, then Lloyd iterations until the assignment stops changing or `iters` is reached → {centers (k×d), labels (0-based), inertia (sum of squared distances), iters}. Deterministic for a given `seed` (the global generator otherwise). Ctrl-C stops it.") { a in
             let x = try a.matrix(0, "X")
             let k = try a.int(1, "k", min: 1)
             let seed = try a.keywordOptionalInt("seed", min: 0).map { UInt64($0) }

@@ -4,16 +4,17 @@ import LkPlot
 import LkTensor
 
 /// Keywords every plotting built-in accepts for its axes and destination.
-private let common = ["title", "xlabel", "ylabel", "xrange", "yrange", "logx", "logy", "grid", "out", "figsize"]
+/// The axis and output keywords every one-panel plot takes, declared once and
+/// spliced into each plot's signature.
+private let common = "title=, xlabel=, ylabel=, xrange=, yrange=, logx=false, logy=false, grid=false, out=, figsize="
 
 private let whereItGoes = "With `out=\"f.png\"` (or .svg, .pdf) the figure is written to that file; otherwise it opens in a window (an interactive REPL with a display and gnuplot-qt), or prints as a text plot (`LK_TERM=sixel` for sixel graphics). `figsize=[w, h]` sets the size in pixels (characters for text plots)."
 
 extension BuiltinTable {
     static let plotting: [Builtin] = [
-        def("plot", "plot(x, y, title=, xlabel=, ylabel=, legend=, logx=, logy=, out=)",
-            keywords: common + ["legend", "style", "color", "lw"],
+        def("plot(y) / plot(x, y, legend=, style=\"lines\", color=, lw=, \(common))",
             "Line plot of y against x; `plot(y)` uses 0, 1, 2, … for x. A matrix y draws one line per column (x a vector of its row count, or a matrix of its shape); `legend=[\"train\", \"test\"]` names the lines (`legend=false` hides the key). `style=` is \"lines\", \"points\", \"linespoints\", \"steps\", \"impulses\", \"dashed\", \"dotted\" or \"dashdot\" and `color=` a colour name or \"#rrggbb\", each one value or a list with one per line; `lw=` the line width. `logx=true`/`logy=true` use log axes; `xrange=[lo, hi]`, `yrange=` fix the ranges (`none` or nan leaves an end automatic); `grid=true` draws a grid. \(whereItGoes)") { a in
-            try a.expect(1...2, usage: "plot(y) or plot(x, y)")
+            try a.expect(1...2)
             let y = try a.plotTensor(a.count - 1, "y", ranks: [1, 2])
             var x: Tensor? = nil
             if a.count == 2 {
@@ -31,10 +32,9 @@ extension BuiltinTable {
             try a.applyLegend(&panel)
             return try a.draw(panel)
         },
-        def("scatter", "scatter(x, y, color=, palette=, pointsize=, legend=)",
-            keywords: common + ["color", "palette", "pointsize", "legend"],
+        def("scatter(y) / scatter(x, y, color=, palette=, pointsize=, legend=, \(common))",
             "Points at (x, y); `scatter(P)` takes the two columns of an N×2 matrix (e.g. `pca` output). `color=` a vector of N values colours points through a palette with a colour bar (`palette=\"viridis\"`, \"rdbu\" or \"grey\"); a list of N strings colours them by label with one legend entry per label; one string colours them all. `pointsize=` scales the markers (default 1). Takes the axis keywords of `plot`. \(whereItGoes)") { a in
-            try a.expect(1...2, usage: "scatter(x, y) or scatter(P)")
+            try a.expect(1...2)
             let xs: [Double], ys: [Double]
             if a.count == 1 {
                 let p = try a.plotTensor(0, "P", ranks: [2])
@@ -72,18 +72,15 @@ extension BuiltinTable {
             if a.keyword("legend") != nil { try a.applyLegend(&panel) }
             return try a.draw(panel)
         },
-        def("heatmap", "heatmap(M, palette=, crange=)",
-            keywords: common + ["palette", "crange"],
+        def("heatmap(M, palette=, crange=, \(common))",
             "A matrix as coloured cells with a colour bar, row 0 at the top as the matrix prints (kernel, Gram and RSA matrices). `palette=` is \"viridis\" (default), \"rdbu\" (diverging, centred on zero) or \"grey\"; `crange=[lo, hi]` fixes the colour scale. Takes the axis keywords of `plot`. \(whereItGoes)") { a in
-            try a.expect(1...1, usage: "heatmap(M)")
+            try a.expect(1...1)
             let m = try a.plotTensor(0, "M", ranks: [2])
             let panel = Plots.heatmap(m, palette: try a.palette(default: .viridis), crange: try a.rangeKeyword("crange"))
             return try a.draw(panel)
         },
-        def("image", "image(img, titles=, cols=, crange=)",
-            keywords: ["title", "titles", "cols", "crange", "out", "figsize"],
+        def("image(img, titles=, cols=, crange=, title=, out=, figsize=)",
             "A grey-scale picture (a matrix, row 0 at the top, black for its smallest value and white for its largest). Several pictures side by side: a stack n×h×w or a list of matrices, in a grid of `cols=` columns (all in one row by default), with `titles=` a list of captions and `title=` one over the grid. `crange=[lo, hi]` fixes the grey scale (e.g. [0, 1] to compare reconstructions). \(whereItGoes)") { a in
-            try a.expect(1...1, usage: "image(img)")
             var pictures: [Tensor] = []
             switch a.positional[0] {
             case .list(let items):
@@ -123,10 +120,9 @@ extension BuiltinTable {
             figure.panelHeight = 260
             return try a.show(figure)
         },
-        def("hist", "hist(v, bins=10, density=false, legend=)",
-            keywords: common + ["bins", "density", "legend"],
+        def("hist(v, bins=10, density=false, legend=, \(common))",
             "Histogram of the values of v (nan ignored); a matrix draws one translucent histogram per column over shared bins. `bins=` is a number of equal bins over the data's range or a vector of edges (each bin [a, b), the last one closed, as NumPy); `density=true` scales each histogram to integrate to 1. Takes the axis keywords of `plot`. \(whereItGoes)") { a in
-            try a.expect(1...1, usage: "hist(v, bins=10)")
+            try a.expect(1...1)
             let v = try a.plotTensor(0, "v", ranks: [1, 2])
             let columns = (0..<Plots.lineCount(v)).map { Plots.column(v, $0) }
             guard columns.joined().contains(where: { $0.isFinite }) else { throw a.error("v has no finite values to count", at: 0) }
@@ -143,10 +139,9 @@ extension BuiltinTable {
             try a.applyLegend(&panel)
             return try a.draw(panel)
         },
-        def("surface", "surface(Z, x=, y=, zlabel=, palette=)",
-            keywords: common + ["x", "y", "zlabel", "zrange", "palette"],
+        def("surface(Z, x=, y=, zlabel=, zrange=, palette=, \(common))",
             "A 3-D surface of height Z[i, j] over a grid, coloured by height with a colour bar; `x=` (one value per column) and `y=` (one per row) place the grid (0, 1, 2, … by default). In a window it can be rotated with the mouse. `zlabel=`, `zrange=[lo, hi]` and `palette=` as in `heatmap`; takes the axis keywords of `plot`. \(whereItGoes)") { a in
-            try a.expect(1...1, usage: "surface(Z)")
+            try a.expect(1...1)
             let z = try a.plotTensor(0, "Z", ranks: [2])
             guard z.shape[0] >= 2, z.shape[1] >= 2 else { throw a.error("Z must have at least 2 rows and 2 columns, got \(shapeString(z.shape))", at: 0) }
             func axis(_ name: String, _ n: Int) throws -> [Double]? {
@@ -162,21 +157,18 @@ extension BuiltinTable {
             panel.palette = try a.palette(default: .viridis)
             return try a.draw(panel)
         },
-        def("subplot", "subplot(rows, cols, title=, out=, figsize=)", keywords: ["title", "out", "figsize"],
+        def("subplot(rows, cols, title=, out=, figsize=)",
             "Starts a figure of rows×cols panels: the next plotting calls fill it row by row (an `image` of several pictures takes one panel each), and it is drawn when full, to `out=` if given. `show()` draws a grid that is not full; `savefig(path)` saves it.") { a in
-            try a.expect(2...2, usage: "subplot(rows, cols)")
             let rows = try a.int(0, "rows", min: 1), cols = try a.int(1, "cols", min: 1)
             guard rows * cols <= 64 else { throw a.error("at most 64 panels, got \(rows)×\(cols)", at: 1) }
             let size = try a.figsize()
             let out = try a.optionalString("out")
             return try a.plotting { try Plotter.shared.beginGrid(rows: rows, cols: cols, title: try a.optionalString("title"), width: size.0, height: size.1, out: out) }
         },
-        def("show", "show()", "Draws the `subplot` grid being filled even though it is not full.") { a in
-            try a.expect(0...0, usage: "show()")
+        def("show()", "Draws the `subplot` grid being filled even though it is not full.") { a in
             return try a.plotting { try Plotter.shared.flush() }
         },
-        def("savefig", "savefig(path)", "Writes the last figure drawn (or the `subplot` grid being filled) to a file, its type chosen by the extension: .png, .svg or .pdf.") { a in
-            try a.expect(1...1, usage: "savefig(path)")
+        def("savefig(path)", "Writes the last figure drawn (or the `subplot` grid being filled) to a file, its type chosen by the extension: .png, .svg or .pdf.") { a in
             let path = try a.string(0, "path")
             return try a.plotting { try Plotter.shared.save(path) }
         },

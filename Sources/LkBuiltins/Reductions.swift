@@ -4,8 +4,7 @@ import LkTensor
 /// A reduction over all elements, or along `axis=`; `keepdims=` keeps the
 /// reduced axis with size 1 so the result broadcasts against the input.
 func reduction(_ name: String, _ op: ReduceOp, _ doc: String) -> Builtin {
-    def(name, "\(name)(x, axis=, keepdims=false)", keywords: ["axis", "keepdims"], doc) { a in
-        try a.expect(1...1, usage: "\(name)(x, axis=)")
+    def("\(name)(x, axis=, keepdims=false)", doc) { a in
         let t = try a.tensor(0, "x")
         return wrap(try t.reduce(op, axis: try a.axis(), keepdims: try a.keywordBool("keepdims", default: false)))
     }
@@ -13,8 +12,7 @@ func reduction(_ name: String, _ op: ReduceOp, _ doc: String) -> Builtin {
 
 /// `max`/`min`: one argument reduces (like NumPy's max); two compare elementwise.
 func extremum(_ name: String, _ op: ReduceOp, _ pair: BinaryOp, _ doc: String) -> Builtin {
-    def(name, "\(name)(x, axis=) / \(name)(a, b)", keywords: ["axis", "keepdims"], doc) { a in
-        try a.expect(1...2, usage: "\(name)(x, axis=) or \(name)(a, b)")
+    def("\(name)(x, axis=, keepdims=false) / \(name)(a, b)", doc) { a in
         if a.count == 2 {
             if case .number(let x) = a.positional[0].normalized, case .number(let y) = a.positional[1].normalized {
                 return .number(pair.apply(x, y))
@@ -39,12 +37,10 @@ extension BuiltinTable {
         reduction("argmin", .argmin, "The 0-based position of the smallest element (the first, if several), over the flattened x or along `axis`."),
         reduction("any", .any, "1 if any element of x is non-zero, else 0; or along `axis`."),
         reduction("all", .all, "1 if every element of x is non-zero, else 0; or along `axis`."),
-        def("cumsum", "cumsum(x, axis=)", keywords: ["axis"], "Running sums of x along `axis`, or of the flattened x.") { a in
-            try a.expect(1...1, usage: "cumsum(x, axis=)")
+        def("cumsum(x, axis=)", "Running sums of x along `axis`, or of the flattened x.") { a in
             return wrap(try a.tensor(0, "x").cumsum(axis: try a.axis()))
         },
-        def("norm", "norm(x, axis=)", keywords: ["axis"], "The Euclidean norm √(Σ xᵢ²) of a vector, the Frobenius norm of a matrix, or the norms along `axis` (`norm(X, axis=1)` gives each row's length).") { a in
-            try a.expect(1...1, usage: "norm(x, axis=)")
+        def("norm(x, axis=)", "The Euclidean norm √(Σ xᵢ²) of a vector, the Frobenius norm of a matrix, or the norms along `axis` (`norm(X, axis=1)` gives each row's length).") { a in
             return wrap(try a.tensor(0, "x").norm(axis: try a.axis()))
         },
     ]

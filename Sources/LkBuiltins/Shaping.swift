@@ -3,19 +3,16 @@ import LkTensor
 
 extension BuiltinTable {
     static let shaping: [Builtin] = [
-        def("shape", "shape(x)", "The sizes of x along each axis, as a vector: `shape(randn(200, 3))` is [200 3]; a number has shape [] (empty).") { a in
-            try a.expect(1...1, usage: "shape(x)")
+        def("shape(x)", "The sizes of x along each axis, as a vector: `shape(randn(200, 3))` is [200 3]; a number has shape [] (empty).") { a in
             return .tensor(Tensor(try a.tensor(0, "x").shape.map(Double.init)))
         },
-        def("size", "size(x, axis=)", keywords: ["axis"], "The number of elements of x, or its size along `axis`.") { a in
-            try a.expect(1...1, usage: "size(x)")
+        def("size(x, axis=)", "The number of elements of x, or its size along `axis`.") { a in
             let t = try a.tensor(0, "x")
             guard let ax = try a.axis() else { return .number(Double(t.count)) }
             guard ax >= -t.rank && ax < t.rank else { throw a.keywordError("axis \(ax) is out of range for a tensor of rank \(t.rank)", "axis") }
             return .number(Double(t.shape[ax < 0 ? ax + t.rank : ax]))
         },
-        def("len", "len(x)", "The length of x: the size of a tensor's first axis, the number of items of a list, characters of a string, or fields of a record. A number has no length.") { a in
-            try a.expect(1...1, usage: "len(x)")
+        def("len(x)", "The length of x: the size of a tensor's first axis, the number of items of a list, characters of a string, or fields of a record. A number has no length.") { a in
             switch a.positional[0].normalized {
             case .tensor(let t): return .number(Double(t.shape[0]))
             case .list(let l): return .number(Double(l.count))
@@ -24,8 +21,7 @@ extension BuiltinTable {
             default: throw a.error("a \(a.positional[0].describedKind) has no length", at: 0)
             }
         },
-        def("reshape", "reshape(x, d1, d2, …)", "The elements of x (row-major order) with new sizes; one size may be −1 and is then inferred. The element count must match.") { a in
-            try a.expect(2...Int.max, usage: "reshape(x, d1, d2, …)")
+        def("reshape(x, sizes...)", "The elements of x (row-major order) with new sizes; one size may be −1 and is then inferred. The element count must match.") { a in
             let t = try a.tensor(0, "x")
             var dims: [Int] = []
             if a.count == 2, let v = Arguments.asTensor(a.positional[1]), v.rank == 1 {
@@ -42,13 +38,11 @@ extension BuiltinTable {
             }
             return wrap(try t.reshaped(dims))
         },
-        def("concat", "concat(a, b, …, axis=0)", keywords: ["axis"], "Joins tensors along an existing axis; all other sizes must match. Vectors join end to end.") { a in
-            try a.expect(1...Int.max, usage: "concat(a, b, …, axis=0)")
+        def("concat(tensors..., axis=0)", "Joins tensors along an existing axis; all other sizes must match. Vectors join end to end.") { a in
             let ts = try (0..<a.count).map { try a.tensor($0, "argument \($0 + 1)") }
             return wrap(try Tensor.concat(ts, axis: try a.axis() ?? 0))
         },
-        def("stack", "stack(a, b, …, axis=0)", keywords: ["axis"], "Joins tensors of one shape along a new axis: stacking n vectors of length d gives an n×d matrix.") { a in
-            try a.expect(1...Int.max, usage: "stack(a, b, …, axis=0)")
+        def("stack(tensors..., axis=0)", "Joins tensors of one shape along a new axis: stacking n vectors of length d gives an n×d matrix.") { a in
             if a.count == 1, case .list(let l) = a.positional[0] {
                 let ts = try l.enumerated().map { i, v in
                     guard let t = Arguments.asTensor(v) else { throw a.error("item \(i) of the list is not a tensor", at: 0) }
@@ -59,23 +53,19 @@ extension BuiltinTable {
             let ts = try (0..<a.count).map { try a.tensor($0, "argument \($0 + 1)") }
             return wrap(try Tensor.stack(ts, axis: try a.axis() ?? 0))
         },
-        def("transpose", "transpose(x, axes=)", keywords: ["axes"], "x with its axes reversed (the same as `x.T`), or permuted as `axes` says.") { a in
-            try a.expect(1...1, usage: "transpose(x)")
+        def("transpose(x, axes=)", "x with its axes reversed (the same as `x.T`), or permuted as `axes` says.") { a in
             let t = try a.tensor(0, "x")
             guard let ax = a.keyword("axes"), let v = Arguments.asTensor(ax) else { return wrap(t.transposed()) }
             let axes = try v.scalars.map { try Arguments.checkInt($0, "axes", nil) { a.keywordError($0, "axes") } }
             return wrap(try t.transposed(axes: axes))
         },
-        def("flatten", "flatten(x)", "The elements of x as a vector, in row-major order.") { a in
-            try a.expect(1...1, usage: "flatten(x)")
+        def("flatten(x)", "The elements of x as a vector, in row-major order.") { a in
             return wrap(try a.tensor(0, "x").flattened())
         },
-        def("squeeze", "squeeze(x)", "x without its axes of size 1.") { a in
-            try a.expect(1...1, usage: "squeeze(x)")
+        def("squeeze(x)", "x without its axes of size 1.") { a in
             return wrap(try a.tensor(0, "x").squeezed())
         },
-        def("where", "where(cond, a, b)", "Elementwise choice: a where cond is non-zero, b elsewhere; the three broadcast together (NumPy's `where`).") { a in
-            try a.expect(3...3, usage: "where(cond, a, b)")
+        def("where(cond, a, b)", "Elementwise choice: a where cond is non-zero, b elsewhere; the three broadcast together (NumPy's `where`).") { a in
             let c = try a.tensor(0, "cond"), x = try a.tensor(1, "a"), y = try a.tensor(2, "b")
             // where = b + (a − b)·[c ≠ 0], done with exact selects rather than arithmetic so inf/nan in the unchosen branch do not leak.
             guard let s1 = Tensor.broadcastShape(c.shape, x.shape), let shape = Tensor.broadcastShape(s1, y.shape) else {
@@ -86,8 +76,7 @@ extension BuiltinTable {
                 for i in 0..<n { p[i] = cb.pointer[i] != 0 ? xb.pointer[i] : yb.pointer[i] }
             })
         },
-        def("nonzero", "nonzero(x)", "The positions (0-based, row-major flat positions) of the non-zero elements of x, as a vector; with a 0/1 mask from a comparison this selects: `v[nonzero(v > 0)]`.") { a in
-            try a.expect(1...1, usage: "nonzero(x)")
+        def("nonzero(x)", "The positions (0-based, row-major flat positions) of the non-zero elements of x, as a vector; with a 0/1 mask from a comparison this selects: `v[nonzero(v > 0)]`.") { a in
             let t = try a.tensor(0, "x")
             var idx: [Double] = []
             for i in 0..<t.count where t.pointer[i] != 0 { idx.append(Double(i)) }

@@ -48,10 +48,10 @@ public enum BuiltinTable {
     }
 }
 
-/// Builds a table entry; keeps the table files readable.
-func def(_ name: String, _ signature: String, keywords: [String] = [], _ doc: String,
-         _ body: @escaping (inout Arguments) throws -> Value) -> Builtin {
-    Builtin(name, signature: signature, keywords: keywords, doc: doc, body)
+/// Builds a table entry from its one declaration, the signature line (see
+/// `Signature` for its grammar), and its doc string.
+func def(_ signature: String, _ doc: String, _ body: @escaping (inout Arguments) throws -> Value) -> Builtin {
+    Builtin(signature: signature, doc: doc, body)
 }
 
 /// A tensor result as a value (rank 0 becomes a number).

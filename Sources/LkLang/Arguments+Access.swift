@@ -13,8 +13,9 @@ extension Arguments {
         BuiltinError("\(callee): \(message)", at: .keyword(name))
     }
 
-    /// Checks the number of positional arguments.
-    public func expect(_ range: ClosedRange<Int>, usage: String) throws {
+    /// A tighter check of the number of positional arguments than the signature's
+    /// forms express (the declared arity is checked before the call).
+    public func expect(_ range: ClosedRange<Int>) throws {
         guard range.contains(positional.count) else {
             let n = positional.count
             let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" :
@@ -126,7 +127,8 @@ extension Arguments {
     // MARK: keywords
 
     public func keyword(_ name: String) -> Value? {
-        keywords.first(where: { $0.name == name })?.value
+        if let d = declaredKeywords { KeywordAudit.record(callee, name, declared: d.contains(name)) }
+        return keywords.first(where: { $0.name == name })?.value
     }
 
     public func keywordNumber(_ name: String, default d: Double) throws -> Double {

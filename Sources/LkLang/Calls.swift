@@ -101,7 +101,7 @@ final class CallNode: Node {
         for p in positional { values.append(try p.eval(f)) }
         var keywords: [(name: String, value: Value)] = []
         for k in 0..<keywordNames.count {
-            if !b.keywords.contains(keywordNames[k]) && !b.keywords.contains("*") {
+            if !b.keywords.contains(keywordNames[k]) {
                 let hint = closestName(to: keywordNames[k], in: b.keywords).map { " (did you mean '\($0)'?)" } ?? ""
                 let accepted = b.keywords.isEmpty ? "it takes no keyword arguments" : "it takes \(b.keywords.joined(separator: ", "))"
                 throw Diagnostic(.runtime, "\(b.name)() got an unexpected keyword argument '\(keywordNames[k])'\(hint); \(accepted)", span: keywordSpans[k], source: source)
@@ -111,7 +111,10 @@ final class CallNode: Node {
         var args = Arguments(callee: b.name, positional: values, keywords: keywords, interpreter: interpreter)
         args.positionalSpans = positional.map { $0.span }
         args.keywordSpans = keywordSpans
+        args.declaredKeywords = b.keywords
+        args.usage = b.signature
         do {
+            try b.checkArity(values.count)
             return try b.implementation(&args).normalized
         } catch let e as BuiltinError {
             var where_ = span

@@ -139,7 +139,13 @@ public final class Interpreter {
             }
             return try invoke(code, frame).normalized
         case .builtin(let b):
+            for (name, _) in keywords where !b.keywords.contains(name) {
+                throw BuiltinError("\(b.name)() got an unexpected keyword argument '\(name)'; usage: \(b.signature)")
+            }
             var a = Arguments(callee: b.name, positional: args, keywords: keywords, interpreter: self)
+            a.declaredKeywords = b.keywords
+            a.usage = b.signature
+            try b.checkArity(args.count)
             return try b.implementation(&a).normalized
         default:
             throw BuiltinError("cannot call a \(callee.describedKind)")

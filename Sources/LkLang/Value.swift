@@ -1,3 +1,4 @@
+import Foundation
 import LkTensor
 
 /// A value of the lk language. Numbers are unboxed doubles (the evaluator's
@@ -93,6 +94,10 @@ public struct Arguments {
     public var keywordSpans: [SourceSpan] = []
     /// Calls back into the interpreter (for built-ins that take lk functions).
     public let interpreter: Interpreter?
+    /// The keywords the callee's signature declares (nil: not checked).
+    public var declaredKeywords: [String]? = nil
+    /// The callee's signature, for usage hints.
+    public var usage: String = ""
 
     public init(callee: String, positional: [Value], keywords: [(name: String, value: Value)] = [], interpreter: Interpreter? = nil) {
         self.callee = callee; self.positional = positional; self.keywords = keywords; self.interpreter = interpreter
@@ -108,19 +113,52 @@ public struct BuiltinError: Error, Sendable {
     public init(_ message: String, at: Where = .call) { self.message = message; self.at = at }
 }
 
-/// A built-in function: its name, its one-paragraph documentation (what `:help`
-/// prints), its signature line, the keyword names it accepts (for completion and
-/// for "unexpected keyword" errors), and its implementation.
+/// A built-in function. Its signature line is its one declaration: the name,
+/// the forms and their positional arity, and the keywords it accepts are all
+/// parsed from it (see `Signature`), so `:help`, completion, Docs/builtins.md,
+/// the arity check and "unexpected keyword" errors cannot disagree.
 public final class Builtin: @unchecked Sendable {
     public let name: String
     public let signature: String
+    public let declaration: Signature
     public let doc: String
     public let keywords: [String]
     public let implementation: (inout Arguments) throws -> Value
 
-    public init(_ name: String, signature: String, keywords: [String] = [], doc: String,
-                _ implementation: @escaping (inout Arguments) throws -> Value) {
-        self.name = name; self.signature = signature; self.keywords = keywords
+    /// `signature` must parse (a malformed one is a programming error in the table).
+    public init(signature: String, doc: String, _ implementation: @escaping (inout Arguments) throws -> Value) {
+        do { declaration = try Signature(signature) } catch { preconditionFailure("\(error)") }
+        self.name = declaration.name; self.signature = signature; self.keywords = declaration.keywords
         self.doc = doc; self.implementation = implementation
     }
+
+    /// The arity check every call gets before the implementation runs.
+    func checkArity(_ n: Int) throws {
+        guard declaration.accepts(positional: n) else {
+            let (lo, hi) = declaration.arity
+            let want = hi == lo ? "\(lo)" : hi == nil ? "at least \(lo)" : "\(lo) to \(hi!)"
+            let plural = (hi ?? 2) == 1 && lo <= 1 ? "" : "s"
+            let given = n == 1 ? "1 was" : "\(n) were"
+            let what = declaration.forms.count > 1 && (lo...(hi ?? Int.max)).contains(n) ? "a different number of arguments" : "\(want) argument\(plural)"
+            throw BuiltinError("\(name) takes \(what) but \(given) given; usage: \(signature)",
+                               at: hi.map { n > $0 ? .positional($0) : .call } ?? .call)
+        }
+    }
+}
+
+/// Which keywords each built-in's implementation reads, as `name(keyword=)`.
+/// A read its signature does not declare is a drift a user could never reach (the
+/// call would be refused), and a declared keyword never read is one the built-in
+/// silently ignores; the built-in sweep calls everything and checks both.
+public enum KeywordAudit {
+    nonisolated(unsafe) private static var undeclaredReads: Set<String> = []
+    nonisolated(unsafe) private static var reads: Set<String> = []
+    private static let lock = NSLock()
+    static func record(_ callee: String, _ name: String, declared: Bool) {
+        lock.lock()
+        if declared { reads.insert("\(callee)(\(name)=)") } else { undeclaredReads.insert("\(callee)(\(name)=)") }
+        lock.unlock()
+    }
+    public static var undeclared: [String] { lock.lock(); defer { lock.unlock() }; return undeclaredReads.sorted() }
+    public static var declaredAndRead: Set<String> { lock.lock(); defer { lock.unlock() }; return reads }
 }

@@ -75,6 +75,18 @@ final class BuiltinSweepTests: XCTestCase {
         let mayPropagate = Self.propagating.union(BuiltinTable.groups.filter { Self.propagatingGroups.contains($0.title) }
             .flatMap { $0.builtins.map(\.name) })
         sweep(Self.calls(all), mayPropagate: mayPropagate)
+        checkDeclarations(all)
+    }
+
+    /// Each built-in is declared once, by its signature: after the sweep has called
+    /// every built-in with each declared keyword and with an undeclared one, no
+    /// implementation may have read a keyword its signature lacks (users could never
+    /// pass it: the call is refused before the implementation runs).
+    func checkDeclarations(_ builtins: [Builtin]) {
+        XCTAssertEqual(KeywordAudit.undeclared, [], "implementations read keywords their signatures do not declare")
+        let names = Set(builtins.map(\.name))
+        let read = KeywordAudit.declaredAndRead.filter { names.contains(String($0.prefix { $0 != "(" })) }
+        XCTAssertGreaterThan(read.count, builtins.count / 4, "the sweep read almost no keywords: the audit is not recording")
     }
 
     /// Plots: figures go to files in a temporary directory, as under `lk render`.
@@ -88,6 +100,7 @@ final class BuiltinSweepTests: XCTestCase {
         defer { FigureOutput.stopRouting() }
         let plots = BuiltinTable.all.filter { Self.plots.contains($0.name) }
         sweep(Self.calls(plots, mixes: 1), mayPropagate: Set(plots.map(\.name)))
+        checkDeclarations(plots)
         print("sweep: \(figures) figures drawn")
     }
 
