@@ -59,7 +59,7 @@ extension BuiltinTable {
         def("phantoms(count, n, seed=0)",
             "A reproducible family of count random head-like ellipse phantoms (count×n×n, values in [0, 1]) — training data for empiricalprior and held-out test images (use another seed, or later indices). Each has a skull (intensity 1, semi-axes 0.62–0.9, tilt ±15°), a brain (the skull shrunk by 0.85–0.93, −0.8, leaving 0.2) and 3–7 random ellipses inside (semi-axes 0.04–0.3, any angle, ±0.1–0.4), clipped to [0, 1]. Phantom k depends only on seed and k, so the first m of a larger family are the same m images.") { a in
             let count = try a.int(0, "count", min: 1), n = try a.int(1, "n", min: 2)
-            return wrap(try Phantoms.family(count: count, n: n, seed: UInt64(try a.keywordOptionalInt("seed", min: 0) ?? 0)))
+            return wrap(try Phantoms.family(count: count, n: n, seed: try a.seed()))
         },
         def("psnr(x, ref, range=)",
             "Peak signal-to-noise ratio 10·log₁₀(L²/MSE) in dB between x and ref (same shape), with L = range= or, by default, max(ref) − min(ref); inf when they are equal.") { a in

@@ -63,7 +63,8 @@ extension Arguments {
             guard m.shape[1] == shape.reduce(1, *) else {
                 throw error("op is \(m.shape[0])×\(m.shape[1]) but the prior's samples have \(shape.reduce(1, *)) elements \(shapeString(shape))", at: i)
             }
-            return try LinearOperator.matrix(m, inputShape: shape)
+            // A NaN in the operator would spread through every step of the sampler.
+            return try LinearOperator.matrix(try finite(m, i, "op"), inputShape: shape)
         }
         throw error("op must be a record with forward and adjoint functions (mriop, ctop) or a matrix, got \(v.describedKind)", at: i)
     }

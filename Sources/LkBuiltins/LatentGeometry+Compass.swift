@@ -19,7 +19,7 @@ extension BuiltinTable {
             let count = try a.keywordInt("count", default: 8, min: 2)
             let method = CompassFit(rawValue: try a.keywordString("method", default: "logistic", allowed: CompassFit.allCases.map(\.rawValue)))!
             let session = try CompassSession(center: z.scalars, radius: radius, count: count, method: method,
-                                             seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)))
+                                             seed: try a.seed())
             return try present(session, gen: gen, a, title: "compass: mark the images (compassstep(c, more=[…], less=[…]))")
         },
         def("compassstep(c, marks) / compassstep(c, more=[…], less=[…], show=true, out=)",
@@ -97,7 +97,7 @@ extension BuiltinTable {
             guard radius > 0 && radius.isFinite else { throw a.keywordError("radius must be positive, got \(formatNumber(radius))", "radius") }
             let method = CompassFit(rawValue: try a.keywordString("method", default: "logistic", allowed: CompassFit.allCases.map(\.rawValue)))!
             var session = try CompassSession(center: z.scalars, radius: radius, count: try a.keywordInt("count", default: 8, min: 2),
-                                             method: method, seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)))
+                                             method: method, seed: try a.seed())
             guard let interp = a.interpreter else { throw BuiltinError("compassrun: needs an interpreter to call chooser") }
             var cosines: [Double] = []
             for _ in 0..<(try a.keywordInt("rounds", default: 10, min: 1)) {

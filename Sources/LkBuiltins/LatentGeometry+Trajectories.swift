@@ -70,7 +70,7 @@ extension BuiltinTable {
             let c = try a.matrix(0, "C")
             let n = try a.keywordInt("n", default: 20, min: 1)
             guard n <= c.shape[0] else { throw a.keywordError("n must be at most the number of rows of C (\(c.shape[0])), got \(n)", "n") }
-            return .tensor(try Trajectories.anchors(c, n: n, seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)),
+            return .tensor(try Trajectories.anchors(c, n: n, seed: try a.seed(),
                                                     restarts: try a.keywordInt("restarts", default: 10, min: 1)))
         },
         displacement("ade", "Average displacement error, best of S: for each agent i, ADEᵢ = minₛ (1/L) Σₜ ‖predₛᵢₜ − truthᵢₜ‖"),
@@ -80,14 +80,14 @@ extension BuiltinTable {
             let train = try windowsArg(a, 0, "train"), test = try windowsArg(a, 1, "test")
             let r = try Trajectories.anchorBaseline(train: train, test: test, obs: try a.keywordInt("obs", default: 8, min: 3),
                                                     k: try a.keywordInt("k", default: 6, min: 1), anchors: try a.keywordInt("anchors", default: 20, min: 1),
-                                                    seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)),
+                                                    seed: try a.seed(),
                                                     staticDist: try a.keywordNumber("static_dist", default: 0.419),
                                                     restarts: try a.keywordInt("restarts", default: 10, min: 1))
             return record([("ade", .number(r.ade)), ("fde", .number(r.fde)), ("pred", wrap(r.pred))])
         },
         def("simwalkers(count, seed=0, obs=8, pred=12)",
             "count×(obs+pred)×2 synthetic pedestrian windows (metres, 0.4 s per frame) from a social-force simulation: 4–10 agents per 16 m × 12 m scene walking to goals across it at 1.3 ± 0.25 m/s, about 15% lingering and 10% turning, with exponential repulsion between agents and noise (details under `:help` of the engine, Docs/eigentraj.md). For examples and tests with no data set at hand; deterministic for a seed.") { a in
-            return .tensor(try Trajectories.simWalkers(count: try a.int(0, "count", min: 1), seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)),
+            return .tensor(try Trajectories.simWalkers(count: try a.int(0, "count", min: 1), seed: try a.seed(),
                                                        obs: try a.keywordInt("obs", default: 8, min: 2), pred: try a.keywordInt("pred", default: 12, min: 1)))
         },
     ]

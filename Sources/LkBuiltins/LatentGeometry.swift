@@ -33,7 +33,7 @@ extension BuiltinTable {
             } else if method == .stratified {
                 throw a.keywordError("method \"stratified\" needs labels= (one class label per row of X)", "method")
             }
-            let idx = try Relative.pickAnchors(x, k: k, method: method, labels: labels, seed: try seedKeyword(a))
+            let idx = try Relative.pickAnchors(x, k: k, method: method, labels: labels, seed: try a.seed())
             return .tensor(Tensor(idx.map(Double.init)))
         },
         def("matchcos(R1, R2)",
@@ -71,9 +71,4 @@ extension BuiltinTable {
         }
     }
 
-    /// `seed=`: the given non-negative integer, or one draw from the global generator.
-    static func seedKeyword(_ a: Arguments) throws -> UInt64 {
-        if let s = try a.keywordOptionalInt("seed", min: 0) { return UInt64(s) }
-        return Random.withGenerator { $0.nextUInt64() }
-    }
 }

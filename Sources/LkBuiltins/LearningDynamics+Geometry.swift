@@ -70,7 +70,7 @@ extension BuiltinTable {
             guard dim >= k else { throw a.keywordError("dim must be at least bits + targets = \(k), got \(dim)", "dim") }
             let noise = try a.keywordNumber("noise", default: 0)
             guard noise.isFinite, noise >= 0 else { throw a.keywordError("noise must be a non-negative number, got \(formatNumber(noise))", "noise") }
-            let seed = try a.keywordOptionalInt("seed", min: 0).map { UInt64($0) } ?? Random.withGenerator { $0.nextUInt64() >> 11 }
+            let seed = try a.seed()
             var rng = RNG(seed: seed)
             let h = try Hypercube(bits: bits, subsets: subsets, alignment: alpha, dim: dim, noise: noise,
                                   trials: try a.keywordInt("trials", default: 1, min: 1), rng: &rng)

@@ -18,7 +18,7 @@ extension BuiltinTable {
             let w = try a.keywordNumber("w_std", default: 1), b = try a.keywordNumber("b_std", default: 0)
             guard w.isFinite, w > 0 else { throw a.keywordError("w_std must be a positive number, got \(formatNumber(w))", "w_std") }
             guard b.isFinite, b >= 0 else { throw a.keywordError("b_std must be a non-negative number, got \(formatNumber(b))", "b_std") }
-            let seed = try a.keywordOptionalInt("seed", min: 0).map { UInt64($0) } ?? Random.withGenerator { $0.nextUInt64() >> 11 }
+            let seed = try a.seed()
             var rng = RNG(seed: seed)
             let net = try MLP(widths: widths, activation: act, parametrization: param, wStd: w, bStd: b, rng: &rng)
             return netRecord(net, act: a.keyword("act") ?? .string("relu"), seed: .number(Double(seed)))
@@ -54,7 +54,7 @@ extension BuiltinTable {
             guard t.lr.isFinite, t.lr > 0 else { throw a.keywordError("lr must be a positive number, got \(formatNumber(t.lr))", "lr") }
             t.batch = try a.keywordInt("batch", default: 0, min: 0)
             t.every = try a.keywordInt("every", default: 0, min: 0)
-            t.seed = UInt64(try a.keywordInt("seed", default: 0, min: 0))
+            t.seed = try a.seed()
             let keep = try keepArgument(a)
             t.keepHidden = keep.contains("hidden"); t.keepNTK = keep.contains("ntk"); t.keepOutput = keep.contains("output")
             if let p = a.keyword("probe") {
@@ -102,7 +102,7 @@ extension BuiltinTable {
             let r = try CoordinateCheck.run(widths: widths, parametrization: param, activation: try activationArgument(a),
                                             depth: try a.keywordInt("depth", default: 2, min: 1), steps: try a.keywordInt("steps", default: 3, min: 1),
                                             lr: lr, inputDim: try a.keywordInt("dim", default: 16, min: 1),
-                                            samples: try a.keywordInt("samples", default: 64, min: 1), seed: UInt64(try a.keywordInt("seed", default: 0, min: 0)),
+                                            samples: try a.keywordInt("samples", default: 64, min: 1), seed: try a.seed(),
                                             repeats: try a.keywordInt("repeats", default: 4, min: 1),
                                             wStd: try a.keywordNumber("w_std", default: 1), bStd: try a.keywordNumber("b_std", default: 0))
             return record([("widths", .tensor(Tensor(widths.map(Double.init)))), ("size", wrap(r.size)), ("change", wrap(r.change)), ("slopes", .tensor(Tensor(r.slopes)))])

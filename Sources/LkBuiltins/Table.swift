@@ -15,6 +15,7 @@ public enum BuiltinTable {
         ("Linear algebra", linearAlgebra),
         ("Statistics and geometry", statistics),
         ("Input, output and time", inputOutput),
+        ("Lists, records and strings", collections),
         ("Plots", plotting),
         ("Latent geometry: relative representations, Loki, EigenTrajectory, Latent Compass", latentGeometry),
         ("Learning dynamics", learningDynamics),

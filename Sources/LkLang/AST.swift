@@ -74,6 +74,10 @@ public indirect enum StmtKind: Sendable {
     case continueLoop
     case returnValue(Expr?)
     case function(FunctionDecl)
+    /// `nonlocal a, b` (the variables of the nearest enclosing function that has
+    /// them) or `global a, b` (top-level variables), as in Python: assignments in
+    /// this function then update those variables instead of making locals.
+    case declare(global: Bool, names: [(String, SourceSpan)])
 }
 
 public struct Stmt: Sendable {

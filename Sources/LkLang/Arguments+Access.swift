@@ -126,6 +126,14 @@ extension Arguments {
 
     // MARK: keywords
 
+    /// The default a keyword's signature declares, as written (nil if none is written).
+    public func declaredDefault(_ name: String) -> String? {
+        for f in declaration?.forms ?? [] {
+            if let p = f.parameters.first(where: { $0.name == name }), let d = p.defaultText, !d.isEmpty { return d }
+        }
+        return nil
+    }
+
     public func keyword(_ name: String) -> Value? {
         if let d = declaredKeywords { KeywordAudit.record(callee, name, declared: d.contains(name)) }
         return keywords.first(where: { $0.name == name })?.value

@@ -111,7 +111,7 @@ final class CallNode: Node {
         var args = Arguments(callee: b.name, positional: values, keywords: keywords, interpreter: interpreter)
         args.positionalSpans = positional.map { $0.span }
         args.keywordSpans = keywordSpans
-        args.declaredKeywords = b.keywords
+        args.declaration = b.declaration
         args.usage = b.signature
         do {
             try b.checkArity(values.count)

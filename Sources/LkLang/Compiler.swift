@@ -8,6 +8,9 @@ import LkTensor
 final class Compiler {
     final class Scope {
         var slots: [String: Int] = [:]
+        /// Names this function declared `global`: they resolve to globals even when
+        /// an enclosing function has a variable of that name.
+        var globals: Set<String> = []
         var count = 0
         func add(_ name: String) -> Int {
             if let i = slots[name] { return i }
@@ -33,6 +36,9 @@ final class Compiler {
     // MARK: names
 
     func resolve(_ name: String) -> VarSlot {
+        if let inner = scopes.last, inner.globals.contains(name) {
+            return .global(interpreter.globals.base, interpreter.globals.slot(for: name))
+        }
         if let inner = scopes.last, let i = inner.slots[name] { return .local(i) }
         var depth = 1
         for scope in scopes.dropLast().reversed() {
@@ -47,9 +53,36 @@ final class Compiler {
 
     func read(_ name: String, _ span: SourceSpan) -> Node {
         switch resolve(name) {
-        case .local(let i): return LocalGet(i, name: name, span: span)
+        case .local(let i): return LocalGet(i, name: name, span: span, hint: outerHint(name))
         case .upvalue(let d, let i): return UpvalueGet(depth: d, index: i, name: name, span: span)
         case .global(_, let i): return GlobalGet(interpreter.globals, i, name: name, span: span)
+        }
+    }
+
+    /// For "used before it is assigned" on a local that shadows an outer variable:
+    /// the likely intent was to update that variable.
+    func outerHint(_ name: String) -> String {
+        guard scopes.count >= 1 else { return "" }
+        if scopes.dropLast().contains(where: { $0.slots[name] != nil }) {
+            return " (it is local because this function assigns it; to update the enclosing function's '\(name)', write 'nonlocal \(name)' first)"
+        }
+        if interpreter.globals.lookup(name) != nil || scopes.count == 1 {
+            return " (it is local because this function assigns it; to update the top-level '\(name)', write 'global \(name)' first)"
+        }
+        return ""
+    }
+
+    /// Names a function body declares `nonlocal` or `global` (not those of nested functions).
+    static func declaredNames(_ stmts: [Stmt], global: Bool, into names: inout [(String, SourceSpan)]) {
+        for s in stmts {
+            switch s.kind {
+            case .declare(let g, let ns) where g == global: names.append(contentsOf: ns)
+            case .forLoop(_, _, _, let body), .whileLoop(_, let body): declaredNames(body, global: global, into: &names)
+            case .ifChain(let branches, let elseBody):
+                for b in branches { declaredNames(b.body, global: global, into: &names) }
+                if let e = elseBody { declaredNames(e, global: global, into: &names) }
+            default: break
+            }
         }
     }
 
@@ -117,6 +150,13 @@ final class Compiler {
         case .function(let decl):
             let slot = resolve(decl.name!)
             return AssignVar(slot, try lambda(decl), span: s.span)
+        case .declare(let isGlobal, let names):
+            // Resolved when the function was compiled (see `lambda`); at the top
+            // level `global` changes nothing and `nonlocal` has nothing to refer to.
+            if scopes.isEmpty, !isGlobal, let first = names.first {
+                throw error("'nonlocal \(first.0)' outside a function (top-level variables need no declaration)", first.1)
+            }
+            return EmptyStmt(span: s.span)
         }
     }
 
@@ -193,7 +233,19 @@ final class Compiler {
         for p in decl.params { _ = scope.add(p.name) }
         var names: [String] = []
         Compiler.assignedNames(decl.body, into: &names)
-        for n in names { _ = scope.add(n) }
+        var nonlocals: [(String, SourceSpan)] = [], globals: [(String, SourceSpan)] = []
+        Compiler.declaredNames(decl.body, global: false, into: &nonlocals)
+        Compiler.declaredNames(decl.body, global: true, into: &globals)
+        for (n, span) in nonlocals + globals where decl.params.contains(where: { $0.name == n }) {
+            throw error("'\(n)' is a parameter of this function, so it cannot also be declared nonlocal or global", span)
+        }
+        for (n, span) in nonlocals where !scopes.contains(where: { $0.slots[n] != nil }) {
+            let hint = scopes.isEmpty ? "; for a top-level variable write 'global \(n)'" : ""
+            throw error("nonlocal: no enclosing function defines '\(n)'\(hint)", span)
+        }
+        scope.globals = Set(globals.map(\.0))
+        let declared = Set((nonlocals + globals).map(\.0))
+        for n in names where !declared.contains(n) { _ = scope.add(n) }
         let code = FunctionCode(name: decl.name ?? "fn", paramNames: decl.params.map { $0.name }, source: source, span: decl.span)
         let capturesFrame = !scopes.isEmpty
         if capturesFrame { enclosingCodes.last?.createsFunctions = true }

@@ -143,7 +143,7 @@ public final class Interpreter {
                 throw BuiltinError("\(b.name)() got an unexpected keyword argument '\(name)'; usage: \(b.signature)")
             }
             var a = Arguments(callee: b.name, positional: args, keywords: keywords, interpreter: self)
-            a.declaredKeywords = b.keywords
+            a.declaration = b.declaration
             a.usage = b.signature
             try b.checkArity(args.count)
             return try b.implementation(&a).normalized

@@ -7,7 +7,7 @@ public enum TokenKind: Equatable, Sendable {
     case identifier(String)
     // keywords
     case kwFn, kwIf, kwElse, kwFor, kwIn, kwWhile, kwBreak, kwContinue, kwReturn
-    case kwAnd, kwOr, kwNot, kwTrue, kwFalse, kwNone
+    case kwAnd, kwOr, kwNot, kwTrue, kwFalse, kwNone, kwNonlocal, kwGlobal
     // punctuation and operators
     case lparen, rparen, lbracket, rbracket, lbrace, rbrace
     case comma, colon, semicolon, dot, dotdot, arrow
@@ -20,6 +20,7 @@ public enum TokenKind: Equatable, Sendable {
         "fn": .kwFn, "if": .kwIf, "else": .kwElse, "for": .kwFor, "in": .kwIn,
         "while": .kwWhile, "break": .kwBreak, "continue": .kwContinue, "return": .kwReturn,
         "and": .kwAnd, "or": .kwOr, "not": .kwNot, "true": .kwTrue, "false": .kwFalse, "none": .kwNone,
+        "nonlocal": .kwNonlocal, "global": .kwGlobal,
     ]
 
     /// The names the REPL completes as keywords.

@@ -72,11 +72,11 @@ final class ConstNode: Node {
 }
 
 final class LocalGet: Node {
-    let index: Int, name: String
-    init(_ index: Int, name: String, span: SourceSpan) { self.index = index; self.name = name; super.init(span: span) }
+    let index: Int, name: String, hint: String
+    init(_ index: Int, name: String, span: SourceSpan, hint: String = "") { self.index = index; self.name = name; self.hint = hint; super.init(span: span) }
     override func eval(_ f: Frame) throws -> Value {
         let v = f.slots[index]
-        if case .unset = v { throw fail("variable '\(name)' is used before it is assigned") }
+        if case .unset = v { throw fail("variable '\(name)' is used before it is assigned\(hint)") }
         return v
     }
 }

@@ -51,6 +51,7 @@ enum Operators {
             return Value.from(try Tensor.binary(top, x, t))
         case (.tensor(let s), .tensor(let t)):
             if op == .matmul { return Value.from(try Tensor.matmul(s, t, transA: transA, transB: transB)) }
+            if op == .add, let hint = emptyPlusOne(s, t) { throw Failure(message: hint) }
             return Value.from(try Tensor.binary(op.tensorOp!, s, t))
         case (.string(let s), .string(let t)):
             switch op {
@@ -80,6 +81,13 @@ enum Operators {
             if op == .ne { return .bool(!identical(a, b)) }
             throw mismatchKinds(op, a, b)
         }
+    }
+
+    /// `[] + [x]`: NumPy broadcasts (0,) with (1,) to an empty tensor, but the line is
+    /// the Python idiom for growing a list, so the silent empty answer is refused.
+    static func emptyPlusOne(_ a: Tensor, _ b: Tensor) -> String? {
+        guard (a.shape == [0] && b.shape == [1]) || (a.shape == [1] && b.shape == [0]) else { return nil }
+        return "[] + [x] would broadcast to an empty tensor (NumPy's rule for shapes (0,) and (1,)); to grow a list, use xs = append(xs, x)"
     }
 
     @inline(__always) static func numbers(_ op: BinaryOperator, _ x: Double, _ y: Double) -> Value {

@@ -164,6 +164,18 @@ public struct Parser {
             let iterable = try expression()
             let body = try block()
             return Stmt(kind: .forLoop(variable: name, variableSpan: nameSpan, iterable: iterable, body: body), span: start.to(previousSpan))
+        case .kwNonlocal, .kwGlobal:
+            let isGlobal = kind == .kwGlobal
+            pos += 1
+            var names: [(String, SourceSpan)] = []
+            repeat {
+                if !names.isEmpty { pos += 1 }
+                guard case .identifier(let name) = kind else {
+                    throw fail("expected a variable name after '\(isGlobal ? "global" : "nonlocal")', found \(kind.display)")
+                }
+                names.append((name, advance().span))
+            } while kind == .comma
+            return Stmt(kind: .declare(global: isGlobal, names: names), span: start.to(previousSpan))
         case .kwBreak: pos += 1; return Stmt(kind: .breakLoop, span: start)
         case .kwContinue: pos += 1; return Stmt(kind: .continueLoop, span: start)
         case .kwReturn:

@@ -94,8 +94,10 @@ public struct Arguments {
     public var keywordSpans: [SourceSpan] = []
     /// Calls back into the interpreter (for built-ins that take lk functions).
     public let interpreter: Interpreter?
-    /// The keywords the callee's signature declares (nil: not checked).
-    public var declaredKeywords: [String]? = nil
+    /// The callee's declaration (nil when called from Swift without one): which
+    /// keywords exist and their declared defaults.
+    public var declaration: Signature? = nil
+    var declaredKeywords: [String]? { declaration?.keywords }
     /// The callee's signature, for usage hints.
     public var usage: String = ""
 
