@@ -36,7 +36,7 @@ extension FFT {
     public static func fft1(_ x: Tensor, n: Int? = nil, axis: Int = -1, inverse: Bool, norm: Normalization,
                             name: String) throws -> Tensor {
         let c = try requireComplex(x, name: name, minAxes: 1)
-        let ax = try dataAxis(axis, rank: c.count, name: name, shape: x.shape)
+        let ax = try dataAxis(axis, rank: c.count, name: name, shape: c)
         let len = n ?? c[ax]
         guard len >= 1 else { throw TensorError("\(name): invalid number of data points (\(len)); n must be at least 1") }
         let resized = try resize(x, axes: [ax], to: [len])
@@ -50,7 +50,7 @@ extension FFT {
         let c = try requireComplex(x, name: name, minAxes: axes.count)
         var chosen: [Int] = []
         for a in axes {
-            let b = try dataAxis(a, rank: c.count, name: name, shape: x.shape)
+            let b = try dataAxis(a, rank: c.count, name: name, shape: c)
             guard !chosen.contains(b) else { throw TensorError("\(name): axis \(a) is repeated in axes") }
             chosen.append(b)
         }
@@ -94,7 +94,7 @@ extension FFT {
     /// Nyquist frequency when `n` is even) are ignored, as in NumPy.
     public static func irfft1(_ x: Tensor, n: Int? = nil, axis: Int = -1, norm: Normalization) throws -> Tensor {
         let c = try requireComplex(x, name: "irfft", minAxes: 1)
-        let ax = try dataAxis(axis, rank: c.count, name: "irfft", shape: x.shape)
+        let ax = try dataAxis(axis, rank: c.count, name: "irfft", shape: c)
         let m = c[ax]
         let len: Int
         if let n { len = n } else {
@@ -137,7 +137,7 @@ extension FFT {
     private static func dataAxis(_ axis: Int, rank: Int, name: String, shape: [Int]) throws -> Int {
         let b = axis < 0 ? axis + rank : axis
         guard b >= 0 && b < rank else {
-            throw TensorError("\(name): axis \(axis) is out of range for data with \(rank) ax\(rank == 1 ? "is" : "es") (shape \(shapeString(shape)))")
+            throw TensorError("\(name): axis \(axis) is out of range for data of shape \(shapeString(shape))")
         }
         return b
     }
