@@ -200,7 +200,7 @@ private func spectral2(_ a: Arguments, name: String, inverse: Bool) throws -> Va
     let axes = try intList(a, "axes") ?? [-2, -1]
     let sizes = try intList(a, "s", min: 1)
     if let sizes, sizes.count != axes.count {
-        throw a.keywordError("s has \(sizes.count) sizes but axes has \(axes.count) axes", "s")
+        throw a.keywordError("s has \(sizes.count) size\(sizes.count == 1 ? "" : "s") but axes names \(axes.count) ax\(axes.count == 1 ? "is" : "es")", "s")
     }
     let norm = try normalization(a)
     let isComplex = inverse ? true : try readsComplex(a, x, minRank: 3)

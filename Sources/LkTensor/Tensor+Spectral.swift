@@ -58,8 +58,8 @@ extension FFT {
         guard lengths.count == chosen.count else {
             throw TensorError("\(name): s has \(lengths.count) sizes but axes has \(chosen.count) axes")
         }
-        for s in lengths where s < 1 {
-            throw TensorError("\(name): invalid number of data points (\(s)); every size in s must be at least 1")
+        for (a, s) in zip(chosen, lengths) where s < 1 {
+            throw TensorError("\(name): invalid number of data points (\(s)) along axis \(a); every transformed size must be at least 1")
         }
         let resized = try resize(x, axes: chosen, to: lengths)
         return try fft(resized, axes: chosen, inverse: inverse, norm: norm)
