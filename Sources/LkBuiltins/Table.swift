@@ -13,6 +13,7 @@ public enum BuiltinTable {
         ("Elementwise math", elementwise),
         ("Reductions", reductions),
         ("Linear algebra", linearAlgebra),
+        ("NumPy linear algebra, FFT and einsum", numpyLinalg),
         ("Statistics and geometry", statistics),
         ("Input, output and time", inputOutput),
         ("Lists, records and strings", collections),

@@ -183,7 +183,7 @@ public enum FFT {
 /// FFTW plans by key. The planner runs under a lock; cached plans are never destroyed
 /// (another thread may be executing one), so the cache is bounded and plans beyond the
 /// bound are made, run once and destroyed.
-private final class PlanCache: @unchecked Sendable {
+final class PlanCache: @unchecked Sendable {
     static let shared = PlanCache()
     private let lock = NSLock()
     private var plans: [String: OpaquePointer] = [:]

@@ -64,7 +64,8 @@ final class BuiltinSweepTests: XCTestCase {
                                                  "Input, output and time", "Lists, records and strings"]
     static let propagating: Set<String> = ["matmul", "dot", "outer", "trace", "diag", "det", "cosine", "gram", "anchors",
                                            "etproject", "etreconstruct", "compassapply", "ntk", "nngp", "cka", "alignment",
-                                           "rdm", "matchcos", "psnr", "ssim", "kernelflow", "kernelmodes", "forward", "hidden", "entk"]
+                                           "rdm", "matchcos", "psnr", "ssim", "kernelflow", "kernelmodes", "forward", "hidden", "entk",
+                                           "einsum", "fft", "ifft", "rfft", "irfft", "fft2", "ifft2"]
 
     struct Failure { var call: String; var problem: String }
 
