@@ -7,7 +7,7 @@ import LkTensor
 
 extension BuiltinTable {
     static let numpyLinalg: [Builtin] = [
-        def("pinv", "pinv(A, rcond=1e-15, rtol=none)", keywords: ["rcond", "rtol"], """
+        def("pinv(A, rcond=1e-15, rtol=none)", """
             The Moore–Penrose pseudo-inverse of an m×n matrix A, an n×m matrix (numpy.linalg.pinv).
             From the thin SVD A = U diag(s) Vᵀ (LAPACK dgesdd): pinv(A) = V diag(1/sᵢ) Uᵀ, where every
             singular value sᵢ ≤ cutoff · max(s) counts as zero (its 1/sᵢ becomes 0).
@@ -15,7 +15,6 @@ extension BuiltinTable {
             rtol, and rtol=none (written out) means max(m, n)·ε, as NumPy. Giving both is an error.
             An empty matrix gives the empty n×m matrix; NaN or infinity in A is an error.
             """) { a in
-            try a.expect(1...1, usage: "pinv(A, rcond=1e-15, rtol=none)")
             let m = try a.matrix(0, "A")
             var cutoff = 1e-15
             if let r = a.keyword("rtol") {
@@ -27,7 +26,7 @@ extension BuiltinTable {
             }
             return wrap(try m.pseudoInverse(rcond: cutoff))
         },
-        def("lstsq", "lstsq(A, b, rcond=none)", keywords: ["rcond"], """
+        def("lstsq(A, b, rcond=none)", """
             The least-squares solution of A x ≈ b (numpy.linalg.lstsq) → {x, residuals, rank, sv}.
             x minimises ‖b − A x‖₂ and, among the minimisers, ‖x‖₂ (LAPACK dgelsd, SVD-based), so
             rank-deficient and under-determined systems are fine. A is m×n; b is a vector (m,) giving
@@ -38,7 +37,6 @@ extension BuiltinTable {
             rank: the effective rank of A. sv: all min(m, n) singular values of A, descending.
             NaN or infinity in A or b is an error.
             """) { a in
-            try a.expect(2...2, usage: "lstsq(A, b, rcond=none)")
             let m = try a.matrix(0, "A")
             let b = try a.tensor(1, "b")
             guard b.rank == 1 || b.rank == 2 else {
@@ -51,7 +49,7 @@ extension BuiltinTable {
             return record([("x", wrap(r.x)), ("residuals", .tensor(r.residuals)), ("rank", .number(Double(r.rank))),
                            ("sv", .tensor(r.singularValues))])
         },
-        def("eig", "eig(A)", """
+        def("eig(A)", """
             Eigenvalues and right eigenvectors of a real square matrix (numpy.linalg.eig, LAPACK dgeev)
             → {values, vectors}, with A vⱼ = λⱼ vⱼ. Both are complex in lk's convention, a trailing
             axis of 2 (real, imaginary): values is n×2 and vectors n×n×2, whose column j,
@@ -62,11 +60,10 @@ extension BuiltinTable {
             2-norm with its largest component real. For a symmetric matrix prefer eigh.
             NaN or infinity in A is an error.
             """) { a in
-            try a.expect(1...1, usage: "eig(A)")
             let (w, v) = try a.matrix(0, "A").eig()
             return record([("values", .tensor(w)), ("vectors", .tensor(v))])
         },
-        def("fft", "fft(x, n=none, axis=-1, norm=\"backward\", complex=none)", keywords: ["n", "axis", "norm", "complex"], """
+        def("fft(x, n=none, axis=-1, norm=\"backward\", complex=none)", """
             The discrete Fourier transform along one axis (numpy.fft.fft):
             X_k = Σₙ x_n e^{−2πi kn/N}, N = n (the axis is cropped or zero-padded to n points;
             n=none keeps its length). The result is complex: x's data shape with N on that axis,
@@ -79,7 +76,7 @@ extension BuiltinTable {
             """) { a in
             try spectral(a, name: "fft", inverse: false)
         },
-        def("ifft", "ifft(X, n=none, axis=-1, norm=\"backward\")", keywords: ["n", "axis", "norm"], """
+        def("ifft(X, n=none, axis=-1, norm=\"backward\")", """
             The inverse discrete Fourier transform along one axis (numpy.fft.ifft):
             x_n = (1/N) Σ_k X_k e^{+2πi kn/N} with norm="backward" (NumPy's default), 1/√N with
             "ortho", no scaling with "forward". X is always complex: its last axis has size 2
@@ -89,19 +86,18 @@ extension BuiltinTable {
             """) { a in
             try spectral(a, name: "ifft", inverse: true)
         },
-        def("rfft", "rfft(x, n=none, axis=-1, norm=\"backward\")", keywords: ["n", "axis", "norm"], """
+        def("rfft(x, n=none, axis=-1, norm=\"backward\")", """
             The Fourier transform of real data along one axis, keeping the non-negative frequencies
             (numpy.fft.rfft): X_k for k = 0 … ⌊N/2⌋, N = n (the axis cropped or zero-padded to n
             points). x is always read as real (FFTW r2c). The result is complex: x's shape with
             ⌊N/2⌋+1 on that axis, then a trailing axis of 2 (real, imaginary). norm as in fft.
             """) { a in
-            try a.expect(1...1, usage: "rfft(x, n=none, axis=-1, norm=\"backward\")")
             let x = try a.tensor(0, "x")
             guard x.rank >= 1 else { throw a.error("x must have at least one axis, got a number", at: 0) }
             return wrap(try FFT.rfft1(x, n: try optionalSize(a, "n"), axis: try a.keywordInt("axis", default: -1),
                                       norm: try normalization(a)))
         },
-        def("irfft", "irfft(X, n=none, axis=-1, norm=\"backward\")", keywords: ["n", "axis", "norm"], """
+        def("irfft(X, n=none, axis=-1, norm=\"backward\")", """
             The inverse of rfft (numpy.fft.irfft): the real signal of N points whose rfft is X.
             X is complex (last axis of size 2; axis counts the axes before it) and holds the
             non-negative frequencies of a Hermitian spectrum; N = n, or 2(m − 1) for m values along
@@ -110,12 +106,11 @@ extension BuiltinTable {
             zero frequency, and of the Nyquist frequency for even N, are ignored, as in NumPy.
             The result is real. norm: "backward" (1/N, default), "ortho" (1/√N), "forward" (1).
             """) { a in
-            try a.expect(1...1, usage: "irfft(X, n=none, axis=-1, norm=\"backward\")")
             let x = try a.tensor(0, "X")
             return wrap(try FFT.irfft1(x, n: try optionalSize(a, "n"), axis: try a.keywordInt("axis", default: -1),
                                        norm: try normalization(a)))
         },
-        def("fft2", "fft2(x, s=none, axes=[-2, -1], norm=\"backward\", complex=none)", keywords: ["s", "axes", "norm", "complex"], """
+        def("fft2(x, s=none, axes=[-2, -1], norm=\"backward\", complex=none)", """
             The two-dimensional discrete Fourier transform (numpy.fft.fft2): the one-axis fft over
             each of the two axes in axes (default the last two data axes), each first cropped or
             zero-padded to the matching size in s (s=none keeps them). The result is complex
@@ -127,7 +122,7 @@ extension BuiltinTable {
             """) { a in
             try spectral2(a, name: "fft2", inverse: false)
         },
-        def("ifft2", "ifft2(X, s=none, axes=[-2, -1], norm=\"backward\")", keywords: ["s", "axes", "norm"], """
+        def("ifft2(X, s=none, axes=[-2, -1], norm=\"backward\")", """
             The two-dimensional inverse discrete Fourier transform (numpy.fft.ifft2) of complex X
             (always complex: last axis of size 2, real and imaginary; axes count the axes before it),
             each transformed axis first cropped or zero-padded to s. The result is complex.
@@ -135,7 +130,7 @@ extension BuiltinTable {
             """) { a in
             try spectral2(a, name: "ifft2", inverse: true)
         },
-        def("einsum", "einsum(spec, operands...)", """
+        def("einsum(spec, operands...)", """
             Einstein summation (numpy.einsum): spec names each operand's axes with letters, e.g.
             einsum("ij,jk->ik", A, B) is A @ B, "ii" the trace, "ii->i" the diagonal, "i,j->ij" the
             outer product, "bij,bjk->bik" a batched product, "ij->ji" a transpose.
@@ -148,7 +143,6 @@ extension BuiltinTable {
             (batched) matrix product on BLAS, so matrix products run at the speed of @.
             Malformed subscripts, wrong operand counts and mismatched sizes are errors.
             """) { a in
-            try a.expect(2...Int.max, usage: "einsum(spec, operands...)")
             let spec = try a.string(0, "spec")
             let ops = try (1..<a.count).map { try a.tensor($0, "operand \($0 - 1)") }
             return wrap(try Einsum.evaluate(spec, ops))
@@ -179,8 +173,6 @@ private func readsComplex(_ a: Arguments, _ x: Tensor, minRank: Int) throws -> B
 }
 
 private func spectral(_ a: Arguments, name: String, inverse: Bool) throws -> Value {
-    let usage = inverse ? "ifft(X, n=none, axis=-1, norm=\"backward\")" : "fft(x, n=none, axis=-1, norm=\"backward\", complex=none)"
-    try a.expect(1...1, usage: usage)
     var x = try a.tensor(0, inverse ? "X" : "x")
     let n = try optionalSize(a, "n")
     let axis = try a.keywordInt("axis", default: -1)
@@ -194,8 +186,6 @@ private func spectral(_ a: Arguments, name: String, inverse: Bool) throws -> Val
 }
 
 private func spectral2(_ a: Arguments, name: String, inverse: Bool) throws -> Value {
-    let usage = inverse ? "ifft2(X, s=none, axes=[-2, -1], norm=\"backward\")" : "fft2(x, s=none, axes=[-2, -1], norm=\"backward\", complex=none)"
-    try a.expect(1...1, usage: usage)
     var x = try a.tensor(0, inverse ? "X" : "x")
     let axes = try intList(a, "axes") ?? [-2, -1]
     let sizes = try intList(a, "s", min: 1)
