@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LkTestSupport
 
 /// The real REPL on a pseudo-terminal: what a person at the prompt sees.
 final class REPLTests: XCTestCase {
@@ -170,9 +171,7 @@ final class REPLTests: XCTestCase {
     /// file keeps its permissions, is trimmed to the bound on each write, and
     /// no temporary file is left beside it.
     func testEveryHistoryWriteReplacesTheFileWhole() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-dir-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("history-dir")
         let file = dir.appendingPathComponent("history").path
         let old = (0..<40).map { "old\($0)" }
         XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data((old.joined(separator: "\n") + "\n").utf8)))
@@ -239,9 +238,7 @@ final class REPLTests: XCTestCase {
     /// A history that is a symbolic link (into a dotfiles repository, say) is
     /// replaced where the link points; the link stays a link.
     func testASymlinkedHistoryStaysALink() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-link-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("history-link")
         let real = dir.appendingPathComponent("real").path, link = dir.appendingPathComponent("link").path
         XCTAssertTrue(FileManager.default.createFile(atPath: real, contents: Data("before\n".utf8)))
         XCTAssertEqual(symlink(real, link), 0)

@@ -3,6 +3,7 @@ import LkBuiltins
 import LkLang
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// The bad-input catalogue applied to every built-in in the registration table:
 /// no arguments, too many, an unknown keyword, and, in every positional slot and
@@ -80,9 +81,7 @@ final class BuiltinSweepTests: XCTestCase {
     /// Plots: figures go to files in a temporary directory, as under `lk render`.
     /// NaN and Inf are allowed through (gnuplot leaves a gap, as matplotlib does).
     func testEveryPlotBuiltinRejectsBadInputClearly() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-sweep-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("sweep")
         var figures = 0
         FigureOutput.route(to: dir, format: "png") { _ in figures += 1 }
         defer { FigureOutput.stopRouting() }

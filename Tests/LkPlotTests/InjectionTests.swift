@@ -2,6 +2,7 @@ import Foundation
 @testable import LkPlot
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// Every user string reaches gnuplot through `gnuplotQuoted`; no string can
 /// run a command, and every string shows literally.
@@ -63,14 +64,10 @@ final class InjectionTests: XCTestCase {
 
     /// A fresh working directory, so a `touch pwned` would show up in it.
     func scratchDirectory() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("lk-inject-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        let d = try makeTemporaryDirectory("inject")
         let old = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(d.path)
-        addTeardownBlock {
-            FileManager.default.changeCurrentDirectoryPath(old)
-            try? FileManager.default.removeItem(at: d)
-        }
+        addTeardownBlock { FileManager.default.changeCurrentDirectoryPath(old) }
         return d
     }
 }

@@ -24,9 +24,7 @@ final class TrajectoriesTests: XCTestCase {
             if f >= 2 { lines.append("\(frame).0\t3.0\t0\t\(Double(f) * 0.25)") }
             if f < 20 { lines.append("\(frame)\t4\t7\t7") }
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-loadtraj-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("loadtraj")
         let file = dir.appendingPathComponent("scene.txt")
         try (lines.joined(separator: "\n") + "\n\n").write(to: file, atomically: true, encoding: .utf8)
         let t = try Trajectories.load(path: file.path)
