@@ -36,8 +36,18 @@ final class REPLTests: XCTestCase {
         s.send("x = [1, 2, 3]\r")
         s.send("x * 2\r")
         XCTAssertTrue(s.expect("[2 4 6]", after: mark), s.transcript)
-        s.send("y = 5;\r_ + 1\r")
-        XCTAssertTrue(s.expect("\n5\r\n", after: mark) || s.expect("5", after: mark), s.transcript)
+        // `_` is the last value; every value below is one the typed input does not contain,
+        // so the echo of the input cannot satisfy the check.
+        s.send("_ + 1\r")
+        XCTAssertTrue(s.expect("[3 5 7]", after: mark), s.transcript)
+        // An assignment has no value and leaves `_` alone …
+        s.send("y = 5\r_ * 10\r")
+        XCTAssertTrue(s.expect("[30 50 70]", after: mark), s.transcript)
+        // … and a value whose echo `;` suppresses still becomes `_`.
+        let quiet = s.end
+        s.send("40;\r_ + 2\r")
+        XCTAssertTrue(s.expect("42", after: quiet), s.transcript)
+        XCTAssertFalse(s.transcript[quiet...].contains("\n40\r\n"), "`40;` should print nothing: \(s.transcript)")
     }
 
     func testHistoryPersistsAcrossSessionsAndUpRecallsByPrefix() throws {

@@ -54,8 +54,14 @@ final class InjectionTests: XCTestCase {
                 let xml = line.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 XCTAssertTrue(svg.contains("<text>\(xml)</text>"), "title line \(line) is not shown literally")
             }
+            // In the text plot the title is what stands above the top border, line by line.
+            // (Looking for the title anywhere would pass for "e" in any plot.)
             let text = try plotter.render(Figure(p), to: .text(width: 70, height: 20)).text ?? ""
-            XCTAssertTrue(text.contains(s.split(separator: "\n").last.map(String.init) ?? ""), text)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let border = try XCTUnwrap(lines.firstIndex { $0.contains("+---") }, text)
+            let above = lines[..<border].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let title = s.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            XCTAssertEqual(above, title, "the text plot's title of \(s.debugDescription):\n\(text)")
         }
         let made = try FileManager.default.contentsOfDirectory(atPath: cwd.path)
         XCTAssertFalse(made.contains("pwned"), "a command ran: \(made)")
