@@ -36,13 +36,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor"]),
-        .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins"]),
-        .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"]),
-        .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor"]),
-        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor"],
+        // What the test targets share (swift-numerics' _TestSupport is the model):
+        // the one assertClose family, running lk snippets, temporary directories.
+        // A plain target that only test targets depend on; see Tests/README.md.
+        .target(name: "LkTestSupport", dependencies: ["LkTensor", "LkLang", "LkBuiltins"], path: "Tests/LkTestSupport"),
+        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor", "LkTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor", "LkTestSupport"]),
+        .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
+        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"],
                     exclude: ["cases"]),
     ],
     swiftLanguageModes: [.v6]

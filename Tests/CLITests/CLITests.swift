@@ -1,6 +1,7 @@
 import Foundation
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// The command line of DESIGN.md §5, run as a user would: exit codes,
 /// where messages go, and what they say.
@@ -38,9 +39,9 @@ final class CLITests: XCTestCase {
         return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Writes a script into a fresh directory (removed when the test ends) and returns its path.
     func script(_ text: String, name: String = "t.lk") throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("cli")
         let url = dir.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
@@ -77,7 +78,7 @@ final class CLITests: XCTestCase {
     }
 
     func testInvalidUTF8IsAParseError() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-utf8-\(UUID().uuidString).lk")
+        let dir = try makeTemporaryDirectory("utf8").appendingPathComponent("bad.lk")
         try Data([0x70, 0x72, 0x69, 0x6e, 0x74, 0x28, 0xff, 0x29]).write(to: dir)
         let r = try run([dir.path])
         XCTAssertEqual(r.status, 65)
@@ -180,9 +181,7 @@ final class CLITests: XCTestCase {
     /// Killing lk in the middle of writing a large file leaves the previous file
     /// whole: writes go to a temporary file that is renamed over the target.
     func testKilledDuringALargeWriteKeepsTheOldFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-kill-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("kill")
         let target = dir.appendingPathComponent("data.npy").path
         let old = try Tensor(shape: [3], data: [1, 2, 3])
         try NPY.save(old, path: target)
@@ -210,11 +209,10 @@ final class CLITests: XCTestCase {
         guard (searched + [env["LK_GNUPLOT"] ?? ""]).contains(where: FileManager.default.isExecutableFile) else {
             throw XCTSkip("gnuplot is not installed")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-kill-fig-\(UUID().uuidString)")
+        let dir = try makeTemporaryDirectory("kill-fig")
         // lk's plot data directory goes here too: a killed lk cannot remove it.
         let scratch = dir.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let target = dir.appendingPathComponent("fig.png").path
         let old = Data("the previous figure, which must survive\n".utf8)
         try old.write(to: URL(fileURLWithPath: target))
@@ -353,7 +351,7 @@ final class RenderTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     func testRendersTheExpectedMarkdown() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString).md")
+        let out = try makeTemporaryDirectory("render").appendingPathComponent("notebook.md")
         let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let got = try String(contentsOf: out, encoding: .utf8)
@@ -362,8 +360,7 @@ final class RenderTests: XCTestCase {
     }
 
     func testAnErrorStopsTheRunButTheDocumentIsWritten() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("render")
         let nb = dir.appendingPathComponent("broken.lk")
         try "# %% one\nprint(\"before\")\n# %% two\nzeros(2, 2) @ zeros(3, 3)\n# %% three\nprint(\"never\")\n".write(to: nb, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("broken.md")
@@ -376,8 +373,7 @@ final class RenderTests: XCTestCase {
     }
 
     func testFiguresBecomeFilesBesideTheDocument() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("render")
         let nb = dir.appendingPathComponent("fig.lk")
         try "# %% A figure\nx = linspace(0, 6.28, 50)\nplot(x, sin(x), title=\"sine wave\")\n".write(to: nb, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("fig.md")
@@ -390,7 +386,7 @@ final class RenderTests: XCTestCase {
     }
 
     func testHTMLIsOneSelfContainedPage() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString).html")
+        let out = try makeTemporaryDirectory("render").appendingPathComponent("notebook.html")
         let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path, "--html"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let page = try String(contentsOf: out, encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LkTestSupport
 
 /// The real REPL on a pseudo-terminal: what a person at the prompt sees.
 final class REPLTests: XCTestCase {
@@ -35,8 +36,18 @@ final class REPLTests: XCTestCase {
         s.send("x = [1, 2, 3]\r")
         s.send("x * 2\r")
         XCTAssertTrue(s.expect("[2 4 6]", after: mark), s.transcript)
-        s.send("y = 5;\r_ + 1\r")
-        XCTAssertTrue(s.expect("\n5\r\n", after: mark) || s.expect("5", after: mark), s.transcript)
+        // `_` is the last value; every value below is one the typed input does not contain,
+        // so the echo of the input cannot satisfy the check.
+        s.send("_ + 1\r")
+        XCTAssertTrue(s.expect("[3 5 7]", after: mark), s.transcript)
+        // An assignment has no value and leaves `_` alone …
+        s.send("y = 5\r_ * 10\r")
+        XCTAssertTrue(s.expect("[30 50 70]", after: mark), s.transcript)
+        // … and a value whose echo `;` suppresses still becomes `_`.
+        let quiet = s.end
+        s.send("40;\r_ + 2\r")
+        XCTAssertTrue(s.expect("42", after: quiet), s.transcript)
+        XCTAssertFalse(s.transcript[quiet...].contains("\n40\r\n"), "`40;` should print nothing: \(s.transcript)")
     }
 
     func testHistoryPersistsAcrossSessionsAndUpRecallsByPrefix() throws {
@@ -170,9 +181,7 @@ final class REPLTests: XCTestCase {
     /// file keeps its permissions, is trimmed to the bound on each write, and
     /// no temporary file is left beside it.
     func testEveryHistoryWriteReplacesTheFileWhole() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-dir-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("history-dir")
         let file = dir.appendingPathComponent("history").path
         let old = (0..<40).map { "old\($0)" }
         XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data((old.joined(separator: "\n") + "\n").utf8)))
@@ -239,9 +248,7 @@ final class REPLTests: XCTestCase {
     /// A history that is a symbolic link (into a dotfiles repository, say) is
     /// replaced where the link points; the link stays a link.
     func testASymlinkedHistoryStaysALink() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-history-link-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("history-link")
         let real = dir.appendingPathComponent("real").path, link = dir.appendingPathComponent("link").path
         XCTAssertTrue(FileManager.default.createFile(atPath: real, contents: Data("before\n".utf8)))
         XCTAssertEqual(symlink(real, link), 0)

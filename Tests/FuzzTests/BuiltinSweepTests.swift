@@ -3,6 +3,7 @@ import LkBuiltins
 import LkLang
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// The bad-input catalogue applied to every built-in in the registration table:
 /// no arguments, too many, an unknown keyword, and, in every positional slot and
@@ -46,14 +47,16 @@ final class BuiltinSweepTests: XCTestCase {
     static let fillers = ["M", "X", "v", "3", "net", "prior"]
     static let nonFinite: Set<String> = ["nan", "inf", "-inf", "Mnan", "Minf", "vnan"]
 
-    /// How many positional arguments the signature shows before the first keyword.
+    /// How many positional arguments the signature shows before the first keyword,
+    /// at most 4. An ellipsis counts as one more slot, so that the variadic tail of
+    /// `concat(a, b, …)` or `zeros(d1, d2, …)` gets the bad values too.
     static func positionalCount(_ signature: String) -> Int {
         guard let open = signature.firstIndex(of: "("), let close = signature[open...].firstIndex(of: ")") else { return 1 }
         let inside = signature[signature.index(after: open)..<close]
         if inside.trimmingCharacters(in: .whitespaces).isEmpty { return 0 }
         let parts = inside.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let positional = parts.prefix { !$0.contains("=") }
-        return min(4, positional.contains("…") ? positional.count : positional.count)
+        return min(4, positional.count)
     }
 
     /// Where NaN and ±Inf propagate (IEEE arithmetic, as in NumPy), as
@@ -70,6 +73,14 @@ final class BuiltinSweepTests: XCTestCase {
     struct Failure { var call: String; var problem: String }
 
     typealias Call = (name: String, code: String, nonFinite: Bool)
+
+    func testPositionalCountReadsTheSignature() {
+        XCTAssertEqual(Self.positionalCount("time()"), 0)
+        XCTAssertEqual(Self.positionalCount("cg(A, b, x0=, tol=)"), 2)
+        XCTAssertEqual(Self.positionalCount("concat(a, b, …, axis=0)"), 3)
+        XCTAssertEqual(Self.positionalCount("randint(low, high, d1, d2, …)"), 4)
+        XCTAssertEqual(Self.positionalCount("sum"), 1)
+    }
 
     func testEveryBuiltinRejectsBadInputClearly() throws {
         let all = BuiltinTable.all.filter { !Self.excluded.contains($0.name) && !Self.plots.contains($0.name) }
@@ -93,9 +104,7 @@ final class BuiltinSweepTests: XCTestCase {
     /// Plots: figures go to files in a temporary directory, as under `lk render`.
     /// NaN and Inf are allowed through (gnuplot leaves a gap, as matplotlib does).
     func testEveryPlotBuiltinRejectsBadInputClearly() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-sweep-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("sweep")
         var figures = 0
         FigureOutput.route(to: dir, format: "png") { _ in figures += 1 }
         defer { FigureOutput.stopRouting() }

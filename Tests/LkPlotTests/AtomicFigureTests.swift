@@ -4,6 +4,7 @@ import LkLang
 @testable import LkPlot
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// Figure files are replaced atomically: gnuplot writes a temporary file next
 /// to the target, which is renamed over it only once gnuplot has finished
@@ -14,16 +15,11 @@ final class AtomicFigureTests: XCTestCase {
 
     override func setUpWithError() throws {
         guard (try? GnuplotSession.locate()) != nil else { throw XCTSkip("gnuplot is not installed") }
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-atomic-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let dir { try? FileManager.default.removeItem(at: dir) }
+        dir = try makeTemporaryDirectory("atomic")
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-    func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() }
+    func entries() throws -> [String] { try directoryEntries(dir.path) }
     func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
     func figure(_ values: [Double] = [0, 1, 4, 9, 16]) -> Figure {
@@ -66,21 +62,11 @@ final class AtomicFigureTests: XCTestCase {
         let target = path("big.svg")
         let old = Data("precious old figure\n".utf8)
         try old.write(to: URL(fileURLWithPath: target))
-        #if os(Linux)
-        let fileSize = Int32(RLIMIT_FSIZE.rawValue)
-        #else
-        let fileSize = RLIMIT_FSIZE
-        #endif
-        var saved = rlimit()
-        getrlimit(fileSize, &saved)
-        let previousHandler = signal(SIGXFSZ, SIG_IGN)   // this process survives; gnuplot's disposition is reset to the default
-        var limit = saved
-        limit.rlim_cur = 4096
-        XCTAssertEqual(setrlimit(fileSize, &limit), 0)
+        // gnuplot inherits the limit (and the default SIGXFSZ disposition); this process survives.
         let plotter = Plotter()
-        let outcome = Result { try plotter.render(figure(Array(stride(from: 0.0, to: 200, by: 1))), to: .svg(path: target)) }
-        setrlimit(fileSize, &saved)
-        signal(SIGXFSZ, previousHandler)
+        let outcome = withFileSizeLimit(4096) {
+            Result { try plotter.render(figure(Array(stride(from: 0.0, to: 200, by: 1))), to: .svg(path: target)) }
+        }
         XCTAssertThrowsError(try outcome.get()) { e in
             XCTAssertTrue("\(e)".contains("gnuplot stopped unexpectedly"), "\(e)")
         }

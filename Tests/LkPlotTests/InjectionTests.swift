@@ -2,6 +2,7 @@ import Foundation
 @testable import LkPlot
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// Every user string reaches gnuplot through `gnuplotQuoted`; no string can
 /// run a command, and every string shows literally.
@@ -53,8 +54,14 @@ final class InjectionTests: XCTestCase {
                 let xml = line.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 XCTAssertTrue(svg.contains("<text>\(xml)</text>"), "title line \(line) is not shown literally")
             }
+            // In the text plot the title is what stands above the top border, line by line.
+            // (Looking for the title anywhere would pass for "e" in any plot.)
             let text = try plotter.render(Figure(p), to: .text(width: 70, height: 20)).text ?? ""
-            XCTAssertTrue(text.contains(s.split(separator: "\n").last.map(String.init) ?? ""), text)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let border = try XCTUnwrap(lines.firstIndex { $0.contains("+---") }, text)
+            let above = lines[..<border].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let title = s.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            XCTAssertEqual(above, title, "the text plot's title of \(s.debugDescription):\n\(text)")
         }
         let made = try FileManager.default.contentsOfDirectory(atPath: cwd.path)
         XCTAssertFalse(made.contains("pwned"), "a command ran: \(made)")
@@ -63,14 +70,10 @@ final class InjectionTests: XCTestCase {
 
     /// A fresh working directory, so a `touch pwned` would show up in it.
     func scratchDirectory() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("lk-inject-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        let d = try makeTemporaryDirectory("inject")
         let old = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(d.path)
-        addTeardownBlock {
-            FileManager.default.changeCurrentDirectoryPath(old)
-            try? FileManager.default.removeItem(at: d)
-        }
+        addTeardownBlock { FileManager.default.changeCurrentDirectoryPath(old) }
         return d
     }
 }

@@ -3,16 +3,15 @@ import LkBuiltins
 import LkLang
 @testable import LkPlot
 import XCTest
+import LkTestSupport
 
 /// The plotting built-ins as a user calls them.
 final class PlotBuiltinTests: XCTestCase {
     var dir: URL!
-    var printed = ""
 
     override func setUpWithError() throws {
         guard (try? GnuplotSession.locate()) != nil else { throw XCTSkip("gnuplot is not installed") }
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-builtins-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        dir = try makeTemporaryDirectory("builtins")
         setenv("LK_TERM", "dumb", 1)
     }
 
@@ -22,16 +21,12 @@ final class PlotBuiltinTests: XCTestCase {
         PlotSink.onFigure = nil
         PlotSink.nextIndex = 1
         _ = try? Plotter.shared.flush()
-        if let dir { try? FileManager.default.removeItem(at: dir) }
     }
 
     /// Runs lk code, returning what it printed; errors are returned as their message.
     @discardableResult
     func run(_ code: String, _ interp: Interpreter = BuiltinTable.makeInterpreter()) -> String {
-        printed = ""
-        interp.output = { [unowned self] in self.printed += $0 }
-        do { try interp.run(SourceFile(name: "<test>", text: code)) } catch let d as Diagnostic { return "error: " + d.message } catch { return "error: \(error)" }
-        return printed
+        runLk(code, in: interp).text
     }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }

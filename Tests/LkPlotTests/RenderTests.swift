@@ -2,6 +2,7 @@ import Foundation
 @testable import LkPlot
 import LkTensor
 import XCTest
+import LkTestSupport
 
 /// Real renders through gnuplot (skipped when gnuplot is not installed).
 final class RenderTests: XCTestCase {
@@ -9,12 +10,7 @@ final class RenderTests: XCTestCase {
 
     override func setUpWithError() throws {
         guard (try? GnuplotSession.locate()) != nil else { throw XCTSkip("gnuplot is not installed") }
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-render-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        if let dir { try? FileManager.default.removeItem(at: dir) }
+        dir = try makeTemporaryDirectory("render")
     }
 
     func squares() -> Figure {

@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import LkTensor
 @testable import LkStudy
+import LkTestSupport
 
 /// Exact denoisers against closed forms worked out here, brute-force integration, a direct
 /// softmax, and the score and second-order identities by finite differences.
@@ -9,14 +10,8 @@ final class DiffusionPriorTests: XCTestCase {
     let sigma0: Tensor = try! Tensor(shape: [3, 3], data: [2, 0.5, 0.2, 0.5, 1, -0.3, 0.2, -0.3, 0.8])
     let mu0 = Tensor([0.5, -1, 2])
 
+    /// One point as a 1×d batch, the shape the denoisers take and return.
     func row(_ xs: [Double]) -> Tensor { try! Tensor(shape: [1, xs.count], data: xs) }
-
-    func assertClose(_ a: Tensor, _ b: Tensor, _ tol: Double, _ msg: String = "", file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, file: file, line: line)
-        for i in 0..<min(a.count, b.count) {
-            XCTAssertEqual(a[flat: i], b[flat: i], accuracy: tol * max(1, abs(b[flat: i])), "\(msg) [\(i)]", file: file, line: line)
-        }
-    }
 
     /// μ + Σ(Σ + σ²I)⁻¹(y − μ) and Σ − Σ(Σ + σ²I)⁻¹Σ, by LAPACK solves.
     func testGaussianTweedieEqualsClosedFormPosterior() throws {
@@ -26,10 +21,10 @@ final class DiffusionPriorTests: XCTestCase {
             let noisy = try Tensor.binary(.add, sigma0, try Tensor.binary(.mul, try Tensor.eye(3), s * s))
             let gain = try Tensor.solve(noisy, try Tensor.binary(.sub, y, mu0))
             let mean = try Tensor.binary(.add, mu0, try Tensor.matmul(sigma0, gain))
-            assertClose(try p.denoise(row(y.scalars), sigma: s), mean, 1e-12, "mean σ=\(s)")
+            assertClose(try p.denoise(row(y.scalars), sigma: s), row(mean.scalars), rtol: 1e-12, atol: 1e-12, "mean σ=\(s)")
             let cv = try Tensor.binary(.sub, try Tensor.matmul(sigma0, v),
                                        try Tensor.matmul(sigma0, try Tensor.solve(noisy, try Tensor.matmul(sigma0, v))))
-            assertClose(try p.posteriorCovariance(row(y.scalars), sigma: s, times: row(v.scalars)), cv, 1e-12, "cov σ=\(s)")
+            assertClose(try p.posteriorCovariance(row(y.scalars), sigma: s, times: row(v.scalars)), row(cv.scalars), rtol: 1e-12, atol: 1e-12, "cov σ=\(s)")
         }
     }
 
@@ -44,7 +39,7 @@ final class DiffusionPriorTests: XCTestCase {
             let gain = try Tensor.solve(m, try Tensor.binary(.sub, xt, try Tensor.binary(.mul, mu0, a)))
             let want = try Tensor.binary(.add, mu0, try Tensor.binary(.mul, try Tensor.matmul(sigma0, gain), a))
             let got = try p.denoise(VectorSpace.scaled(1 / a, row(xt.scalars)), sigma: VPVE.sigma(abar: abar))
-            assertClose(got, want, 1e-12, "ᾱ=\(abar)")
+            assertClose(got, row(want.scalars), rtol: 1e-12, atol: 1e-12, "ᾱ=\(abar)")
         }
         XCTAssertEqual(VPVE.abar(sigma: VPVE.sigma(abar: 0.3)), 0.3, accuracy: 1e-15)
     }
@@ -99,14 +94,14 @@ final class DiffusionPriorTests: XCTestCase {
             let ws = lw.map { exp($0 - mx) }
             let z = ws.reduce(0, +)
             let want = (0..<d).map { c in (0..<n).reduce(0.0) { $0 + ws[$1] / z * x[flat: $1 * d + c] } }
-            assertClose(try p.denoise(row(y), sigma: s), Tensor(want), 1e-12, "σ=\(s)")
+            assertClose(try p.denoise(row(y), sigma: s), row(want), rtol: 1e-12, atol: 1e-12, "σ=\(s)")
             // log p_σ(y) = log[(1/N) Σ N(y; xᵢ, σ²I)].
             let logp = mx + log(z) - log(Double(n)) - 0.5 * Double(d) * log(2 * Double.pi * s * s)
             XCTAssertEqual(try p.logDensity(row(y), sigma: s)![flat: 0], logp, accuracy: 1e-10)
         }
         // At tiny σ the ideal denoiser returns the nearest data point.
         let near = try p.denoise(row(x.scalars[(7 * d)..<(8 * d)].map { $0 + 1e-3 }), sigma: 1e-3)
-        assertClose(near, Tensor(Array(x.scalars[(7 * d)..<(8 * d)])), 1e-9)
+        assertClose(near, row(Array(x.scalars[(7 * d)..<(8 * d)])), rtol: 1e-9, atol: 1e-9)
     }
 
     /// The stationary prior equals the dense Gaussian with Σ = Fᴴ diag(P) F built explicitly
@@ -123,9 +118,9 @@ final class DiffusionPriorTests: XCTestCase {
         let y = try Tensor(shape: [2, n], data: (0..<(2 * n)).map { _ in rng.normal() })
         let v = try Tensor(shape: [2, n], data: (0..<(2 * n)).map { _ in rng.normal() })
         for s in [0.2, 1.3] {
-            assertClose(try stat.denoise(y, sigma: s), try full.denoise(y, sigma: s), 1e-12)
-            assertClose(try stat.posteriorCovariance(y, sigma: s, times: v), try full.posteriorCovariance(y, sigma: s, times: v), 1e-12)
-            assertClose(try stat.logDensity(y, sigma: s)!, try full.logDensity(y, sigma: s)!, 1e-11)
+            assertClose(try stat.denoise(y, sigma: s), try full.denoise(y, sigma: s), rtol: 1e-12, atol: 1e-12)
+            assertClose(try stat.posteriorCovariance(y, sigma: s, times: v), try full.posteriorCovariance(y, sigma: s, times: v), rtol: 1e-12, atol: 1e-12)
+            assertClose(try stat.logDensity(y, sigma: s)!, try full.logDensity(y, sigma: s)!, rtol: 1e-11, atol: 1e-11)
         }
         XCTAssertThrowsError(try StationaryGaussianPrior(mean: Tensor(scalar: 0), spectrum: Tensor([1, 2, 3, 4])))
     }
@@ -167,14 +162,14 @@ final class DiffusionPriorTests: XCTestCase {
                 let plus = try p.denoise(VectorSpace.combine(1, y, h, v), sigma: s)
                 let minus = try p.denoise(VectorSpace.combine(1, y, -h, v), sigma: s)
                 let fd = VectorSpace.scaled(s * s / (2 * h), VectorSpace.combine(1, plus, -1, minus))
-                assertClose(try p.posteriorCovariance(y, sigma: s, times: v), fd, 1e-6, p.summary)
+                assertClose(try p.posteriorCovariance(y, sigma: s, times: v), fd, rtol: 1e-6, atol: 1e-6, p.summary)
             }
         }
         // The function prior's own finite-difference covariance matches the exact one.
         let g = try GaussianPrior(mean: mu0, covariance: sigma0)
         let f = FunctionPrior.fromScore(sampleShape: [3]) { x, s in try g.score(x.reshaped([1, 3]), sigma: s).reshaped([3]) }
-        assertClose(try f.posteriorCovariance(y, sigma: 0.7, times: v), try g.posteriorCovariance(y, sigma: 0.7, times: v), 1e-7)
-        assertClose(try f.denoise(y, sigma: 0.7), try g.denoise(y, sigma: 0.7), 1e-12)
+        assertClose(try f.posteriorCovariance(y, sigma: 0.7, times: v), try g.posteriorCovariance(y, sigma: 0.7, times: v), rtol: 1e-7, atol: 1e-7)
+        assertClose(try f.denoise(y, sigma: 0.7), try g.denoise(y, sigma: 0.7), rtol: 1e-12, atol: 1e-12)
     }
 
     func testDrawsHaveThePriorsMoments() throws {
@@ -182,10 +177,10 @@ final class DiffusionPriorTests: XCTestCase {
         let p = try GaussianPrior(mean: mu0, covariance: sigma0)
         let x = try p.draw(20_000, rng: &rng)!
         let mean = try x.reduce(.mean, axis: 0)
-        assertClose(mean, mu0, 0.05)
+        assertClose(mean, mu0, rtol: 0.05, atol: 0.05)
         let c = try Tensor.binary(.sub, x, mean)
         let cov = try Tensor.binary(.div, try Tensor.matmul(c, c, transA: true), 20_000.0)
-        assertClose(cov, sigma0, 0.06)
+        assertClose(cov, sigma0, rtol: 0.06, atol: 0.06)
     }
 
     func testErrors() throws {

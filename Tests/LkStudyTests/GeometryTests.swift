@@ -2,11 +2,11 @@ import Foundation
 import XCTest
 @testable import LkStudy
 import LkTensor
+import LkTestSupport
 
 /// CKA, kernel alignment, RSA, the abstraction measures and the hypercube task
 /// against hand-worked values and the invariances the measures are built to have.
 final class GeometryTests: XCTestCase {
-    func m(_ rows: [[Double]]) -> Tensor { try! Tensor(shape: [rows.count, rows[0].count], data: rows.flatMap { $0 }) }
     func random(_ n: Int, _ p: Int, seed: UInt64) -> Tensor {
         var g = RNG(seed: seed)
         return try! Tensor.build(shape: [n, p]) { o, c in for i in 0..<c { o[i] = g.normal() } }
@@ -15,7 +15,7 @@ final class GeometryTests: XCTestCase {
     /// One feature each: CKA is the squared Pearson correlation. x = (1, 2, 3),
     /// y = (1, 0, 2): centred (−1, 0, 1) and (0, −1, 1), r = 1/(√2·√2) = ½, CKA = ¼.
     func testCKAHandWorked() throws {
-        XCTAssertEqual(try Similarity.cka(m([[1], [2], [3]]), m([[1], [0], [2]])), 0.25, accuracy: 1e-15)
+        XCTAssertEqual(try Similarity.cka(matrix([[1], [2], [3]]), matrix([[1], [0], [2]])), 0.25, accuracy: 1e-15)
     }
 
     /// Invariant to orthogonal transforms and isotropic scaling (Kornblith et al.
@@ -48,12 +48,12 @@ final class GeometryTests: XCTestCase {
     /// dissimilarities (1, 3, 2) and (2, 3, 1): ranks (1, 3, 2) and (2, 3, 1), Spearman
     /// 1 − 6·(1 + 0 + 1)/(3·8) = ½; Pearson of (1, 3, 2), (2, 3, 1) is also ½.
     func testRSAHandWorked() throws {
-        let c = try Similarity.rdm(m([[1, 2, 3], [3, 2, 1], [2, 4, 6]]), metric: .correlation)
+        let c = try Similarity.rdm(matrix([[1, 2, 3], [3, 2, 1], [2, 4, 6]]), metric: .correlation)
         XCTAssertEqual(c[flat: 1], 2, accuracy: 1e-15)      // r = −1
         XCTAssertEqual(c[flat: 2], 0, accuracy: 1e-15)      // r = 1
-        let e = try Similarity.rdm(m([[0, 0], [3, 4]]), metric: .euclidean)
+        let e = try Similarity.rdm(matrix([[0, 0], [3, 4]]), metric: .euclidean)
         XCTAssertEqual(e[flat: 1], 5, accuracy: 1e-15)
-        let a = try Similarity.rdm(m([[0], [1], [3]]), metric: .euclidean), b = try Similarity.rdm(m([[0], [2], [3]]), metric: .euclidean)
+        let a = try Similarity.rdm(matrix([[0], [1], [3]]), metric: .euclidean), b = try Similarity.rdm(matrix([[0], [2], [3]]), metric: .euclidean)
         XCTAssertEqual(Similarity.rsa(rdm1: a, rdm2: b, compare: .spearman), 0.5, accuracy: 1e-15)
         XCTAssertEqual(Similarity.rsa(rdm1: a, rdm2: b, compare: .pearson), 0.5, accuracy: 1e-15)
         XCTAssertEqual(Similarity.ranks([3, 1, 3, 2]), [3.5, 1, 3.5, 2])
@@ -69,11 +69,11 @@ final class GeometryTests: XCTestCase {
     /// and (1→3, 2→0) give (0, 2), (0, −2): PS = −1, and the read-out trained on one
     /// side's pair mislabels the held-out pair (CCGP = 0).
     func testParallelismAndCCGPOnASquare() throws {
-        let corners = m([[-1, -1], [1, -1], [-1, 1], [1, 1]])
+        let corners = matrix([[-1, -1], [1, -1], [-1, 1], [1, 1]])
         XCTAssertEqual(try Abstraction.parallelism(corners, split: [false, true, false, true]), 1, accuracy: 1e-15)
         XCTAssertEqual(try Abstraction.parallelism(corners, split: [true, false, false, true]), -1, accuracy: 1e-15)
         // A bent square: (0,0), (1,0), (0,1), (0,2) split by condition parity.
-        XCTAssertEqual(try Abstraction.parallelism(m([[0, 0], [1, 0], [0, 1], [0, 2]]), split: [false, true, false, true]), 0, accuracy: 1e-15)
+        XCTAssertEqual(try Abstraction.parallelism(matrix([[0, 0], [1, 0], [0, 1], [0, 2]]), split: [false, true, false, true]), 0, accuracy: 1e-15)
         // CCGP on the cube (bits = 3), ten noisy trials per corner: holding out one
         // condition per side leaves three per side, which share only the dichotomy's
         // direction for a bit (CCGP = 1), while for the XOR of two bits the read-out

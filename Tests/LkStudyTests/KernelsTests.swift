@@ -2,13 +2,13 @@ import Foundation
 import XCTest
 @testable import LkStudy
 import LkTensor
+import LkTestSupport
 
 /// The infinite-width kernels against hand-worked recursions, closed forms,
 /// an independent 2-D Gauss–Hermite quadrature and Monte Carlo estimates.
 final class KernelsTests: XCTestCase {
     let relu = Activation.named("relu")!, erf = Activation.named("erf")!, tanh = Activation.named("tanh")!
 
-    func matrix(_ rows: [[Double]]) -> Tensor { try! Tensor(shape: [rows.count, rows[0].count], data: rows.flatMap { $0 }) }
 
     func kernels(_ x1: Tensor, _ x2: Tensor? = nil, depth: Int, _ act: Activation, w: Double = 1, b: Double = 0,
                  standard: Bool = false, widths: [Double] = []) -> (nngp: Tensor, ntk: Tensor) {

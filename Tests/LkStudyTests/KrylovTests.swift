@@ -1,6 +1,7 @@
 import XCTest
 import LkTensor
 @testable import LkStudy
+import LkTestSupport
 
 /// Conjugate gradients against a hand-written textbook CG, hand-worked iterates, exact
 /// solutions, the distinct-eigenvalue bound, and SciPy's behaviour on a fixed system.
@@ -58,8 +59,12 @@ final class KrylovTests: XCTestCase {
         XCTAssertEqual(r.iterations, 5)
         XCTAssertEqual(r.residuals.count, 6)
         XCTAssertFalse(r.converged)
+        // One callback per iteration, each with the whole iterate; then compare (zip alone would pass on none).
+        XCTAssertEqual(seen.count, 5)
+        XCTAssertEqual(want.count, 5)
         for (got, exp) in zip(seen, want) {
-            for (u, v) in zip(got, exp) { XCTAssertEqual(u, v, accuracy: 1e-12) }
+            XCTAssertEqual(got.count, 7)
+            assertClose(got, exp, rtol: 0, atol: 1e-12)
         }
     }
 
@@ -76,8 +81,11 @@ final class KrylovTests: XCTestCase {
                                              preconditioner: { try Tensor.binary(.mul, $0, Tensor(jacobi)) }, callback: { seen.append($0.scalars) })
         let want = textbookCG(rows(a), b.scalars, x0: Array(repeating: 0, count: 6), m: jacobi, iterations: 4)
         XCTAssertEqual(r.iterations, 4)
+        XCTAssertEqual(seen.count, 4)
+        XCTAssertEqual(want.count, 4)
         for (got, exp) in zip(seen, want) {
-            for (u, v) in zip(got, exp) { XCTAssertEqual(u, v, accuracy: 1e-9 * max(1, abs(v))) }
+            XCTAssertEqual(got.count, 6)
+            assertClose(got, exp, rtol: 1e-9, atol: 1e-9)
         }
         let plain = try Krylov.conjugateGradient(matrix: a, b, tol: 1e-10, maxIterations: 500)
         let pre = try Krylov.conjugateGradient(matrix: a, b, tol: 1e-10, maxIterations: 500,
@@ -98,6 +106,7 @@ final class KrylovTests: XCTestCase {
         XCTAssertEqual(r.residuals[0], 73.0.squareRoot(), accuracy: 1e-14)
         XCTAssertEqual(r.residuals[1], 70153.0.squareRoot() / 331, accuracy: 1e-14)
         XCTAssertLessThan(r.residuals[2], 1e-14)
+        XCTAssertEqual(seen.count, 2, "one callback per iteration")
         XCTAssertEqual(seen[0][0], 2 - 584.0 / 331, accuracy: 1e-14)
         XCTAssertEqual(seen[0][1], 1 - 219.0 / 331, accuracy: 1e-14)
         XCTAssertEqual(r.x[flat: 0], 1.0 / 11, accuracy: 1e-14)

@@ -1,16 +1,16 @@
 import XCTest
 import LkTensor
 @testable import LkStudy
+import LkTestSupport
 
 /// Loki's Fréchet mean, locus and active class choice against hand-worked metrics and the
 /// closed forms the paper relies on.
 final class LokiTests: XCTestCase {
-    func t(_ rows: [[Double]]) -> Tensor { try! Tensor(shape: [rows.count, rows[0].count], data: rows.flatMap { $0 }) }
     func pathMetric(_ k: Int) -> Tensor { try! Tensor.build(shape: [k, k]) { p, _ in for i in 0..<k { for j in 0..<k { p[i * k + j] = Double(abs(i - j)) } } } }
 
     func testHandWorkedPath() throws {
         // Path 0 – 1 – 2, observed {0, 2}: E(y) = p₀ y² + p₂ (2 − y)².
-        let p = t([[0.5, 0.5], [0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8], [0.75, 0.25]])
+        let p = matrix([[0.5, 0.5], [0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8], [0.75, 0.25]])
         // [.75,.25]: E(0) = 1 = E(1): the tie goes to class 0.
         XCTAssertEqual(try Loki.frechetMean(p, distances: pathMetric(3), observed: [0, 2]), [1, 0, 1, 1, 2, 0])
     }
@@ -45,12 +45,12 @@ final class LokiTests: XCTestCase {
 
     func testObservedRowsAndSparseColumns() throws {
         let d = pathMetric(6), obs = [1, 4, 5]
-        let p = t([[0.2, 0, 0.8], [0.5, 0, 0.5], [1, 0, 0], [0.1, 0, 0.3]])
+        let p = matrix([[0.2, 0, 0.8], [0.5, 0, 0.5], [1, 0, 0], [0.1, 0, 0.3]])
         let full = try Loki.frechetMean(p, distances: d, observed: obs)
         let rows = try Tensor.build(shape: [3, 6]) { q, _ in for (r, c) in obs.enumerated() { for j in 0..<6 { q[r * 6 + j] = Double(abs(c - j)) } } }
         XCTAssertEqual(try Loki.frechetMean(p, distances: rows, observed: obs), full)
         XCTAssertEqual(full, [4, 3, 1, 4])   // nearest classes to the weighted means 4.2, 3, 1, 4
-        XCTAssertThrowsError(try Loki.frechetMean(t([[-0.1, 0.5, 0.6]]), distances: d, observed: obs))
+        XCTAssertThrowsError(try Loki.frechetMean(matrix([[-0.1, 0.5, 0.6]]), distances: d, observed: obs))
         XCTAssertThrowsError(try Loki.frechetMean(p, distances: d, observed: [1, 4]))
         XCTAssertThrowsError(try Loki.frechetMean(p, distances: d, observed: [1, 4, 9]))
     }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import LkTensor
 @testable import LkStudy
+import LkTestSupport
 
 /// EigenTrajectory's loader, normalisation, descriptor and errors against hand-made cases,
 /// identities, and (when /work/shared/data/ethucy is present) the reference loader's output.
@@ -11,7 +12,6 @@ final class TrajectoriesTests: XCTestCase {
     func windows(_ rows: [[[Double]]]) -> Tensor {
         try! Tensor(shape: [rows.count, rows[0].count, 2], data: rows.flatMap { $0.flatMap { $0 } })
     }
-    func maxDiff(_ a: Tensor, _ b: Tensor) -> Double { zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0 }
 
     func testLoaderOnHandMadeRecording() throws {
         // Frames 0, 10, …, 220 (23 frames). Ped 1 walks all of them; ped 2 misses frame 50;
@@ -24,9 +24,7 @@ final class TrajectoriesTests: XCTestCase {
             if f >= 2 { lines.append("\(frame).0\t3.0\t0\t\(Double(f) * 0.25)") }
             if f < 20 { lines.append("\(frame)\t4\t7\t7") }
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lk-loadtraj-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryDirectory("loadtraj")
         let file = dir.appendingPathComponent("scene.txt")
         try (lines.joined(separator: "\n") + "\n\n").write(to: file, atomically: true, encoding: .utf8)
         let t = try Trajectories.load(path: file.path)
@@ -62,7 +60,7 @@ final class TrajectoriesTests: XCTestCase {
         let walk = windows([(0..<20).map { [3, 2 + 0.5 * Double($0)] }])
         let (n, f) = try Trajectories.normalize(walk, obs: 8)
         let want = windows([(0..<20).map { [Double($0) - 7, 0] }])
-        XCTAssertLessThan(maxDiff(n, want), 1e-12)
+        XCTAssertLessThan(maxAbsDifference(n, want), 1e-12)
         XCTAssertEqual(f.scale.scalars, [2]); XCTAssertEqual(f.origin.scalars, [3, 5.5]); XCTAssertEqual(f.moving.scalars, [1])
         // Static below static_dist: unscaled. Round trip on random windows is the identity.
         let (_, fs) = try Trajectories.normalize(walk, obs: 8, staticDist: 0.6)
@@ -70,7 +68,7 @@ final class TrajectoriesTests: XCTestCase {
         Random.seed(12)
         let t = try Random.randn([30, 20, 2])
         let (tn, frame) = try Trajectories.normalize(t, obs: 8, staticDist: 0.3)
-        XCTAssertLessThan(maxDiff(try Trajectories.denormalize(tn, frame: frame), t), 1e-12)
+        XCTAssertLessThan(maxAbsDifference(try Trajectories.denormalize(tn, frame: frame), t), 1e-12)
         // Each normalised window has its last observed point at the origin, heading along +x.
         for i in 0..<30 {
             let p = tn.pointer + i * 40
@@ -83,16 +81,16 @@ final class TrajectoriesTests: XCTestCase {
         // X = [[3, 4], [6, 8]] has rank one along (0.6, 0.8): projector U Uᵀ = [[.36, .48], [.48, .64]].
         let t = windows([[[3, 4]], [[6, 8]]])
         let d = try Trajectories.descriptor(t, k: 1)
-        XCTAssertLessThan(maxDiff(d.basis, try Tensor(shape: [2, 1], data: [0.6, 0.8])), 1e-14)
-        XCTAssertLessThan(maxDiff(d.coeffs, try Tensor(shape: [2, 1], data: [5, 10])), 1e-13)
+        XCTAssertLessThan(maxAbsDifference(d.basis, try Tensor(shape: [2, 1], data: [0.6, 0.8])), 1e-14)
+        XCTAssertLessThan(maxAbsDifference(d.coeffs, try Tensor(shape: [2, 1], data: [5, 10])), 1e-13)
         XCTAssertEqual(d.sv.scalars[0], 125.0.squareRoot(), accuracy: 1e-12)
         XCTAssertEqual(d.sv.scalars[1], 0, accuracy: 1e-12)
         let proj = try Tensor.matmul(d.basis, d.basis, transB: true)
-        XCTAssertLessThan(maxDiff(proj, try Tensor(shape: [2, 2], data: [0.36, 0.48, 0.48, 0.64])), 1e-14)
+        XCTAssertLessThan(maxAbsDifference(proj, try Tensor(shape: [2, 2], data: [0.36, 0.48, 0.48, 0.64])), 1e-14)
         // Every column: reconstruction is exact; truncation error is the tail of the singular values.
         let w = try Trajectories.simWalkers(count: 200, seed: 3)
         let full = try Trajectories.descriptor(w, k: 40)
-        XCTAssertLessThan(maxDiff(try Trajectories.reconstruct(full.coeffs, basis: full.basis), w), 1e-10)
+        XCTAssertLessThan(maxAbsDifference(try Trajectories.reconstruct(full.coeffs, basis: full.basis), w), 1e-10)
         let k4 = try Trajectories.descriptor(w, k: 4)
         let r4 = try Trajectories.reconstruct(try Trajectories.project(w, basis: k4.basis), basis: k4.basis)
         let err = zip(r4.scalars, w.scalars).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)

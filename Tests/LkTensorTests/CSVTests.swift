@@ -1,11 +1,11 @@
 import XCTest
 import Foundation
 @testable import LkTensor
+import LkTestSupport
 
 final class CSVTests: XCTestCase {
     private var directory = ""
-    override func setUpWithError() throws { directory = try temporaryDirectory() }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+    override func setUpWithError() throws { directory = try makeTemporaryDirectory("io").path }
 
     /// Writes `text` to a file in the test directory and reads it as CSV.
     private func read(_ text: String, header: Bool? = nil, delimiter: Character? = nil) throws -> (data: Tensor, header: [String]?) {
@@ -152,11 +152,10 @@ final class CSVTests: XCTestCase {
 
 final class AtomicFileTests: XCTestCase {
     private var directory = ""
-    override func setUpWithError() throws { directory = try temporaryDirectory() }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+    override func setUpWithError() throws { directory = try makeTemporaryDirectory("io").path }
 
     private func contents(_ path: String) throws -> String { String(decoding: try AtomicFile.read(path), as: UTF8.self) }
-    private func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
+    private func entries() throws -> [String] { try directoryEntries(directory) }
 
     func testMissingDirectory() {
         XCTAssertThrowsError(try NPY.save(Tensor([1]), path: directory + "/nope/x.npy")) { error in
@@ -200,23 +199,10 @@ final class AtomicFileTests: XCTestCase {
         let path = directory + "/t.npy"
         try NPY.save(Tensor([1, 2, 3]), path: path)
         let original = try AtomicFile.read(path)
-        #if os(Linux)
-        let fileSize = Int32(RLIMIT_FSIZE.rawValue)
-        #else
-        let fileSize = RLIMIT_FSIZE
-        #endif
-        var saved = rlimit()
-        getrlimit(fileSize, &saved)
-        let previousHandler = signal(SIGXFSZ, SIG_IGN)
-        var limit = saved
-        limit.rlim_cur = 4096
-        XCTAssertEqual(setrlimit(fileSize, &limit), 0)
-        defer {
-            setrlimit(fileSize, &saved)
-            signal(SIGXFSZ, previousHandler)
-        }
-        XCTAssertThrowsError(try NPY.save(try Tensor(shape: [10_000], repeating: 1), path: path)) { error in
-            XCTAssertEqual("\(error)", "cannot write \(path): File too large")
+        try withFileSizeLimit(4096) {
+            XCTAssertThrowsError(try NPY.save(try Tensor(shape: [10_000], repeating: 1), path: path)) { error in
+                XCTAssertEqual("\(error)", "cannot write \(path): File too large")
+            }
         }
         XCTAssertEqual(try AtomicFile.read(path), original)
         XCTAssertEqual(try entries(), ["t.npy"])

@@ -1,17 +1,6 @@
 import XCTest
 @testable import LkTensor
-
-/// Asserts two arrays agree elementwise within `tol` (relative for large values),
-/// treating nan as equal to nan and requiring infinities to match exactly.
-func assertClose(_ got: [Double], _ want: [Double], tol: Double = 1e-12,
-                 file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(got.count, want.count, "lengths differ", file: file, line: line)
-    for (i, (g, w)) in zip(got, want).enumerated() {
-        if w.isNaN { XCTAssertTrue(g.isNaN, "[\(i)]: got \(g), want nan", file: file, line: line); continue }
-        if w.isInfinite { XCTAssertEqual(g, w, "[\(i)]", file: file, line: line); continue }
-        XCTAssertLessThanOrEqual(Swift.abs(g - w), tol * Swift.max(1, Swift.abs(w)), "[\(i)]: got \(g), want \(w)", file: file, line: line)
-    }
-}
+import LkTestSupport
 
 /// Bit-level equality, so that -0.0 and 0.0 differ and nan equals nan.
 func sameBits(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }

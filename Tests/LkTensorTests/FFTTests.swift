@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LkTensor
+import LkTestSupport
 
 /// The O(n²) DFT of complex data (trailing 2) along complex axis `axis`, sign −1 forward.
 private func naiveDFT(_ x: Tensor, axis: Int, inverse: Bool = false) -> Tensor {
@@ -29,23 +30,23 @@ final class FFTTests: XCTestCase {
     func testOneDimensionalAgainstNaiveDFT() throws {
         for n in [1, 2, 7, 8, 30] {
             let x = laRandom([n, 2], seed: UInt64(n))
-            laAssertClose(try FFT.fft(x), naiveDFT(x, axis: 0), tol: 1e-12, "fft n=\(n)")
+            assertClose(try FFT.fft(x), naiveDFT(x, axis: 0), largestTol: 1e-12, "fft n=\(n)")
             // Backward normalization: the inverse divides by n, so it undoes the forward.
-            laAssertClose(try FFT.fft(try FFT.fft(x), inverse: true), x, tol: 1e-14, "ifft∘fft n=\(n)")
+            assertClose(try FFT.fft(try FFT.fft(x), inverse: true), x, largestTol: 1e-14, "ifft∘fft n=\(n)")
         }
         // Hand-worked: the DFT of (1, 0, 0, 0) is all ones; of (0, 1, 0, 0) is e^{−iπk/2} = 1, −i, −1, i.
-        laAssertClose(try FFT.fft(try FFT.complex(Tensor([0, 1, 0, 0]))), laMatrix([[1, 0], [0, -1], [-1, 0], [0, 1]]), tol: 1e-15)
+        assertClose(try FFT.fft(try FFT.complex(Tensor([0, 1, 0, 0]))), matrix([[1, 0], [0, -1], [-1, 0], [0, 1]]), largestTol: 1e-15)
     }
 
     func testMultiAxisAndBatches() throws {
         let x = laRandom([4, 6, 2], seed: 3)
-        laAssertClose(try FFT.fft2(x), naiveDFT(naiveDFT(x, axis: 0), axis: 1), tol: 1e-12, "fft2")
-        laAssertClose(try FFT.fft(x, axes: [0]), naiveDFT(x, axis: 0), tol: 1e-12, "axis 0")
-        laAssertClose(try FFT.fft(x, axes: [-1]), naiveDFT(x, axis: 1), tol: 1e-12, "axis −1")
-        laAssertClose(try FFT.fft(x, axes: [1], inverse: true, normalize: false), naiveDFT(x, axis: 1, inverse: true), tol: 1e-12, "unscaled inverse")
+        assertClose(try FFT.fft2(x), naiveDFT(naiveDFT(x, axis: 0), axis: 1), largestTol: 1e-12, "fft2")
+        assertClose(try FFT.fft(x, axes: [0]), naiveDFT(x, axis: 0), largestTol: 1e-12, "axis 0")
+        assertClose(try FFT.fft(x, axes: [-1]), naiveDFT(x, axis: 1), largestTol: 1e-12, "axis −1")
+        assertClose(try FFT.fft(x, axes: [1], inverse: true, normalize: false), naiveDFT(x, axis: 1, inverse: true), largestTol: 1e-12, "unscaled inverse")
         // coils×n×m×2: each coil image transforms separately.
         let coils = laRandom([3, 4, 5, 2], seed: 4)
-        laAssertClose(try FFT.fft2(coils), naiveDFT(naiveDFT(coils, axis: 1), axis: 2), tol: 1e-12, "batched fft2")
+        assertClose(try FFT.fft2(coils), naiveDFT(naiveDFT(coils, axis: 1), axis: 2), largestTol: 1e-12, "batched fft2")
     }
 
     func testParsevalAndNormalizations() throws {
@@ -53,8 +54,8 @@ final class FFTTests: XCTestCase {
         let m = 40.0
         XCTAssertEqual(energy(try FFT.fft2(x, inverse: false, norm: .ortho)), energy(x), accuracy: 1e-12 * energy(x))
         XCTAssertEqual(energy(try FFT.fft2(x)), m * energy(x), accuracy: 1e-12 * m * energy(x))
-        laAssertClose(try FFT.fft2(try FFT.fft2(x, inverse: false, norm: .ortho), inverse: true, norm: .ortho), x, tol: 1e-14, "ortho round trip")
-        laAssertClose(try FFT.fft2(try FFT.fft2(x, inverse: false, norm: .forward), inverse: true, norm: .forward), x, tol: 1e-14, "forward round trip")
+        assertClose(try FFT.fft2(try FFT.fft2(x, inverse: false, norm: .ortho), inverse: true, norm: .ortho), x, largestTol: 1e-14, "ortho round trip")
+        assertClose(try FFT.fft2(try FFT.fft2(x, inverse: false, norm: .forward), inverse: true, norm: .forward), x, largestTol: 1e-14, "forward round trip")
     }
 
     func testRealFFT() throws {

@@ -1,11 +1,8 @@
 import XCTest
 @testable import LkTensor
+import LkTestSupport
 
 // Shared helpers for the linear-algebra test files (prefixed to stay out of other files' way).
-
-func laMatrix(_ rows: [[Double]]) -> Tensor {
-    try! Tensor(shape: [rows.count, rows.first?.count ?? 0], data: rows.flatMap { $0 })
-}
 
 /// Uniform(−1, 1) entries from a private generator, so tests do not disturb `Random`.
 func laRandom(_ shape: [Int], seed: UInt64) -> Tensor {
@@ -37,16 +34,6 @@ func laEye(_ n: Int) -> Tensor {
     try! Tensor.build(shape: [n, n]) { p, c in for i in 0..<c { p[i] = i % (n + 1) == 0 ? 1 : 0 } }
 }
 
-/// Same shape and `max|a − b| ≤ tol · max(1, max|b|)`.
-func laAssertClose(_ a: Tensor, _ b: Tensor, tol: Double = 1e-12, _ what: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    guard a.shape == b.shape else {
-        XCTFail("\(what): shape \(shapeString(a.shape)) != \(shapeString(b.shape))", file: file, line: line); return
-    }
-    let scale = max(1, b.scalars.map(abs).max() ?? 0)
-    let err = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(err, tol * scale, "\(what): max error \(err)", file: file, line: line)
-}
-
 func laAssertError(_ expr: @autoclosure () throws -> Any, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertThrowsError(try expr(), file: file, line: line) { e in
         XCTAssertEqual((e as? TensorError)?.message, message, file: file, line: line)
@@ -55,11 +42,11 @@ func laAssertError(_ expr: @autoclosure () throws -> Any, _ message: String, fil
 
 final class LinalgTests: XCTestCase {
     func testMatmulHandWorked() throws {
-        let a = laMatrix([[1, 2], [3, 4]]), b = laMatrix([[5, 6], [7, 8]])
-        XCTAssertEqual(try Tensor.matmul(a, b), laMatrix([[19, 22], [43, 50]]))
-        XCTAssertEqual(try Tensor.matmul(a, b, transA: true), laMatrix([[26, 30], [38, 44]]))
-        XCTAssertEqual(try Tensor.matmul(a, b, transB: true), laMatrix([[17, 23], [39, 53]]))
-        XCTAssertEqual(try Tensor.matmul(a, b, transA: true, transB: true), laMatrix([[23, 31], [34, 46]]))
+        let a = matrix([[1, 2], [3, 4]]), b = matrix([[5, 6], [7, 8]])
+        XCTAssertEqual(try Tensor.matmul(a, b), matrix([[19, 22], [43, 50]]))
+        XCTAssertEqual(try Tensor.matmul(a, b, transA: true), matrix([[26, 30], [38, 44]]))
+        XCTAssertEqual(try Tensor.matmul(a, b, transB: true), matrix([[17, 23], [39, 53]]))
+        XCTAssertEqual(try Tensor.matmul(a, b, transA: true, transB: true), matrix([[23, 31], [34, 46]]))
     }
 
     /// dgemm against the triple loop on rectangular shapes, every transA/transB combination.
@@ -71,7 +58,7 @@ final class LinalgTests: XCTestCase {
                 let a = laRandom([m, k], seed: seed), b = laRandom([k, n], seed: seed + 100)
                 let storedA = ta ? laT(a) : a, storedB = tb ? laT(b) : b
                 let c = try Tensor.matmul(storedA, storedB, transA: ta, transB: tb)
-                laAssertClose(c, laNaiveMatmul(a, b), tol: 1e-13, "(\(m),\(k),\(n)) tA=\(ta) tB=\(tb)")
+                assertClose(c, laNaiveMatmul(a, b), largestTol: 1e-13, "(\(m),\(k),\(n)) tA=\(ta) tB=\(tb)")
             } }
         }
     }
@@ -79,11 +66,11 @@ final class LinalgTests: XCTestCase {
     func testMatrixVectorProducts() throws {
         let a = laRandom([5, 3], seed: 7), x = laRandom([3], seed: 8), y = laRandom([5], seed: 9)
         let ax = laNaiveMatmul(a, try x.reshaped([3, 1]))
-        laAssertClose(try Tensor.matmul(a, x), try ax.reshaped([5]), "A@x")
-        laAssertClose(try Tensor.matmul(laT(a), x, transA: true), try ax.reshaped([5]), "(Aᵀ)ᵀ@x")
+        assertClose(try Tensor.matmul(a, x), try ax.reshaped([5]), largestTol: 1e-12, "A@x")
+        assertClose(try Tensor.matmul(laT(a), x, transA: true), try ax.reshaped([5]), largestTol: 1e-12, "(Aᵀ)ᵀ@x")
         let ya = laNaiveMatmul(try y.reshaped([1, 5]), a)
-        laAssertClose(try Tensor.matmul(y, a), try ya.reshaped([3]), "y@A")
-        laAssertClose(try Tensor.matmul(y, laT(a), transB: true), try ya.reshaped([3]), "y@(Aᵀ)ᵀ")
+        assertClose(try Tensor.matmul(y, a), try ya.reshaped([3]), largestTol: 1e-12, "y@A")
+        assertClose(try Tensor.matmul(y, laT(a), transB: true), try ya.reshaped([3]), largestTol: 1e-12, "y@(Aᵀ)ᵀ")
         let d = try Tensor.matmul(Tensor([1, 2, 3]), Tensor([4, 5, 6]))
         XCTAssertEqual(d.shape, [])
         XCTAssertEqual(d.scalarValue, 32)
@@ -98,19 +85,19 @@ final class LinalgTests: XCTestCase {
             let ai = try Tensor(shape: [3, 4], data: Array(a.scalars[(i * 12)..<(i * 12 + 12)]))
             let bj = try Tensor(shape: [4, 2], data: Array(b.scalars[(j * 8)..<(j * 8 + 8)]))
             let cij = try Tensor(shape: [3, 2], data: Array(c.scalars[((i * 5 + j) * 6)..<((i * 5 + j) * 6 + 6)]))
-            laAssertClose(cij, laNaiveMatmul(ai, bj), "batch (\(i),\(j))")
+            assertClose(cij, laNaiveMatmul(ai, bj), largestTol: 1e-12, "batch (\(i),\(j))")
         } }
         // Only a batched: the folded single-dgemm path, with a transposed b.
         let w = laRandom([2, 4], seed: 13)
         let folded = try Tensor.matmul(a, w, transB: true)
         XCTAssertEqual(folded.shape, [2, 1, 3, 2])
-        laAssertClose(try folded.reshaped([6, 2]), laNaiveMatmul(try a.reshaped([6, 4]), laT(w)), "folded")
+        assertClose(try folded.reshaped([6, 2]), laNaiveMatmul(try a.reshaped([6, 4]), laT(w)), largestTol: 1e-12, "folded")
         // A vector on the left of a batch: promoted to a row, then that axis removed.
         let v = laRandom([4], seed: 14)
         let vb = try Tensor.matmul(v, b)
         XCTAssertEqual(vb.shape, [5, 2])
         let first = laNaiveMatmul(try v.reshaped([1, 4]), try Tensor(shape: [4, 2], data: Array(b.scalars[0..<8])))
-        laAssertClose(try Tensor(shape: [1, 2], data: Array(vb.scalars[0..<2])), first, "vector @ batch")
+        assertClose(try Tensor(shape: [1, 2], data: Array(vb.scalars[0..<2])), first, largestTol: 1e-12, "vector @ batch")
         // A transposed batched operand.
         let bt = try Tensor.matmul(b, b, transA: true)
         XCTAssertEqual(bt.shape, [5, 2, 2])
@@ -134,11 +121,11 @@ final class LinalgTests: XCTestCase {
     func testDotOuterTrace() throws {
         XCTAssertEqual(try Tensor.dot(Tensor([1, 2, 3]), Tensor([4, -5, 6])), 12)
         laAssertError(try Tensor.dot(Tensor([1, 2]), Tensor([1, 2, 3])), "dot: vectors have different lengths, (2,) and (3,)")
-        XCTAssertThrowsError(try Tensor.dot(laMatrix([[1, 2]]), Tensor([1, 2])))
-        let o = try Tensor.outer(laMatrix([[1, 2], [3, 4]]), Tensor([1, 10, 100]))
-        XCTAssertEqual(o, laMatrix([[1, 10, 100], [2, 20, 200], [3, 30, 300], [4, 40, 400]]))
-        XCTAssertEqual(try laMatrix([[1, 2, 3], [4, 5, 6]]).trace(), 6)
-        XCTAssertEqual(try laMatrix([[1, 2], [3, 4], [5, 6]]).trace(), 5)
+        XCTAssertThrowsError(try Tensor.dot(matrix([[1, 2]]), Tensor([1, 2])))
+        let o = try Tensor.outer(matrix([[1, 2], [3, 4]]), Tensor([1, 10, 100]))
+        XCTAssertEqual(o, matrix([[1, 10, 100], [2, 20, 200], [3, 30, 300], [4, 40, 400]]))
+        XCTAssertEqual(try matrix([[1, 2, 3], [4, 5, 6]]).trace(), 6)
+        XCTAssertEqual(try matrix([[1, 2], [3, 4], [5, 6]]).trace(), 5)
         laAssertError(try Tensor([1, 2]).trace(), "trace: expected a matrix, got (2,)")
     }
 

@@ -1,17 +1,11 @@
 import XCTest
 import Foundation
 @testable import LkTensor
+import LkTestSupport
 
 /// The path of a fixture written by Fixtures/make_fixtures.py (NumPy 2.4.6).
 func fixture(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(name).path
-}
-
-/// A fresh empty directory for files a test writes.
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "lk-io-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }
 
 final class NPYTests: XCTestCase {
@@ -118,8 +112,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testSaveAndLoadRoundTrip() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("npy").path
         let t = try Tensor(shape: [3, 2], data: [0.1, -0.0, .nan, .infinity, 0x1p-1030, -5])
         let path = directory + "/t.npy"
         try NPY.save(t, path: path)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import LkTensor
+import LkTestSupport
 
 final class ReductionTests: XCTestCase {
     // [[1, 2, 3], [4, 5, 6]]
@@ -25,8 +26,8 @@ final class ReductionTests: XCTestCase {
         XCTAssertEqual(try v.reduce(.variance).scalars[0], 1.25, accuracy: 1e-15)
         XCTAssertEqual(try v.reduce(.std).scalars[0], Double(1.25).squareRoot(), accuracy: 1e-15)
         // Rows [1,2,3] and [4,5,6] have variance 2/3; each column has variance 2.25.
-        assertClose(try m.reduce(.variance, axis: 1).scalars, [2.0 / 3, 2.0 / 3], tol: 1e-15)
-        assertClose(try m.reduce(.std, axis: 0, keepdims: true).scalars, [1.5, 1.5, 1.5], tol: 1e-15)
+        assertClose(try m.reduce(.variance, axis: 1).scalars, [2.0 / 3, 2.0 / 3], rtol: 1e-15, atol: 1e-15)
+        assertClose(try m.reduce(.std, axis: 0, keepdims: true).scalars, [1.5, 1.5, 1.5], rtol: 1e-15, atol: 1e-15)
         XCTAssertEqual(try m.reduce(.std, axis: 0, keepdims: true).shape, [1, 3])
         // Two-pass variance stays accurate with a large offset (naive E[x²]-E[x]² gives garbage).
         let shifted = Tensor([1e9 + 1, 1e9 + 2, 1e9 + 3, 1e9 + 4])
@@ -112,19 +113,19 @@ final class ReductionTests: XCTestCase {
         XCTAssertEqual(try x.reduce(.sum).scalars[0], 100_000, accuracy: 1e-9)
         XCTAssertEqual(try x.reduce(.mean).scalars[0], 0.1, accuracy: 1e-15)
         let rows = try x.reshaped([2, 500_000]).reduce(.sum, axis: 1).scalars
-        assertClose(rows, [50_000, 50_000], tol: 1e-14)
+        assertClose(rows, [50_000, 50_000], rtol: 1e-14, atol: 1e-14)
     }
 
     func testSoftmax() throws {
         let x = try Tensor(shape: [2, 3], data: [1, 2, 3, 1000, 1000, 1000])
         let s = try x.softmax()
         let z = exp(1.0) + exp(2.0) + exp(3.0)
-        assertClose(s.scalars, [exp(1) / z, exp(2) / z, exp(3) / z, 1.0 / 3, 1.0 / 3, 1.0 / 3], tol: 1e-15)
+        assertClose(s.scalars, [exp(1) / z, exp(2) / z, exp(3) / z, 1.0 / 3, 1.0 / 3, 1.0 / 3], rtol: 1e-15, atol: 1e-15)
         // Huge inputs do not overflow: softmax([1000, 1001]) = [1, e] / (1 + e).
-        assertClose(try Tensor([1000, 1001]).softmax().scalars, [1 / (1 + exp(1.0)), exp(1.0) / (1 + exp(1.0))], tol: 1e-15)
+        assertClose(try Tensor([1000, 1001]).softmax().scalars, [1 / (1 + exp(1.0)), exp(1.0) / (1 + exp(1.0))], rtol: 1e-15, atol: 1e-15)
         let cols = try x.softmax(axis: 0)
         XCTAssertEqual(cols.shape, [2, 3])
-        assertClose(try cols.reduce(.sum, axis: 0).scalars, [1, 1, 1], tol: 1e-15)
+        assertClose(try cols.reduce(.sum, axis: 0).scalars, [1, 1, 1], rtol: 1e-15, atol: 1e-15)
         XCTAssertEqual(cols[flat: 0], 0)   // e^(1 - 1000) underflows
         XCTAssertEqual(try Tensor(scalar: 5).softmax().scalars, [1])
         XCTAssertThrowsError(try x.softmax(axis: 2))
@@ -139,10 +140,10 @@ final class ReductionTests: XCTestCase {
         XCTAssertEqual(try Tensor([0, 0]).norm().scalars, [0])
         let a = try Tensor(shape: [2, 2], data: [3, 4, 6, 8])
         XCTAssertEqual(try a.norm(axis: 1).scalars, [5, 10])
-        assertClose(try a.norm(axis: 0).scalars, [Double(45).squareRoot(), Double(80).squareRoot()], tol: 1e-15)
+        assertClose(try a.norm(axis: 0).scalars, [Double(45).squareRoot(), Double(80).squareRoot()], rtol: 1e-15, atol: 1e-15)
         XCTAssertEqual(try a.norm().scalars[0], Double(125).squareRoot(), accuracy: 1e-14)   // Frobenius
         let big = try Tensor(shape: [2, 2], data: [3e300, 1, 4e300, 1])
-        assertClose(try big.norm(axis: 0).scalars, [5e300, Double(2).squareRoot()], tol: 1e-15)
+        assertClose(try big.norm(axis: 0).scalars, [5e300, Double(2).squareRoot()], rtol: 1e-15, atol: 1e-15)
     }
 
     func testCumsum() throws {

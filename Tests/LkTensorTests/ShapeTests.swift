@@ -1,5 +1,6 @@
 import XCTest
 @testable import LkTensor
+import LkTestSupport
 
 final class ShapeTests: XCTestCase {
     let a = try! Tensor(shape: [2, 2], data: [1, 2, 3, 4])
@@ -74,7 +75,7 @@ final class ShapeTests: XCTestCase {
         XCTAssertEqual(try Tensor.linspace(0, 1, 5).scalars, [0, 0.25, 0.5, 0.75, 1])
         let l = try Tensor.linspace(0.1, 0.7, 7)
         XCTAssertEqual(l[flat: 6], 0.7)   // exactly the endpoint
-        assertClose(l.scalars, (0..<7).map { 0.1 + Double($0) * 0.1 }, tol: 1e-15)
+        assertClose(l.scalars, (0..<7).map { 0.1 + Double($0) * 0.1 }, rtol: 1e-15, atol: 1e-15)
         XCTAssertEqual(try Tensor.linspace(3, 9, 1).scalars, [3])
         XCTAssertEqual(try Tensor.linspace(3, 9, 0).shape, [0])
         // The step (b - a) / 3 underflows to 0; NumPy then scales i / 3 by b - a instead.

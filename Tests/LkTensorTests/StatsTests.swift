@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LkTensor
+import LkTestSupport
 
 /// Points drawn from N(centre, σ² I) from a private generator.
 private func blobs(_ centres: [[Double]], each: Int, sigma: Double, seed: UInt64) -> Tensor {
@@ -17,9 +18,9 @@ final class StatsTests: XCTestCase {
     func testGram() throws {
         let x = laRandom([6, 4], seed: 1), y = laRandom([3, 4], seed: 2)
         let g = try Tensor.gram(x)
-        laAssertClose(g, laNaiveMatmul(x, laT(x)), tol: 1e-14, "X Xᵀ")
+        assertClose(g, laNaiveMatmul(x, laT(x)), largestTol: 1e-14, "X Xᵀ")
         XCTAssertEqual(g, laT(g))   // exactly symmetric
-        laAssertClose(try Tensor.gram(x, y), laNaiveMatmul(x, laT(y)), tol: 1e-14, "X Yᵀ")
+        assertClose(try Tensor.gram(x, y), laNaiveMatmul(x, laT(y)), largestTol: 1e-14, "X Yᵀ")
         laAssertError(try Tensor.gram(x, laRandom([3, 5], seed: 3)), "gram: X has 4 columns but Y has 5")
         laAssertError(try Tensor.gram(Tensor([1, 2])), "gram: X must be a matrix with one sample per row, got (2,)")
     }
@@ -28,9 +29,9 @@ final class StatsTests: XCTestCase {
         XCTAssertEqual(try Tensor.cosine(Tensor([1, 0]), Tensor([1, 1])).scalarValue!, 0.5.squareRoot(), accuracy: 1e-15)
         XCTAssertEqual(try Tensor.cosine(Tensor([1, 2]), Tensor([-2, -4])).scalarValue!, -1, accuracy: 1e-15)
         XCTAssertEqual(try Tensor.cosine(Tensor([0, 0]), Tensor([1, 1])).scalarValue, 0)
-        let a = laMatrix([[1, 0], [0, 2], [0, 0]]), b = laMatrix([[3, 0], [1, 1]])
+        let a = matrix([[1, 0], [0, 2], [0, 0]]), b = matrix([[3, 0], [1, 1]])
         let c = try Tensor.cosine(a, b)
-        laAssertClose(c, laMatrix([[1, 0.5.squareRoot()], [0, 0.5.squareRoot()], [0, 0]]), tol: 1e-15)
+        assertClose(c, matrix([[1, 0.5.squareRoot()], [0, 0.5.squareRoot()], [0, 0]]), largestTol: 1e-15)
         XCTAssertEqual(try Tensor.cosine(Tensor([0, 1]), b).shape, [2])
         laAssertError(try Tensor.cosine(a, laRandom([2, 3], seed: 1)), "cosine: vectors have different lengths, (3,2) and (2,3)")
     }
@@ -40,8 +41,8 @@ final class StatsTests: XCTestCase {
         let n = 20_000
         let z = blobs([[0, 0, 0]], each: n, sigma: 1, seed: 3)
         let (c, s) = (cos(0.5), sin(0.5))
-        let r = laMatrix([[c, -s, 0], [s, c, 0], [0, 0, 1]])    // columns are the principal axes
-        let scaled = laNaiveMatmul(z, laMatrix([[3, 0, 0], [0, 2, 0], [0, 0, 0.5]]))
+        let r = matrix([[c, -s, 0], [s, c, 0], [0, 0, 1]])    // columns are the principal axes
+        let scaled = laNaiveMatmul(z, matrix([[3, 0, 0], [0, 2, 0], [0, 0, 0.5]]))
         let rotated = laNaiveMatmul(scaled, laT(r))
         let x = try Tensor.build(shape: [n, 3]) { p, _ in
             for i in 0..<n { for (j, m) in [5.0, -1, 2].enumerated() { p[i * 3 + j] = rotated[flat: i * 3 + j] + m } }
@@ -49,13 +50,13 @@ final class StatsTests: XCTestCase {
         let pca = try Tensor.pca(x, k: 2)
         XCTAssertEqual(pca.components.shape, [2, 3]); XCTAssertEqual(pca.scores.shape, [n, 2])
         // Sign convention: largest-magnitude entry positive, so component 0 ≈ (c, s, 0), 1 ≈ (s, −c, 0) → (−s, c, 0).
-        laAssertClose(pca.components, laMatrix([[c, s, 0], [-s, c, 0]]), tol: 0.02, "axes")
+        assertClose(pca.components, matrix([[c, s, 0], [-s, c, 0]]), largestTol: 0.02, "axes")
         XCTAssertEqual(pca.explained[flat: 0], 9, accuracy: 9 * 0.05)
         XCTAssertEqual(pca.explained[flat: 1], 4, accuracy: 4 * 0.05)
-        laAssertClose(pca.mean, Tensor([5, -1, 2]), tol: 0.05, "mean")
+        assertClose(pca.mean, Tensor([5, -1, 2]), largestTol: 0.05, "mean")
         // Exact relations: scores = (X − μ) Cᵀ and explained = mean of squared scores.
         let centered = try Tensor.build(shape: [n, 3]) { p, _ in for i in 0..<(3 * n) { p[i] = x[flat: i] - pca.mean[flat: i % 3] } }
-        laAssertClose(pca.scores, laNaiveMatmul(centered, laT(pca.components)), tol: 1e-10, "scores")
+        assertClose(pca.scores, laNaiveMatmul(centered, laT(pca.components)), largestTol: 1e-10, "scores")
         for k in 0..<2 {
             let v = (0..<n).map { pow(pca.scores[flat: $0 * 2 + k], 2) }.reduce(0, +) / Double(n)
             XCTAssertEqual(pca.explained[flat: k], v, accuracy: 1e-10 * v)
