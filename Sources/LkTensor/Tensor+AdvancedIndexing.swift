@@ -235,7 +235,7 @@ extension Tensor {
         var b: [Int] = []
         for (_, t) in advanced {
             guard let s = Tensor.broadcastShape(b, t.shape) else {
-                throw TensorError("shape mismatch: index arrays of shapes \(advanced.map { shapeString($0.1.shape) }.joined(separator: ", ")) cannot be broadcast together (as in NumPy)")
+                throw TensorError("index arrays cannot be broadcast together: \(advanced.map { shapeString($0.1.shape) }.joined(separator: " and "))")
             }
             b = s
         }

@@ -25,17 +25,6 @@ import XCTest
 final class ConformanceTests: XCTestCase {
     static let casesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cases")
 
-    /// Folders that specify language behaviour still being implemented (NumPy
-    /// indexing, Python list functions, `outer`). They run with the rest, but a
-    /// failure there is reported, not failed, so that the suite stays green while
-    /// the work lands; naming one with `LK_CASE` runs it strictly. Remove a folder
-    /// from this list in the change that makes it pass.
-    static let pending: Set<String> = ["indexing_numpy", "lists_python", "closures_outer"]
-
-    static func isPending(_ name: String) -> Bool {
-        pending.contains(String(name.prefix { $0 != "/" }))
-    }
-
     struct Expectation {
         var output: [String] = []
         var error: (kind: Diagnostic.Kind, message: String, line: Int)? = nil
@@ -98,8 +87,7 @@ final class ConformanceTests: XCTestCase {
         if let filter, !filter.isEmpty {
             XCTAssertFalse(files.isEmpty, "LK_CASE=\(filter) matches no case under cases/")
         }
-        let strict = !(filter ?? "").isEmpty
-        var failed = 0, pendingFailed: [String] = []
+        var failed = 0
         for url in files {
             let name = Self.caseName(url)
             let text = try String(contentsOf: url, encoding: .utf8)
@@ -123,17 +111,9 @@ final class ConformanceTests: XCTestCase {
             }
             if problems.isEmpty { continue }
             failed += 1
-            if Self.isPending(name) && !strict {
-                pendingFailed.append(name)
-            } else {
-                XCTFail("\(name): " + problems.joined(separator: "\n"))
-            }
+            XCTFail("\(name): " + problems.joined(separator: "\n"))
         }
         print("conformance: \(files.count - failed) of \(files.count) cases pass")
-        if !pendingFailed.isEmpty {
-            print("conformance: \(pendingFailed.count) pending cases fail (not yet implemented; run them with LK_CASE=<folder>):\n  "
-                  + pendingFailed.joined(separator: "\n  "))
-        }
     }
 
     /// The selection is a prefix match on the name without `.lk`; the rule the
