@@ -314,7 +314,7 @@ extension Arguments {
     func plotting(at place: BuiltinError.Where = .call, _ body: () throws -> Rendered) throws -> Value {
         let r: Rendered
         do { r = try body() } catch let e as PlotError {
-            if e == .interrupted { throw TensorError("interrupted") }
+            if e == .interrupted { throw Interrupted() }
             if case .usage = e { throw BuiltinError("\(callee): \(e.description)", at: place) }
             throw BuiltinError("\(callee): \(e.description)", at: .call)
         }

@@ -124,8 +124,9 @@ final class CallNode: Node {
             case .keyword(let k): if let i = keywordNames.firstIndex(of: k) { where_ = keywordSpans[i] }
             }
             throw Diagnostic(.runtime, e.message, span: where_, source: source)
+        } catch is Interrupted {
+            throw Diagnostic(.interrupted, "interrupted", span: span, source: source)
         } catch let e as TensorError {
-            if e.message == "interrupted" && Interrupt.isRequested { throw Diagnostic(.interrupted, "interrupted", span: span, source: source) }
             let msg = e.message.hasPrefix(b.name + ":") ? e.message : "\(b.name): \(e.message)"
             throw Diagnostic(.runtime, msg, span: span, source: source)
         } catch var d as Diagnostic {

@@ -63,6 +63,8 @@ public final class Interpreter {
         } catch var d as Diagnostic {
             if d.source == nil { d.source = program.source }
             throw d
+        } catch is Interrupted {
+            throw Diagnostic(.interrupted, "interrupted", source: program.source)
         } catch let e as TensorError {
             throw Diagnostic(.runtime, e.message, source: program.source)
         }

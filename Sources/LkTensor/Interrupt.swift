@@ -17,8 +17,15 @@ public enum Interrupt {
     public static func request() { flag.pointee = 1 }
     public static func clear() { flag.pointee = 0 }
 
-    /// Throws `TensorError("interrupted")` if Ctrl-C was pressed; for engine loops.
+    /// Throws `Interrupted` if Ctrl-C was pressed; for engine loops.
     @inline(__always) public static func check() throws {
-        if flag.pointee != 0 { throw TensorError("interrupted") }
+        if flag.pointee != 0 { throw Interrupted() }
     }
+}
+
+/// Ctrl-C stopped a computation: an error case of its own, so no layer has to
+/// recognise it by its message. The language turns it into an `interrupted`
+/// diagnostic at the call that was running; the workspace is kept.
+public struct Interrupted: Error, Sendable, Equatable {
+    public init() {}
 }

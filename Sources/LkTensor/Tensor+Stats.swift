@@ -105,7 +105,7 @@ extension Tensor {
     /// Randomness: `seed` gives a private `RNG(seed:)`; without it, one `nextUInt64()` is drawn
     /// from the process-wide generator to seed it. `interrupt` is polled before every
     /// iteration and every step of the k-means++ start; when it returns true the call
-    /// throws `TensorError("interrupted")`.
+    /// throws `Interrupted`.
     public static func kmeans(_ x: Tensor, k: Int, iterations: Int = 100, seed: UInt64? = nil,
                               interrupt: (() -> Bool)? = nil) throws -> (centers: Tensor, labels: Tensor, inertia: Double, iterations: Int) {
         guard x.rank == 1 || x.rank == 2 else {
@@ -125,7 +125,7 @@ extension Tensor {
         var pick = rng.int(below: n)
         for c in 0..<k {
             // The start is k passes over the data: as long as several iterations.
-            if let interrupt, interrupt() { throw TensorError("interrupted") }
+            if let interrupt, interrupt() { throw Interrupted() }
             (centers.pointer + c * d).update(from: pts.pointer + pick * d, count: d)
             var total = 0.0
             for i in 0..<n {
@@ -146,7 +146,7 @@ extension Tensor {
         var labels = try StatsSupport.assign(pts, centers, xx)
         var done = 0
         while done < iterations {
-            if let interrupt, interrupt() { throw TensorError("interrupted") }
+            if let interrupt, interrupt() { throw Interrupted() }
             centers = try StatsSupport.update(pts, labels, k: k, previous: centers)
             let next = try StatsSupport.assign(pts, centers, xx)
             done += 1
