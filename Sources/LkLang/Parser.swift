@@ -292,116 +292,85 @@ public struct Parser {
         return try parse(&self)
     }
 
-    mutating func orExpr() throws -> Expr {
-        var lhs = try andExpr()
-        var links = 0
-        defer { chain -= links }
-        while kind == .kwOr {
-            try link(); links += 1
-            let op = advance().span
-            let rhs = try operand(after: op) { try $0.andExpr() }
-            lhs = Expr(kind: .or(lhs, rhs), span: lhs.span.to(rhs.span))
+    /// One row of the binary-operator table: how tightly the operator binds and
+    /// which expression it builds. Every binary operator is parsed by the one loop
+    /// in `binary(above:)`, as Lua's `priority[]` + `subexpr` and clox's `rules[]` do.
+    struct BinaryRule {
+        enum Chaining {
+            /// `a - b - c` is `(a - b) - c`.
+            case left
+            /// At most one per level: `a..b`.
+            case once
+            /// `a < b < c` is refused: Python reads it as a chain, other languages
+            /// as `(a < b) < c`; rather than pick one silently, lk asks.
+            case refused(String)
         }
-        return lhs
+        let precedence: Int
+        let chaining: Chaining
+        let build: (Expr, Expr) -> ExprKind
     }
 
-    mutating func andExpr() throws -> Expr {
-        var lhs = try notExpr()
-        var links = 0
-        defer { chain -= links }
-        while kind == .kwAnd {
-            try link(); links += 1
-            let op = advance().span
-            let rhs = try operand(after: op) { try $0.notExpr() }
-            lhs = Expr(kind: .and(lhs, rhs), span: lhs.span.to(rhs.span))
+    /// Loosest first. `not` (prefix) sits between `and` and the comparisons; unary
+    /// minus binds tighter than `@`, and `^` (right-associative, handled in `power`)
+    /// tighter still.
+    static func binaryRule(_ kind: TokenKind) -> BinaryRule? {
+        func op(_ p: Int, _ o: BinaryOperator, _ c: BinaryRule.Chaining = .left) -> BinaryRule {
+            BinaryRule(precedence: p, chaining: c) { .binary(o, $0, $1) }
         }
-        return lhs
+        let chainedComparison = BinaryRule.Chaining.refused("comparisons cannot be chained; write `a < b and b < c`")
+        switch kind {
+        case .kwOr: return BinaryRule(precedence: 1, chaining: .left) { .or($0, $1) }
+        case .kwAnd: return BinaryRule(precedence: 2, chaining: .left) { .and($0, $1) }
+        case .eq: return op(4, .eq, chainedComparison)
+        case .ne: return op(4, .ne, chainedComparison)
+        case .lt: return op(4, .lt, chainedComparison)
+        case .le: return op(4, .le, chainedComparison)
+        case .gt: return op(4, .gt, chainedComparison)
+        case .ge: return op(4, .ge, chainedComparison)
+        case .dotdot: return BinaryRule(precedence: 5, chaining: .once) { .range($0, $1) }
+        case .plus: return op(6, .add)
+        case .minus: return op(6, .sub)
+        case .star: return op(7, .mul)
+        case .slash: return op(7, .div)
+        case .percent: return op(7, .mod)
+        case .at: return op(8, .matmul)
+        default: return nil
+        }
     }
 
-    mutating func notExpr() throws -> Expr {
-        if kind == .kwNot {
+    /// The precedence of prefix `not`: its operand is a comparison or tighter.
+    static let notPrecedence = 3
+
+    mutating func orExpr() throws -> Expr { try binary(above: 0) }
+
+    /// An expression whose binary operators all bind tighter than `above`.
+    mutating func binary(above minimum: Int) throws -> Expr {
+        var lhs: Expr
+        if kind == .kwNot && minimum < Parser.notPrecedence {
             let op = advance().span
             try enter(); defer { nesting -= 1 }
-            let e = try operand(after: op) { try $0.notExpr() }
-            return Expr(kind: .unary(.not, e), span: op.to(e.span))
+            let e = try operand(after: op) { try $0.binary(above: Parser.notPrecedence - 1) }
+            lhs = Expr(kind: .unary(.not, e), span: op.to(e.span))
+        } else {
+            lhs = try unary()
         }
-        return try comparison()
-    }
-
-    mutating func comparison() throws -> Expr {
-        var lhs = try rangeExpr()
         var links = 0
         defer { chain -= links }
-        while true {
-            let op: BinaryOperator
-            switch kind {
-            case .eq: op = .eq
-            case .ne: op = .ne
-            case .lt: op = .lt
-            case .le: op = .le
-            case .gt: op = .gt
-            case .ge: op = .ge
-            default: return lhs
+        var lastLevel = -1
+        while let rule = Parser.binaryRule(kind), rule.precedence > minimum {
+            switch rule.chaining {
+            case .left: break
+            case .once: if lastLevel == rule.precedence { return lhs }
+            case .refused(let message):
+                if lastLevel == rule.precedence {
+                    throw Failure(diagnostic: Diagnostic(.parse, message, span: current.span), incomplete: false)
+                }
             }
+            if case .once = rule.chaining {} else { try link(); links += 1 }
             let s = advance().span
-            try link(); links += 1
-            if case .binary(let prev, _, _) = lhs.kind, prev.isComparison {
-                // Python reads `a < b < c` as a chain, other languages as `(a < b) < c`:
-                // rather than pick one silently, ask for what is meant.
-                throw Failure(diagnostic: Diagnostic(.parse, "comparisons cannot be chained; write `a < b and b < c`", span: s), incomplete: false)
-            }
-            let rhs = try operand(after: s) { try $0.rangeExpr() }
-            lhs = Expr(kind: .binary(op, lhs, rhs), span: lhs.span.to(rhs.span))
-        }
-    }
-
-    mutating func rangeExpr() throws -> Expr {
-        let lhs = try additive()
-        if kind == .dotdot {
-            let s = advance().span
-            let rhs = try operand(after: s) { try $0.additive() }
-            return Expr(kind: .range(lhs, rhs), span: lhs.span.to(rhs.span))
-        }
-        return lhs
-    }
-
-    mutating func additive() throws -> Expr {
-        var lhs = try multiplicative()
-        var links = 0
-        defer { chain -= links }
-        while kind == .plus || kind == .minus {
-            try link(); links += 1
-            let op: BinaryOperator = kind == .plus ? .add : .sub
-            let s = advance().span
-            let rhs = try operand(after: s) { try $0.multiplicative() }
-            lhs = Expr(kind: .binary(op, lhs, rhs), span: lhs.span.to(rhs.span))
-        }
-        return lhs
-    }
-
-    mutating func multiplicative() throws -> Expr {
-        var lhs = try matmulExpr()
-        var links = 0
-        defer { chain -= links }
-        while kind == .star || kind == .slash || kind == .percent {
-            try link(); links += 1
-            let op: BinaryOperator = kind == .star ? .mul : kind == .slash ? .div : .mod
-            let s = advance().span
-            let rhs = try operand(after: s) { try $0.matmulExpr() }
-            lhs = Expr(kind: .binary(op, lhs, rhs), span: lhs.span.to(rhs.span))
-        }
-        return lhs
-    }
-
-    mutating func matmulExpr() throws -> Expr {
-        var lhs = try unary()
-        var links = 0
-        defer { chain -= links }
-        while kind == .at {
-            try link(); links += 1
-            let s = advance().span
-            let rhs = try operand(after: s) { try $0.unary() }
-            lhs = Expr(kind: .binary(.matmul, lhs, rhs), span: lhs.span.to(rhs.span))
+            let rhs = try operand(after: s) { try $0.binary(above: rule.precedence) }
+            lhs = Expr(kind: rule.build(lhs, rhs), span: lhs.span.to(rhs.span))
+            lastLevel = rule.precedence
         }
         return lhs
     }
