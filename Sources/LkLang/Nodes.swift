@@ -147,28 +147,18 @@ public func closestName(to name: String, in candidates: [String]) -> String? {
 
 final class BinaryNode: Node {
     let op: BinaryOperator
+    /// The engine operation (nil for `@`), resolved once.
+    let scalarOp: BinaryOp?
     let lhs: Node, rhs: Node
     init(_ op: BinaryOperator, _ lhs: Node, _ rhs: Node, span: SourceSpan) {
-        self.op = op; self.lhs = lhs; self.rhs = rhs; super.init(span: span)
+        self.op = op; self.scalarOp = op.tensorOp; self.lhs = lhs; self.rhs = rhs; super.init(span: span)
     }
     override func eval(_ f: Frame) throws -> Value {
         let a = try lhs.eval(f)
         let b = try rhs.eval(f)
         if case .number(let x) = a, case .number(let y) = b {
-            switch op {
-            case .add: return .number(x + y)
-            case .sub: return .number(x - y)
-            case .mul: return .number(x * y)
-            case .div: return .number(x / y)
-            case .lt: return .bool(x < y)
-            case .le: return .bool(x <= y)
-            case .gt: return .bool(x > y)
-            case .ge: return .bool(x >= y)
-            case .eq: return .bool(x == y)
-            case .ne: return .bool(x != y)
-            case .matmul: throw fail("'@' needs two tensors, got number @ number")
-            default: return Operators.numbers(op, x, y)
-            }
+            guard let scalarOp else { throw fail("'@' needs two tensors, got number @ number") }
+            return Operators.numbers(scalarOp, x, y)
         }
         // Not through `located`: a closure would capture a second reference to
         // each operand and no temporary would ever look unshared.
@@ -225,7 +215,7 @@ final class NegateNode: Node {
     init(_ operand: Node, span: SourceSpan) { self.operand = operand; super.init(span: span) }
     override func eval(_ f: Frame) throws -> Value {
         let v = try operand.eval(f)
-        if case .number(let x) = v { return .number(-x) }
+        if case .number(let x) = v { return .number(UnaryOp.neg.apply(x)) }
         return try located(self) { try Operators.negate(v) }
     }
 }

@@ -43,22 +43,10 @@ final class NReg: NExpr {
     override func d(_ s: NumericState) throws -> Double { s.regs[r] }
 }
 
+/// The engine's definition of each operator (comparisons give 1 or 0, as the
+/// fast path keeps truth values as numbers). `@` is never built on numbers.
 @inline(__always) func arith(_ op: BinaryOperator, _ a: Double, _ b: Double) -> Double {
-    switch op {
-    case .add: return a + b
-    case .sub: return a - b
-    case .mul: return a * b
-    case .div: return a / b
-    case .lt: return a < b ? 1 : 0
-    case .le: return a <= b ? 1 : 0
-    case .gt: return a > b ? 1 : 0
-    case .ge: return a >= b ? 1 : 0
-    case .eq: return a == b ? 1 : 0
-    case .ne: return a != b ? 1 : 0
-    case .mod: return BinaryOp.mod.apply(a, b)
-    case .pow: return BinaryOp.pow.apply(a, b)
-    case .matmul: return a * b   // never built: '@' on numbers is not numeric
-    }
+    op.tensorOp!.apply(a, b)
 }
 
 final class NBinary: NExpr {

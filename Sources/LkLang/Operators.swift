@@ -90,21 +90,15 @@ enum Operators {
         return "[] + [x] would broadcast to an empty tensor (NumPy's rule for shapes (0,) and (1,)); to grow a list, use xs = append(xs, x)"
     }
 
+    /// Two numbers: the engine's definition of the operator; comparisons give bools.
+    /// (`@` never reaches here: `binary` refuses number @ number.)
     @inline(__always) static func numbers(_ op: BinaryOperator, _ x: Double, _ y: Double) -> Value {
-        switch op {
-        case .add: return .number(x + y)
-        case .sub: return .number(x - y)
-        case .mul: return .number(x * y)
-        case .div: return .number(x / y)
-        case .mod, .pow: return .number(op.tensorOp!.apply(x, y))
-        case .matmul: return .number(x * y)   // never reached from `binary`, which refuses number @ number
-        case .eq: return .bool(x == y)
-        case .ne: return .bool(x != y)
-        case .lt: return .bool(x < y)
-        case .le: return .bool(x <= y)
-        case .gt: return .bool(x > y)
-        case .ge: return .bool(x >= y)
-        }
+        numbers(op.tensorOp!, x, y)
+    }
+
+    @inline(__always) static func numbers(_ op: BinaryOp, _ x: Double, _ y: Double) -> Value {
+        let r = op.apply(x, y)
+        return op.isComparison ? .bool(r != 0) : .number(r)
     }
 
     static func mismatchKinds(_ op: BinaryOperator, _ a: Value, _ b: Value) -> Failure {
@@ -141,9 +135,9 @@ enum Operators {
 
     static func negate(_ v: Value) throws -> Value {
         switch v {
-        case .number(let x): return .number(-x)
+        case .number(let x): return .number(UnaryOp.neg.apply(x))
         case .bool(let b): return .number(b ? -1 : 0)
-        case .tensor(let t): return .tensor(try Tensor.binary(.sub, 0, t))
+        case .tensor(let t): return .tensor(t.map(.neg))
         default: throw Failure(message: "cannot negate \(v.describedKind)")
         }
     }

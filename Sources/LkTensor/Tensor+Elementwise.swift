@@ -38,25 +38,32 @@ public enum BinaryOp: Sendable, CaseIterable {
         }
     }
 
-    /// The operation on two numbers; the tensor kernels compute exactly this.
-    public func apply(_ a: Double, _ b: Double) -> Double {
+    /// The operation on two numbers: the one definition of each operator, which
+    /// the tensor kernels, the interpreter's number–number path and its scalar-loop
+    /// fast path all use (Lua's `luai_numadd` serves its VM and constant folder so).
+    @inlinable @inline(__always)
+    public func withScalar<R>(_ body: ((Double, Double) -> Double) -> R) -> R {
         switch self {
-        case .add: return a + b
-        case .sub: return a - b
-        case .mul: return a * b
-        case .div: return a / b
-        case .mod: return BinaryOp.floorMod(a, b)
-        case .pow: return Foundation.pow(a, b)
-        case .eq: return a == b ? 1 : 0
-        case .ne: return a != b ? 1 : 0
-        case .lt: return a < b ? 1 : 0
-        case .le: return a <= b ? 1 : 0
-        case .gt: return a > b ? 1 : 0
-        case .ge: return a >= b ? 1 : 0
-        case .maximum: return BinaryOp.maximum(a, b)
-        case .minimum: return BinaryOp.minimum(a, b)
+        case .add: return body { $0 + $1 }
+        case .sub: return body { $0 - $1 }
+        case .mul: return body { $0 * $1 }
+        case .div: return body { $0 / $1 }
+        case .mod: return body(BinaryOp.floorMod)
+        case .pow: return body { Foundation.pow($0, $1) }
+        case .eq: return body { $0 == $1 ? 1 : 0 }
+        case .ne: return body { $0 != $1 ? 1 : 0 }
+        case .lt: return body { $0 < $1 ? 1 : 0 }
+        case .le: return body { $0 <= $1 ? 1 : 0 }
+        case .gt: return body { $0 > $1 ? 1 : 0 }
+        case .ge: return body { $0 >= $1 ? 1 : 0 }
+        case .maximum: return body(BinaryOp.maximum)
+        case .minimum: return body(BinaryOp.minimum)
         }
     }
+
+    /// The operation on two numbers.
+    @inlinable @inline(__always)
+    public func apply(_ a: Double, _ b: Double) -> Double { withScalar { $0(a, b) } }
 
     /// NumPy's `remainder`: `a - floor(a / b) * b` computed exactly from `fmod`,
     /// with the sign of `b`; a zero result takes the sign of `b`; `b == 0` gives nan.
@@ -86,30 +93,55 @@ public enum UnaryOp: String, Sendable, CaseIterable {
     case neg, abs, sqrt, exp, log, tanh, relu, sigmoid, erf, sin, cos, tan
     case floor, ceil, round, sign, log1p, expm1, log2, log10, square
 
-    /// The function on one number; the tensor kernels compute exactly this.
-    public func apply(_ x: Double) -> Double {
+    /// The function on one number: the one definition, used by the tensor kernels
+    /// (except where glibc's vector math computes the same C function over a run),
+    /// the interpreter and its scalar-loop fast path.
+    @inlinable @inline(__always)
+    public func withScalar<R>(_ body: ((Double) -> Double) -> R) -> R {
         switch self {
-        case .neg: return -x
-        case .abs: return Swift.abs(x)
-        case .sqrt: return x.squareRoot()
-        case .exp: return Foundation.exp(x)
-        case .log: return Foundation.log(x)
-        case .tanh: return Foundation.tanh(x)
-        case .relu: return UnaryOp.relu(x)
-        case .sigmoid: return UnaryOp.sigmoid(x)
-        case .erf: return Foundation.erf(x)
-        case .sin: return Foundation.sin(x)
-        case .cos: return Foundation.cos(x)
-        case .tan: return Foundation.tan(x)
-        case .floor: return x.rounded(.down)
-        case .ceil: return x.rounded(.up)
-        case .round: return x.rounded(.toNearestOrEven)
-        case .sign: return UnaryOp.sign(x)
-        case .log1p: return Foundation.log1p(x)
-        case .expm1: return Foundation.expm1(x)
-        case .log2: return Foundation.log2(x)
-        case .log10: return Foundation.log10(x)
-        case .square: return x * x
+        case .neg: return body { -$0 }
+        case .abs: return body { Swift.abs($0) }
+        case .sqrt: return body { $0.squareRoot() }
+        case .exp: return body { Foundation.exp($0) }
+        case .log: return body { Foundation.log($0) }
+        case .tanh: return body { Foundation.tanh($0) }
+        case .relu: return body(UnaryOp.relu)
+        case .sigmoid: return body(UnaryOp.sigmoid)
+        case .erf: return body { Foundation.erf($0) }
+        case .sin: return body { Foundation.sin($0) }
+        case .cos: return body { Foundation.cos($0) }
+        case .tan: return body { Foundation.tan($0) }
+        case .floor: return body { $0.rounded(.down) }
+        case .ceil: return body { $0.rounded(.up) }
+        case .round: return body { $0.rounded(.toNearestOrEven) }
+        case .sign: return body(UnaryOp.sign)
+        case .log1p: return body { Foundation.log1p($0) }
+        case .expm1: return body { Foundation.expm1($0) }
+        case .log2: return body { Foundation.log2($0) }
+        case .log10: return body { Foundation.log10($0) }
+        case .square: return body { $0 * $0 }
+        }
+    }
+
+    /// The function on one number.
+    @inlinable @inline(__always)
+    public func apply(_ x: Double) -> Double { withScalar { $0(x) } }
+
+    /// The C vector-math routine that computes this function over a run, if any.
+    var vectorRoutine: lk_vec_op? {
+        switch self {
+        case .exp: return LK_VEC_EXP
+        case .log: return LK_VEC_LOG
+        case .tanh: return LK_VEC_TANH
+        case .erf: return LK_VEC_ERF
+        case .sin: return LK_VEC_SIN
+        case .cos: return LK_VEC_COS
+        case .tan: return LK_VEC_TAN
+        case .log1p: return LK_VEC_LOG1P
+        case .expm1: return LK_VEC_EXPM1
+        case .log2: return LK_VEC_LOG2
+        case .log10: return LK_VEC_LOG10
+        default: return nil
         }
     }
 
@@ -159,31 +191,11 @@ func binaryLoop(_ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double
 /// One contiguous run of a binary operation (see `binaryLoop`).
 func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
                _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
-    switch op {
-    case .add: binaryLoop(a, sa, b, sb, dst, n) { $0 + $1 }
-    case .sub: binaryLoop(a, sa, b, sb, dst, n) { $0 - $1 }
-    case .mul: binaryLoop(a, sa, b, sb, dst, n) { $0 * $1 }
-    case .div: binaryLoop(a, sa, b, sb, dst, n) { $0 / $1 }
-    case .mod: binaryLoop(a, sa, b, sb, dst, n) { BinaryOp.floorMod($0, $1) }
-    case .pow:
-        // x^2 and x^1 are exact in both forms (pow is correctly rounded there);
-        // the product avoids a libm call per element for the most common power.
-        if sb == 0 && b[0] == 2 {
-            binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x }
-        } else if sb == 0 && b[0] == 1 {
-            binaryLoop(a, sa, b, sb, dst, n) { x, _ in x }
-        } else {
-            binaryLoop(a, sa, b, sb, dst, n) { Foundation.pow($0, $1) }
-        }
-    case .eq: binaryLoop(a, sa, b, sb, dst, n) { $0 == $1 ? 1 : 0 }
-    case .ne: binaryLoop(a, sa, b, sb, dst, n) { $0 != $1 ? 1 : 0 }
-    case .lt: binaryLoop(a, sa, b, sb, dst, n) { $0 < $1 ? 1 : 0 }
-    case .le: binaryLoop(a, sa, b, sb, dst, n) { $0 <= $1 ? 1 : 0 }
-    case .gt: binaryLoop(a, sa, b, sb, dst, n) { $0 > $1 ? 1 : 0 }
-    case .ge: binaryLoop(a, sa, b, sb, dst, n) { $0 >= $1 ? 1 : 0 }
-    case .maximum: binaryLoop(a, sa, b, sb, dst, n) { BinaryOp.maximum($0, $1) }
-    case .minimum: binaryLoop(a, sa, b, sb, dst, n) { BinaryOp.minimum($0, $1) }
-    }
+    // x^2 and x^1 are exact in both forms (pow is correctly rounded there);
+    // the product avoids a libm call per element for the most common power.
+    if op == .pow && sb == 0 && b[0] == 2 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x } }
+    if op == .pow && sb == 0 && b[0] == 1 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x } }
+    op.withScalar { f in binaryLoop(a, sa, b, sb, dst, n, f) }
 }
 
 /// Transcendental functions over a run go through glibc's vector math
@@ -195,29 +207,8 @@ func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: Unsaf
 
 /// One contiguous run of a unary function.
 func unaryRun(_ op: UnaryOp, _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
-    switch op {
-    case .neg: unaryLoop(src, dst, n) { -$0 }
-    case .abs: unaryLoop(src, dst, n) { Swift.abs($0) }
-    case .sqrt: unaryLoop(src, dst, n) { $0.squareRoot() }
-    case .exp: vectorMath(LK_VEC_EXP, src, dst, n)
-    case .log: vectorMath(LK_VEC_LOG, src, dst, n)
-    case .tanh: vectorMath(LK_VEC_TANH, src, dst, n)
-    case .relu: unaryLoop(src, dst, n) { UnaryOp.relu($0) }
-    case .sigmoid: unaryLoop(src, dst, n) { UnaryOp.sigmoid($0) }
-    case .erf: vectorMath(LK_VEC_ERF, src, dst, n)
-    case .sin: vectorMath(LK_VEC_SIN, src, dst, n)
-    case .cos: vectorMath(LK_VEC_COS, src, dst, n)
-    case .tan: vectorMath(LK_VEC_TAN, src, dst, n)
-    case .floor: unaryLoop(src, dst, n) { $0.rounded(.down) }
-    case .ceil: unaryLoop(src, dst, n) { $0.rounded(.up) }
-    case .round: unaryLoop(src, dst, n) { $0.rounded(.toNearestOrEven) }
-    case .sign: unaryLoop(src, dst, n) { UnaryOp.sign($0) }
-    case .log1p: vectorMath(LK_VEC_LOG1P, src, dst, n)
-    case .expm1: vectorMath(LK_VEC_EXPM1, src, dst, n)
-    case .log2: vectorMath(LK_VEC_LOG2, src, dst, n)
-    case .log10: vectorMath(LK_VEC_LOG10, src, dst, n)
-    case .square: unaryLoop(src, dst, n) { $0 * $0 }
-    }
+    if let routine = op.vectorRoutine { return vectorMath(routine, src, dst, n) }
+    op.withScalar { f in unaryLoop(src, dst, n, f) }
 }
 
 // MARK: - Tensor operations without broadcasting
