@@ -62,7 +62,7 @@ extension BuiltinTable {
             return wrap(try Phantoms.family(count: count, n: n, seed: try a.seed()))
         },
         def("psnr(x, ref, range=)",
-            "Peak signal-to-noise ratio 10·log₁₀(L²/MSE) in dB between x and ref (same shape), with L = range= or, by default, max(ref) − min(ref); inf when they are equal.") { a in
+            "Peak signal-to-noise ratio 10·log₁₀(L²/MSE) in dB between x and ref (same shape), with L = range= or, by default, max(ref) − min(ref); inf when they are equal. A constant ref has range 0, so it needs range= (an error otherwise).") { a in
             let range = try a.keywordTensor("range").map { $0.scalarValue ?? 0 }
             if let r = range, !(r > 0) { throw a.keywordError("range must be positive", "range") }
             return .number(try ImageMetrics.psnr(try a.tensor(0, "x"), try a.tensor(1, "ref"), range: range))

@@ -10,7 +10,7 @@ extension BuiltinTable {
             a.interpreter?.output(text + "\n")
             return .none
         },
-        def("format(template, [values...])", "A string from a template in which each `{}` takes the next argument. A placeholder may give a width, a precision and a kind as in Python: `{:.3f}` fixed, `{:.2e}` scientific, `{:g}` general, `{:d}` integer, `{:8.3f}` padded to 8, `{:<8}` left-aligned; `{{` and `}}` are literal braces. Example: `format(\"step {} loss {:.4f}\", i, L)`.") { a in
+        def("format(template, [values...])", "A string from a template in which each `{}` takes the next argument. A placeholder may give a width, a precision and a kind as in Python: `{:.3f}` fixed, `{:.2e}` scientific, `{:g}` general, `{:d}` integer, `{:.1%}` a percentage (x·100 with a % sign: 0.253 → 25.3%), `{:8.3f}` padded to 8, `{:<8}` left-aligned; `{{` and `}}` are literal braces. Example: `format(\"step {} loss {:.4f}\", i, L)`.") { a in
             return .string(try formatTemplate(try a.string(0, "template"), Array(a.positional.dropFirst()), callee: "format"))
         },
         def("str(x)", "x as the string `print` would write.") { a in

@@ -29,7 +29,7 @@ extension BuiltinTable {
             let (u, s, v) = try a.matrix(0, "A").svd()
             return record([("U", wrap(u)), ("S", .tensor(s)), ("V", wrap(v))])
         },
-        def("eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd; the lower triangle is used).") { a in
+        def("eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd). A must be symmetric to within 1e-8·max|A| (else an error naming the first pair that differs); LAPACK reads its lower triangle.") { a in
             let (w, v) = try a.matrix(0, "A").eigh()
             return record([("values", .tensor(w)), ("vectors", wrap(v))])
         },

@@ -1,10 +1,13 @@
 import LkLang
 import LkTensor
 
+/// What every reduction's doc says about `axis=` and `keepdims=`.
+let keepdimsNote = " `axis` may be negative (counting from the end); `keepdims=true` keeps the reduced axis with size 1, so the result broadcasts against x (`x - mean(x, axis=1, keepdims=true)`)."
+
 /// A reduction over all elements, or along `axis=`; `keepdims=` keeps the
 /// reduced axis with size 1 so the result broadcasts against the input.
 func reduction(_ name: String, _ op: ReduceOp, _ doc: String) -> Builtin {
-    def("\(name)(x, axis=, keepdims=false)", doc) { a in
+    def("\(name)(x, axis=, keepdims=false)", doc + keepdimsNote) { a in
         let t = try a.tensor(0, "x")
         return wrap(try t.reduce(op, axis: try a.axis(), keepdims: try a.keywordBool("keepdims", default: false)))
     }
@@ -12,7 +15,7 @@ func reduction(_ name: String, _ op: ReduceOp, _ doc: String) -> Builtin {
 
 /// `max`/`min`: one argument reduces (like NumPy's max); two compare elementwise.
 func extremum(_ name: String, _ op: ReduceOp, _ pair: BinaryOp, _ doc: String) -> Builtin {
-    def("\(name)(x, axis=, keepdims=false) / \(name)(a, b)", doc) { a in
+    def("\(name)(x, axis=, keepdims=false) / \(name)(a, b)", doc + keepdimsNote) { a in
         if a.count == 2 {
             if case .number(let x) = a.positional[0].normalized, case .number(let y) = a.positional[1].normalized {
                 return .number(pair.apply(x, y))

@@ -47,7 +47,7 @@ public enum Display {
             }
             out += "}"
         case .function(let f):
-            out += "<fn \(f.name)(\(f.parameterNames.joined(separator: ", ")))>"
+            out += "<fn \(f.name)(\(f.parameterList))>"
         case .builtin(let b):
             out += "<built-in \(b.name)>"
         }

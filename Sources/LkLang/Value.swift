@@ -82,6 +82,14 @@ public final class Function: @unchecked Sendable {
     init(code: FunctionCode, closure: Frame?) { self.code = code; self.closure = closure }
     public var name: String { code.name }
     public var parameterNames: [String] { code.paramNames }
+    /// The parameters as written, defaults included: `a, lr=0.1`.
+    public var parameterList: String {
+        zip(code.paramNames, code.defaults).map { name, d in
+            d.map { "\(name)=\(code.source.text(of: $0.span))" } ?? name
+        }.joined(separator: ", ")
+    }
+    /// The function's source text (for `:help` and saving a workspace).
+    public var sourceText: String { code.source.text(of: code.span) }
 }
 
 /// Arguments as a built-in receives them: positional values, keyword values, and

@@ -164,7 +164,7 @@ final class REPL {
         if let b = interpreter.builtins[topic] {
             print(b.signature + "\n\n" + wrap(b.doc, indent: ""))
         } else if case .function(let f)? = interpreter.value(of: topic) {
-            print("\(topic) is a function: fn \(f.name)(\(f.parameterNames.joined(separator: ", ")))")
+            print("\(topic) is a function: fn \(f.name)(\(f.parameterList))")
         } else {
             let hint = closestName(to: topic, in: Array(interpreter.builtins.keys)).map { " (did you mean \($0)?)" } ?? ""
             print("no built-in named '\(topic)'\(hint)")
