@@ -149,16 +149,48 @@ extension Tensor {
     }
 
     /// The elements where `mask` (of self's shape) is true, in row-major order.
+    /// Branch-free (a random mask would mispredict every other element) and in
+    /// fixed blocks counted in parallel first, so each block knows where to write.
     func compress(_ mask: Tensor) -> Tensor {
-        let m = mask.pointer, src = pointer
-        var kept = 0
-        for i in 0..<count where m[i] != 0 { kept += 1 }
+        let m = mask.pointer, src = pointer, n = count
+        let block = 1 << 16
+        let blocks = (n + block - 1) / block
+        var counts = [Int](repeating: 0, count: max(blocks, 1))
+        counts.withUnsafeMutableBufferPointer { c in
+            let cp = c.baseAddress!
+            Parallel.forEachChunk(count: blocks, costPerItem: block) { r in
+                for k in r {
+                    var kept = 0
+                    for i in (k * block)..<min((k + 1) * block, n) { kept &+= m[i] != 0 ? 1 : 0 }
+                    cp[k] = kept
+                }
+            }
+        }
+        var starts = [Int](repeating: 0, count: max(blocks, 1))
+        var total = 0
+        for k in 0..<blocks { starts[k] = total; total += counts[k] }
         // Never larger than self, which already fits in memory.
-        var out = try! Tensor(uninitializedShape: [kept])
+        var out = try! Tensor(uninitializedShape: [total])
         out.isBool = isBool
         let dst = out.pointer
-        var k = 0
-        for i in 0..<count where m[i] != 0 { dst[k] = src[i]; k += 1 }
+        starts.withUnsafeBufferPointer { st in
+            let sp = st.baseAddress!
+            Parallel.forEachChunk(count: blocks, costPerItem: block) { r in
+                for k in r {
+                    var w = sp[k]
+                    let end = k + 1 < blocks ? sp[k + 1] : total
+                    let lo = k * block, hi = min((k + 1) * block, n)
+                    // Writes every element and advances only past kept ones; once the
+                    // block's last kept element is written, stop (the rest are dropped).
+                    var i = lo
+                    while i < hi && w < end {
+                        dst[w] = src[i]
+                        w &+= m[i] != 0 ? 1 : 0
+                        i += 1
+                    }
+                }
+            }
+        }
         return out
     }
 
