@@ -65,6 +65,25 @@ public enum BinaryOp: Sendable, CaseIterable {
     @inlinable @inline(__always)
     public func apply(_ a: Double, _ b: Double) -> Double { withScalar { $0(a, b) } }
 
+    /// The derivative, beside the definition: the partials ∂y/∂a and ∂y/∂b of
+    /// y = a op b as recipes in a, b and y (nil: no gradient, for comparisons).
+    /// Ties in maximum/minimum send the whole gradient to a (a subgradient, as PyTorch).
+    /// For `^`, ∂y/∂b = y·log(a) is nan for a < 0, as it is in NumPy/PyTorch; it is
+    /// only formed when b itself is differentiated.
+    public var partials: (Recipe, Recipe)? {
+        switch self {
+        case .add: return (.one, .one)
+        case .sub: return (.one, .constant(-1))
+        case .mul: return (.b, .a)
+        case .div: return (.binary(.div, .one, .b), .binary(.div, .unary(.neg, .y), .b))
+        case .pow: return (.binary(.mul, .b, .binary(.pow, .a, .binary(.sub, .b, .one))), .binary(.mul, .y, .unary(.log, .a)))
+        case .mod: return (.one, .unary(.neg, .unary(.floor, .binary(.div, .a, .b))))
+        case .maximum: return (.binary(.ge, .a, .b), .binary(.lt, .a, .b))
+        case .minimum: return (.binary(.le, .a, .b), .binary(.gt, .a, .b))
+        case .eq, .ne, .lt, .le, .gt, .ge: return nil
+        }
+    }
+
     /// NumPy's `remainder`: `a - floor(a / b) * b` computed exactly from `fmod`,
     /// with the sign of `b`; a zero result takes the sign of `b`; `b == 0` gives nan.
     @inlinable @inline(__always)
@@ -82,6 +101,18 @@ public enum BinaryOp: Sendable, CaseIterable {
     /// NumPy's `minimum`: the smaller argument, nan if either is nan.
     @inlinable @inline(__always)
     static func minimum(_ a: Double, _ b: Double) -> Double { (a <= b || a.isNaN) ? a : b }
+}
+
+/// A derivative written in terms of the operation's own inputs and output, so the
+/// differentiation layer evaluates it with the same (differentiable) operations —
+/// which is what lets derivatives compose (`grad(grad(f))`). `.a` is the first input
+/// (x for a unary function), `.b` the second, `.y` the output.
+public indirect enum Recipe: Sendable {
+    case a, b, y
+    case constant(Double)
+    case unary(UnaryOp, Recipe)
+    case binary(BinaryOp, Recipe, Recipe)
+    public static let one = Recipe.constant(1)
 }
 
 /// A unary elementwise function, named as in lk source.
@@ -126,6 +157,33 @@ public enum UnaryOp: String, Sendable, CaseIterable {
     /// The function on one number.
     @inlinable @inline(__always)
     public func apply(_ x: Double) -> Double { withScalar { $0(x) } }
+
+    /// The derivative, beside the definition: dy/dx of y = f(x) as a recipe in x and
+    /// y (`.a` is x). nil: piecewise constant (floor, ceil, round, sign), which
+    /// carries no gradient. At the kinks the choices are PyTorch's: abs'(0) = 0,
+    /// relu'(0) = 0; sqrt'(0) = inf (the true limit).
+    public var derivative: Recipe? {
+        switch self {
+        case .neg: return .constant(-1)
+        case .abs: return .unary(.sign, .a)
+        case .sqrt: return .binary(.div, .constant(0.5), .y)
+        case .exp: return .y
+        case .log: return .binary(.div, .one, .a)
+        case .log1p: return .binary(.div, .one, .binary(.add, .one, .a))
+        case .expm1: return .binary(.add, .y, .one)
+        case .tanh: return .binary(.sub, .one, .binary(.mul, .y, .y))
+        case .relu: return .binary(.gt, .a, .constant(0))
+        case .sigmoid: return .binary(.mul, .y, .binary(.sub, .one, .y))
+        case .erf: return .binary(.mul, .constant(2 / Double.pi.squareRoot()), .unary(.exp, .unary(.neg, .binary(.mul, .a, .a))))
+        case .sin: return .unary(.cos, .a)
+        case .cos: return .unary(.neg, .unary(.sin, .a))
+        case .tan: return .binary(.add, .one, .binary(.mul, .y, .y))
+        case .log2: return .binary(.div, .constant(1 / M_LN2), .a)
+        case .log10: return .binary(.div, .constant(1 / M_LN10), .a)
+        case .square: return .binary(.mul, .constant(2), .a)
+        case .floor, .ceil, .round, .sign: return nil
+        }
+    }
 
     /// The C vector-math routine that computes this function over a run, if any.
     var vectorRoutine: lk_vec_op? {

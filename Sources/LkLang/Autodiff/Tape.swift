@@ -1,0 +1,145 @@
+import LkTensor
+
+// Reverse-mode differentiation by a tape recorded while the function runs
+// (define-by-run, as HIPS autograd and PyTorch do): `grad(f)` wraps its argument
+// in `Dual` values, every differentiable operation that sees a `Dual` computes its
+// result on the primal values and appends one entry — its inputs and a closure
+// that maps the output's cotangent to the inputs' — to the tape, and the backward
+// pass walks the tape once in reverse. `if`, loops, recursion, closures, records
+// and lists need nothing: only the operations on numbers and tensors are recorded.
+//
+// Nesting (`grad(grad(f))`, `jacobian(grad(f))`) works as in autograd: each
+// transformation has a tape of its own with a level, a `Dual` of level L may wrap
+// a primal that is itself a `Dual` of a lower level, and every backward closure is
+// written with the same differentiable operations, so the inner backward pass is
+// itself recorded on the outer tape.
+
+/// One recording of a differentiated computation.
+public final class Tape: @unchecked Sendable {
+    struct Entry {
+        /// For each input, the tape index of the Dual it was (nil: a constant).
+        let parents: [Int?]
+        /// Maps the cotangent of this entry's output to one per input (nil: none).
+        let backward: (Value) throws -> [Value?]
+    }
+
+    let level: Int
+    var entries: [Entry] = []
+    /// False once the transformation that made the tape has returned: a `Dual`
+    /// that escaped (stored in a global, say) is then an ordinary value.
+    var active = true
+
+    init(level: Int) { self.level = level }
+
+    /// The deepest active tape, for the next transformation to nest inside.
+    nonisolated(unsafe) static var current: [Tape] = []
+
+    static func push() -> Tape {
+        let t = Tape(level: (current.last?.level ?? 0) + 1)
+        current.append(t)
+        return t
+    }
+
+    static func pop(_ t: Tape) {
+        t.active = false
+        if let i = current.lastIndex(where: { $0 === t }) { current.remove(at: i) }
+    }
+
+    func append(_ parents: [Int?], _ backward: @escaping (Value) throws -> [Value?]) -> Int {
+        entries.append(Entry(parents: parents, backward: backward))
+        return entries.count - 1
+    }
+}
+
+/// A number or tensor being differentiated: its value (`primal`, possibly a Dual
+/// of an outer transformation) and where it is on its tape.
+public final class Dual: @unchecked Sendable {
+    let primal: Value
+    let tape: Tape
+    let index: Int
+    init(_ primal: Value, tape: Tape, index: Int) { self.primal = primal; self.tape = tape; self.index = index }
+
+    /// The value with every level of differentiation removed (for printing, shapes
+    /// and conditions: `if loss > 1` reads the number).
+    public var value: Value {
+        var v = primal
+        while case .dual(let d) = v { v = d.primal }
+        return v
+    }
+}
+
+extension Value {
+    /// Whether this value is being differentiated by an active transformation.
+    @inline(__always) var isDual: Bool {
+        if case .dual(let d) = self { return d.tape.active }
+        return false
+    }
+
+    /// The value without any differentiation wrapper.
+    public var undual: Value {
+        if case .dual(let d) = self { return d.value }
+        return self
+    }
+
+    /// The active differentiation level of this value (0 for a constant).
+    var level: Int {
+        if case .dual(let d) = self, d.tape.active { return d.tape.level }
+        return 0
+    }
+
+    /// Whether a Dual of an active tape is anywhere inside (lists and records too).
+    public var containsDual: Bool {
+        switch self {
+        case .dual(let d): return d.tape.active
+        case .list(let l): return l.contains { $0.containsDual }
+        case .record(let r): return r.values.contains { $0.containsDual }
+        default: return false
+        }
+    }
+}
+
+enum AD {
+    /// Applies an operation to values of which some may be Duals: computes it on the
+    /// primals of the highest active level and records one tape entry whose
+    /// `backward(primals, output, cotangent)` gives a cotangent per input.
+    static func lift(_ inputs: [Value], _ compute: ([Value]) throws -> Value,
+                     backward: @escaping (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
+        let level = inputs.map(\.level).max() ?? 0
+        if level == 0 { return try compute(inputs) }
+        var tape: Tape! = nil
+        var parents: [Int?] = []
+        var primals: [Value] = []
+        for v in inputs {
+            if case .dual(let d) = v, d.tape.active, d.tape.level == level {
+                tape = d.tape
+                parents.append(d.index)
+                primals.append(d.primal)
+            } else {
+                parents.append(nil)
+                primals.append(v)
+            }
+        }
+        let out = try compute(primals)
+        let needs = parents.map { $0 != nil }
+        let index = tape.append(parents) { ct in try backward(primals, out, ct, needs) }
+        return .dual(Dual(out, tape: tape, index: index))
+    }
+
+    /// Reverse pass: the cotangent of each tape entry reached from `output`, seeded
+    /// with `seed` (1 for a scalar output).
+    static func backward(_ tape: Tape, from output: Dual, seed: Value) throws -> [Int: Value] {
+        var cts: [Int: Value] = [output.index: seed]
+        for i in stride(from: output.index, through: 0, by: -1) {
+            guard let ct = cts.removeValue(forKey: i) else { continue }
+            let entry = tape.entries[i]
+            if entry.parents.allSatisfy({ $0 == nil }) { cts[i] = ct; continue }   // an input leaf: keep
+            try Interrupt.check()
+            let grads = try entry.backward(ct)
+            for (p, g) in zip(entry.parents, grads) {
+                guard let p, let g else { continue }
+                cts[p] = try cts[p].map { try add($0, g) } ?? g
+            }
+        }
+        return cts
+    }
+}
