@@ -7,7 +7,7 @@ import LkTensor
 /// and `Docs/builtins.md` is generated from here (a test keeps them in step).
 public enum BuiltinTable {
     /// Every built-in, grouped by topic, in the order `:help` lists them.
-    public static let groups: [(title: String, builtins: [Builtin])] = [
+    public static let groups: [(title: String, builtins: [Builtin])] = withDifferentiation([
         ("Creating tensors", creation),
         ("Shape and layout", shaping),
         ("Elementwise math", elementwise),
@@ -21,9 +21,17 @@ public enum BuiltinTable {
         ("Latent geometry: relative representations, Loki, EigenTrajectory, Latent Compass", latentGeometry),
         ("Learning dynamics", learningDynamics),
         ("Krylov and diffusion", diffusion),
-    ]
+        ("Sorting, statistics and layout (NumPy)", numpyCore),
+        ("Differentiation", differentiation),
+    ])
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }
+
+    /// Gives each built-in its rule for differentiated arguments (Differentiation.swift).
+    static func withDifferentiation(_ groups: [(title: String, builtins: [Builtin])]) -> [(title: String, builtins: [Builtin])] {
+        for g in groups { for b in g.builtins { if let d = differentiationRules[b.name] { _ = b.differentiable(d) } } }
+        return groups
+    }
 
     /// Named constants: `pi`, `inf`, `nan`, `e`.
     public static let constants: [(String, Value)] = [
@@ -52,8 +60,9 @@ public enum BuiltinTable {
 
 /// Builds a table entry from its one declaration, the signature line (see
 /// `Signature` for its grammar), and its doc string.
-func def(_ signature: String, _ doc: String, _ body: @escaping (inout Arguments) throws -> Value) -> Builtin {
-    Builtin(signature: signature, doc: doc, body)
+func def(_ signature: String, _ doc: String, differentiation: Differentiation = .none,
+         _ body: @escaping (inout Arguments) throws -> Value) -> Builtin {
+    Builtin(signature: signature, doc: doc, differentiation: differentiation, body)
 }
 
 /// A tensor result as a value (rank 0 becomes a number).

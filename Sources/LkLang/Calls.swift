@@ -115,7 +115,9 @@ final class CallNode: Node {
         args.usage = b.signature
         do {
             try b.checkArity(values.count)
-            return try b.implementation(&args).normalized
+            return try b.call(&args).normalized
+        } catch let e as AD.Failure {
+            throw Diagnostic(.runtime, "\(b.name): \(e.message)", span: span, source: source)
         } catch let e as BuiltinError {
             var where_ = span
             switch e.at {

@@ -50,6 +50,8 @@ public enum Display {
             out += "<fn \(f.name)(\(f.parameterList))>"
         case .builtin(let b):
             out += "<built-in \(b.name)>"
+        case .dual(let d):
+            write(d.value, nested: nested, depth: depth, to: &out)
         }
     }
 

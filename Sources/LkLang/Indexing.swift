@@ -41,7 +41,7 @@ func evaluateIndex(_ items: [CompiledIndex], _ f: Frame) throws -> [IndexKey] {
 /// comparison) or a list of `true`/`false` a mask, and any other tensor or list
 /// of numbers an integer-array index.
 func indexKey(_ value: Value, _ n: Node) throws -> IndexKey {
-    let v = value.normalized
+    let v = value.undual.normalized
     switch v {
     case .number(let x): return .item(.index(try integer(x, n, "an index")))
     case .none: return .item(.newAxis)
@@ -88,6 +88,7 @@ extension Tensor {
 
 /// Reads `container[keys]`.
 func readIndex(_ container: Value, _ keys: [IndexKey]) throws -> Value {
+    if container.isDual { return try AD.index(container, try items(keys)) }
     switch container {
     case .tensor(let t):
         return Value.from(try t.get(subscript: try items(keys)))
@@ -172,6 +173,10 @@ func sliceIndices(count n: Int, _ start: Int?, _ stop: Int?, _ step: Int?) -> [I
 
 /// Writes `container[keys] = value` in place.
 func writeIndex(_ container: inout Value, _ keys: [IndexKey], _ value: Value) throws {
+    if container.isDual || (value.isDual && container.undual.isTensorLike) {
+        container = try AD.setIndex(container, try items(keys), value)
+        return
+    }
     switch container {
     case .tensor(var t):
         container = .none   // keep the buffer uniquely referenced so the write does not copy

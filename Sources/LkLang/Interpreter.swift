@@ -148,7 +148,8 @@ public final class Interpreter {
             a.declaration = b.declaration
             a.usage = b.signature
             try b.checkArity(args.count)
-            return try b.implementation(&a).normalized
+            do { return try b.call(&a).normalized }
+            catch let e as AD.Failure { throw BuiltinError("\(b.name): \(e.message)") }
         default:
             throw BuiltinError("cannot call a \(callee.describedKind)")
         }

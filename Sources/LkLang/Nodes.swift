@@ -285,6 +285,13 @@ final class ListNode: Node {
 
     static func build(_ values: [Value]) throws -> Value {
         if values.isEmpty { return .tensor(try Tensor(shape: [0])) }
+        if values.contains(where: \.isDual) {
+            // Differentiated numbers or same-shape tensors stack (recorded); else a list.
+            let shapes = values.map { v -> [Int]? in
+                switch v.undual { case .number, .bool: return []; case .tensor(let t): return t.shape; default: return nil } }
+            if let first = shapes[0], shapes.allSatisfy({ $0 == first }) { return try AD.stack(values, axis: 0) }
+            return .list(values)
+        }
         if values.allSatisfy({ if case .number = $0 { return true }; if case .bool = $0 { return true }; return false }) {
             var t = Tensor(values.map { v -> Double in
                 if case .number(let x) = v { return x }
@@ -340,6 +347,10 @@ final class FieldNode: Node {
     }
 
     static func field(_ v: Value, _ name: String) throws -> Value {
+        if v.isDual {
+            if name == "T" { return try AD.transpose(v) }
+            return try field(v.undual, name)
+        }
         switch v {
         case .record(let r):
             if let x = r[name] { return x }

@@ -34,6 +34,7 @@ enum Operators {
     struct Failure: Error { var message: String }
 
     static func binary(_ op: BinaryOperator, _ a: Value, _ b: Value, transA: Bool = false, transB: Bool = false) throws -> Value {
+        if a.isDual || b.isDual { return try AD.binary(op, a, b, transA: transA, transB: transB) }
         switch (a, b) {
         case (.number(let x), .number(let y)):
             // `@` is a matrix product: like NumPy's matmul it refuses scalars.
@@ -138,13 +139,14 @@ enum Operators {
         case .number(let x): return .number(UnaryOp.neg.apply(x))
         case .bool(let b): return .number(b ? -1 : 0)
         case .tensor(let t): return .tensor(t.map(.neg))
+        case .dual: return try AD.negate(v)
         default: throw Failure(message: "cannot negate \(v.describedKind)")
         }
     }
 
     /// The truth of a condition. A tensor with more than one element is ambiguous.
     static func truth(_ v: Value) throws -> Bool {
-        switch v {
+        switch v.undual {
         case .bool(let b): return b
         case .number(let x): return x != 0
         case .none: return false

@@ -248,6 +248,9 @@ final class ForEachStmt: StmtNode {
             } else {
                 item = { Value.from(try t.get([IndexSpec.index($0)])) }
             }
+        case .dual(let d) where d.tape.active:
+            guard case .tensor(let t) = d.value, t.rank >= 1 else { throw iterable.fail("cannot iterate over \(seq.describedKind)") }
+            count = t.shape[0]; item = { try AD.index(seq, [.index($0)]) }
         case .list(let l): count = l.count; item = { l[$0] }
         // Over a record, as over a Python dict: its field names, in order.
         case .record(let r): count = r.names.count; item = { .string(r.names[$0]) }

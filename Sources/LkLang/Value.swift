@@ -14,6 +14,9 @@ public enum Value: @unchecked Sendable {
     case record(Record)
     case function(Function)
     case builtin(Builtin)
+    /// A number or tensor being differentiated (see Autodiff/Tape.swift); it reads as
+    /// its value everywhere except in differentiable operations, which record it.
+    case dual(Dual)
     /// A variable slot that has not been assigned yet. Never visible to users.
     case unset
 
@@ -29,6 +32,7 @@ public enum Value: @unchecked Sendable {
         case .record: return "record"
         case .function: return "function"
         case .builtin: return "built-in"
+        case .dual(let d): return d.value.typeName
         case .unset: return "unset"
         }
     }
@@ -36,6 +40,7 @@ public enum Value: @unchecked Sendable {
     /// Describes a value in an error message: `tensor (3,4)`, `string`, `number`.
     public var describedKind: String {
         if case .tensor(let t) = self, t.rank > 0 { return "tensor \(shapeString(t.shape))" }
+        if case .dual(let d) = self { return d.value.describedKind }
         return typeName
     }
 
@@ -134,14 +139,66 @@ public final class Builtin: @unchecked Sendable {
     public let doc: String
     public let keywords: [String]
     public let implementation: (inout Arguments) throws -> Value
+    /// What the built-in does when a differentiated value reaches it.
+    public internal(set) var differentiation: Differentiation
 
     /// `signature` must parse (a malformed one is a programming error in the table).
-    public init(signature: String, doc: String, _ implementation: @escaping (inout Arguments) throws -> Value) {
+    public init(signature: String, doc: String, differentiation: Differentiation = .none,
+                _ implementation: @escaping (inout Arguments) throws -> Value) {
         do { declaration = try Signature(signature) } catch { preconditionFailure("\(error)") }
         self.name = declaration.name; self.signature = signature; self.keywords = declaration.keywords
-        self.doc = doc; self.implementation = implementation
+        self.doc = doc; self.implementation = implementation; self.differentiation = differentiation
     }
 
+    /// Gives a built-in its differentiation rule (the table does this once, at start-up).
+    public func differentiable(_ d: Differentiation) -> Builtin { differentiation = d; return self }
+
+    /// Runs the built-in on arguments that may hold differentiated values.
+    func call(_ args: inout Arguments) throws -> Value {
+        let differentiated = args.positional.contains(where: \.containsDual) || args.keywords.contains { $0.value.containsDual }
+        guard differentiated else { return try implementation(&args) }
+        switch differentiation {
+        case .none:
+            throw BuiltinError("grad: \(name) is not differentiable (a differentiated value reached it; see :help grad for the differentiable operations)")
+        case .passthrough:
+            return try implementation(&args)
+        case .constant:
+            args.positional = args.positional.map(\.deepUndual)
+            args.keywords = args.keywords.map { ($0.name, $0.value.deepUndual) }
+            return try implementation(&args)
+        case .rule(let rule):
+            return try rule(&args)
+        }
+    }
+}
+
+/// How a built-in treats a differentiated argument (see Autodiff/).
+public enum Differentiation: Sendable {
+    /// An error naming the built-in: never a silent zero.
+    case none
+    /// Values are carried as they are (print, lists, records, the transformations).
+    case passthrough
+    /// The result does not depend smoothly on the argument (shape, argmax, sort
+    /// positions, comparisons): it is computed from the values, with no gradient.
+    case constant
+    /// A rule written with differentiable operations.
+    case rule(@Sendable (inout Arguments) throws -> Value)
+}
+
+extension Value {
+    /// The value with every differentiation wrapper removed, inside lists and records too.
+    public var deepUndual: Value {
+        switch self {
+        case .dual(let d): return d.value
+        case .list(let l): return .list(l.map(\.deepUndual))
+        case .record(let r): return .record(Record(r.fields.map { ($0.0, $0.1.deepUndual) }))
+        default: return self
+        }
+    }
+
+}
+
+extension Builtin {
     /// The arity check every call gets before the implementation runs.
     func checkArity(_ n: Int) throws {
         guard declaration.accepts(positional: n) else {

@@ -140,6 +140,22 @@ extension Tensor {
         }
     }
 
+    /// Adds `value`, broadcast to the selection's shape, into `self[items]`;
+    /// repeated positions add up (NumPy's `np.add.at`): the gradient of indexing.
+    public mutating func add(subscript items: [Subscript], _ value: Tensor) throws {
+        let plan = try plan(items)
+        var v = value
+        while v.rank > plan.shape.count, v.shape[0] == 1 { v = try v.reshaped(Array(v.shape.dropFirst())) }
+        guard v.rank <= plan.shape.count, Tensor.broadcastShape(v.shape, plan.shape) == plan.shape else {
+            throw TensorError("cannot add a value of shape \(shapeString(value.shape)) to a selection of shape \(shapeString(plan.shape))")
+        }
+        v = try v.broadcast(to: plan.shape)
+        makeUnique()
+        isBool = false
+        let dst = pointer, src = v.pointer
+        plan.walk { d, r, n in for k in 0..<n { dst[d + k] += src[r + k] } }
+    }
+
     static func spec(_ item: Subscript) -> IndexSpec {
         switch item {
         case .index(let i): return .index(i)

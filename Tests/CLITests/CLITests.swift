@@ -31,10 +31,17 @@ final class CLITests: XCTestCase {
         p.standardError = err
         p.standardInput = input
         try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
+        // Input is written and stderr drained on other threads: with all three on
+        // this one, a session whose errors fill the stderr pipe (64 KB) while we
+        // still write its input or read its stdout would deadlock.
+        let writer = input.fileHandleForWriting
+        let data = Data((stdin ?? "").utf8)
+        let wrote = DispatchSemaphore(value: 0), drained = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var e = Data()
+        DispatchQueue.global().async { writer.write(data); try? writer.close(); wrote.signal() }
+        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        wrote.wait(); drained.wait()
         p.waitUntilExit()
         return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }

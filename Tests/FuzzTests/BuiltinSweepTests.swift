@@ -64,7 +64,7 @@ final class BuiltinSweepTests: XCTestCase {
     /// and the built-ins below whose results are sums and products of their inputs.
     /// Every other built-in must refuse a non-finite input with an error.
     static let propagatingGroups: Set<String> = ["Creating tensors", "Shape and layout", "Elementwise math", "Reductions",
-                                                 "Input, output and time", "Lists, records and strings"]
+                                                 "Input, output and time", "Lists, records and strings", "Sorting, statistics and layout (NumPy)"]
     static let propagating: Set<String> = ["matmul", "dot", "outer", "trace", "diag", "det", "cosine", "gram", "anchors",
                                            "etproject", "etreconstruct", "compassapply", "ntk", "nngp", "cka", "alignment",
                                            "rdm", "matchcos", "psnr", "ssim", "kernelflow", "kernelmodes", "forward", "hidden", "entk",

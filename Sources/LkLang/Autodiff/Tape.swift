@@ -1,4 +1,6 @@
+import Foundation
 import LkTensor
+import Synchronization
 
 // Reverse-mode differentiation by a tape recorded while the function runs
 // (define-by-run, as HIPS autograd and PyTorch do): `grad(f)` wraps its argument
@@ -31,18 +33,34 @@ public final class Tape: @unchecked Sendable {
 
     init(level: Int) { self.level = level }
 
-    /// The deepest active tape, for the next transformation to nest inside.
-    nonisolated(unsafe) static var current: [Tape] = []
+    /// The active tapes of this thread, innermost last, for the next transformation
+    /// to nest inside (per thread: a built-in may run lk code on a worker thread).
+    final class Stack { var tapes: [Tape] = [] }
+    static var current: Stack {
+        let key = "lk.autodiff.tapes"
+        if let s = Thread.current.threadDictionary[key] as? Stack { return s }
+        let s = Stack()
+        Thread.current.threadDictionary[key] = s
+        return s
+    }
+
+    /// How many tapes are recording, on any thread: while it is 0 no value can be
+    /// an active Dual, and the checks on every built-in call cost one load.
+    static let activeCount = Atomic<Int>(0)
 
     static func push() -> Tape {
-        let t = Tape(level: (current.last?.level ?? 0) + 1)
-        current.append(t)
+        activeCount.add(1, ordering: .relaxed)
+        let stack = current
+        let t = Tape(level: (stack.tapes.last?.level ?? 0) + 1)
+        stack.tapes.append(t)
         return t
     }
 
     static func pop(_ t: Tape) {
         t.active = false
-        if let i = current.lastIndex(where: { $0 === t }) { current.remove(at: i) }
+        activeCount.subtract(1, ordering: .relaxed)
+        let stack = current
+        if let i = stack.tapes.lastIndex(where: { $0 === t }) { stack.tapes.remove(at: i) }
     }
 
     func append(_ parents: [Int?], _ backward: @escaping (Value) throws -> [Value?]) -> Int {
@@ -88,13 +106,20 @@ extension Value {
     }
 
     /// Whether a Dual of an active tape is anywhere inside (lists and records too).
+    /// Free when nothing is being differentiated; otherwise an explicit walk (lists
+    /// may nest a million deep, too deep to recurse).
     public var containsDual: Bool {
-        switch self {
-        case .dual(let d): return d.tape.active
-        case .list(let l): return l.contains { $0.containsDual }
-        case .record(let r): return r.values.contains { $0.containsDual }
-        default: return false
+        if Tape.activeCount.load(ordering: .relaxed) == 0 { return false }
+        var pending: [Value] = [self]
+        while let v = pending.popLast() {
+            switch v {
+            case .dual(let d): if d.tape.active { return true }
+            case .list(let l): pending.append(contentsOf: l)
+            case .record(let r): pending.append(contentsOf: r.values)
+            default: break
+            }
         }
+        return false
     }
 }
 
