@@ -198,6 +198,25 @@ extension BuiltinTable {
                        ("opt", optimizerRecord(opt))])
     }
 
+    /// `entk(f, params, X1, [X2])` for a model written in lk.
+    static func modelNTK(_ a: Arguments) throws -> Value {
+        guard a.count >= 3 else { throw a.error("entk(f, params, X1, [X2]) needs params and X1", at: 0) }
+        let f = try a.callable(0, "f")
+        _ = try Leaves.tensors(a.positional[1], "params")
+        func data(_ i: Int, _ name: String) throws -> Tensor {
+            guard let t = Arguments.asTensor(a.positional[i]), t.rank >= 1 else {
+                throw a.error("\(name) must be a tensor with one example per row, got \(a.positional[i].describedKind)", at: i)
+            }
+            return try a.finite(t, i, name)
+        }
+        let x1 = try data(2, "X1")
+        let x2 = a.count > 3 ? try data(3, "X2") : nil
+        if let x2, x2.shape.dropFirst() != x1.shape.dropFirst() {
+            throw a.error("X2 has rows of shape \(shapeString(Array(x2.shape.dropFirst()))) but X1 \(shapeString(Array(x1.shape.dropFirst())))", at: 3)
+        }
+        return wrap(try Autodiff.empiricalNTK(a.interpreter!, f, a.positional[1], x1, x2))
+    }
+
     /// The built-in losses on (possibly differentiated) predictions, as `train` of
     /// built-in networks defines them: mse ½·mean((f − Y)²); xent −mean over rows of
     /// Σ_c y_c log softmax(f)_c, Y one-hot or 0-based class indices.
