@@ -262,6 +262,7 @@ extension BuiltinTable {
                 [try Differentiable.mul(try Differentiable.mul(g, y), try Differentiable.transpose(try invert(p[0]), axes: nil))]
             }
         }
+        r.merge(structuralRules) { old, _ in old }
         return r
     }()
 

@@ -105,6 +105,9 @@ extension Value {
         return 0
     }
 
+    /// The differentiation level (0: a constant; n: differentiated by n nested transformations).
+    public var differentiationLevel: Int { level }
+
     /// Whether a Dual of an active tape is anywhere inside (lists and records too).
     /// Free when nothing is being differentiated; otherwise an explicit walk (lists
     /// may nest a million deep, too deep to recurse).
@@ -144,7 +147,10 @@ enum AD {
                 primals.append(v)
             }
         }
-        let out = try compute(primals)
+        // The same operation one level down: the output of a nested transformation
+        // is itself differentiated by the outer one (grad(grad(f))); at level 0,
+        // `compute` runs on plain values.
+        let out = try lift(primals, compute, backward: backward)
         let needs = parents.map { $0 != nil }
         let index = tape.append(parents) { ct in try backward(primals, out, ct, needs) }
         return .dual(Dual(out, tape: tape, index: index))
