@@ -49,7 +49,7 @@ extension BuiltinTable {
             Derivatives compose: `grad(grad(f))`, `jacobian(grad(f))`. A built-in with \
             no derivative that a differentiated value reaches is an error naming it; \
             kinks take PyTorch's choices (abs'(0) = relu'(0) = 0, norm'(0) = 0, ties in \
-            max share the gradient). Docs/autodiff.md has the rules and the costs.
+            max and maximum share the gradient). Docs/autodiff.md has the rules and the costs.
             """, differentiation: .passthrough) { a in
             let f = try a.callable(0, "f")
             let (argnums, isList) = try a.argnums()

@@ -67,7 +67,7 @@ public enum BinaryOp: Sendable, CaseIterable {
 
     /// The derivative, beside the definition: the partials ∂y/∂a and ∂y/∂b of
     /// y = a op b as recipes in a, b and y (nil: no gradient, for comparisons).
-    /// Ties in maximum/minimum send the whole gradient to a (a subgradient, as PyTorch).
+    /// Ties in maximum/minimum share the gradient, ½ to each side (PyTorch's and JAX's choice).
     /// For `^`, ∂y/∂b = y·log(a) is nan for a < 0, as it is in NumPy/PyTorch; it is
     /// only formed when b itself is differentiated.
     public var partials: (Recipe, Recipe)? {
@@ -78,8 +78,8 @@ public enum BinaryOp: Sendable, CaseIterable {
         case .div: return (.binary(.div, .one, .b), .binary(.div, .unary(.neg, .y), .b))
         case .pow: return (.binary(.mul, .b, .binary(.pow, .a, .binary(.sub, .b, .one))), .binary(.mul, .y, .unary(.log, .a)))
         case .mod: return (.one, .unary(.neg, .unary(.floor, .binary(.div, .a, .b))))
-        case .maximum: return (.binary(.ge, .a, .b), .binary(.lt, .a, .b))
-        case .minimum: return (.binary(.le, .a, .b), .binary(.gt, .a, .b))
+        case .maximum: return (Recipe.share(.gt, .a, .b), Recipe.share(.gt, .b, .a))
+        case .minimum: return (Recipe.share(.lt, .a, .b), Recipe.share(.lt, .b, .a))
         case .eq, .ne, .lt, .le, .gt, .ge: return nil
         }
     }
@@ -113,6 +113,10 @@ public indirect enum Recipe: Sendable {
     case unary(UnaryOp, Recipe)
     case binary(BinaryOp, Recipe, Recipe)
     public static let one = Recipe.constant(1)
+    /// 1 where `x cmp y`, ½ where x = y, else 0: the share of a tie.
+    static func share(_ cmp: BinaryOp, _ x: Recipe, _ y: Recipe) -> Recipe {
+        .binary(.add, .binary(cmp, x, y), .binary(.mul, .constant(0.5), .binary(.eq, x, y)))
+    }
 }
 
 /// A unary elementwise function, named as in lk source.

@@ -23,6 +23,12 @@ public final class Tape: @unchecked Sendable {
         let parents: [Int?]
         /// Maps the cotangent of this entry's output to one per input (nil: none).
         let backward: (Value) throws -> [Value?]
+        /// For `entk`: each input's gradient per example (row of the batch) before
+        /// the batch sum, for the operations where it has a cheap form (nil: none).
+        var perExample: ((Value) throws -> [PerExample?])? = nil
+        /// For `entk`, on values computed from parameters alone (`W.T`, `b * m`): maps
+        /// one per-example gradient of the output to one per input (nil: none).
+        var chain: ((PerExample) throws -> [PerExample?])? = nil
     }
 
     let level: Int
@@ -63,8 +69,10 @@ public final class Tape: @unchecked Sendable {
         if let i = stack.tapes.lastIndex(where: { $0 === t }) { stack.tapes.remove(at: i) }
     }
 
-    func append(_ parents: [Int?], _ backward: @escaping (Value) throws -> [Value?]) -> Int {
-        entries.append(Entry(parents: parents, backward: backward))
+    func append(_ parents: [Int?], perExample: ((Value) throws -> [PerExample?])? = nil,
+                chain: ((PerExample) throws -> [PerExample?])? = nil,
+                _ backward: @escaping (Value) throws -> [Value?]) -> Int {
+        entries.append(Entry(parents: parents, backward: backward, perExample: perExample, chain: chain))
         return entries.count - 1
     }
 }
@@ -131,6 +139,8 @@ enum AD {
     /// primals of the highest active level and records one tape entry whose
     /// `backward(primals, output, cotangent)` gives a cotangent per input.
     static func lift(_ inputs: [Value], _ compute: ([Value]) throws -> Value,
+                     perExample: ((_ primals: [Value], _ cotangent: Value) throws -> [PerExample?])? = nil,
+                     chain: ((_ primals: [Value], _ form: PerExample) throws -> [PerExample?])? = nil,
                      backward: @escaping (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
         let level = inputs.map(\.level).max() ?? 0
         if level == 0 { return try compute(inputs) }
@@ -150,9 +160,12 @@ enum AD {
         // The same operation one level down: the output of a nested transformation
         // is itself differentiated by the outer one (grad(grad(f))); at level 0,
         // `compute` runs on plain values.
-        let out = try lift(primals, compute, backward: backward)
+        let out = try lift(primals, compute, perExample: perExample, chain: chain, backward: backward)
         let needs = parents.map { $0 != nil }
-        let index = tape.append(parents) { ct in try backward(primals, out, ct, needs) }
+        let index = tape.append(parents, perExample: perExample.map { pe in { ct in try pe(primals, ct) } },
+                                chain: chain.map { c in { form in try c(primals, form) } }) { ct in
+            try backward(primals, out, ct, needs)
+        }
         return .dual(Dual(out, tape: tape, index: index))
     }
 
