@@ -68,15 +68,17 @@ public enum BinaryOp: Sendable, CaseIterable {
     /// The derivative, beside the definition: the partials ∂y/∂a and ∂y/∂b of
     /// y = a op b as recipes in a, b and y (nil: no gradient, for comparisons).
     /// Ties in maximum/minimum share the gradient, ½ to each side (PyTorch's and JAX's choice).
-    /// For `^`, ∂y/∂b = y·log(a) is nan for a < 0, as it is in NumPy/PyTorch; it is
-    /// only formed when b itself is differentiated.
+    /// For `^`, ∂y/∂b = y·log(a) is nan for a < 0, as it is in NumPy/PyTorch, and 0 at
+    /// a = 0; it is only formed when b itself is differentiated.
     public var partials: (Recipe, Recipe)? {
         switch self {
         case .add: return (.one, .one)
         case .sub: return (.one, .constant(-1))
         case .mul: return (.b, .a)
         case .div: return (.binary(.div, .one, .b), .binary(.div, .unary(.neg, .y), .b))
-        case .pow: return (.binary(.mul, .b, .binary(.pow, .a, .binary(.sub, .b, .one))), .binary(.mul, .y, .unary(.log, .a)))
+        // ∂y/∂b = y·log a, taken as 0 at a = 0 (where y = 0 for b > 0), as PyTorch and JAX.
+        case .pow: return (.binary(.mul, .b, .binary(.pow, .a, .binary(.sub, .b, .one))),
+                           .binary(.mul, .y, .unary(.log, .binary(.add, .a, .binary(.eq, .a, .constant(0))))))
         case .mod: return (.one, .unary(.neg, .unary(.floor, .binary(.div, .a, .b))))
         case .maximum: return (Recipe.share(.gt, .a, .b), Recipe.share(.gt, .b, .a))
         case .minimum: return (Recipe.share(.lt, .a, .b), Recipe.share(.lt, .b, .a))

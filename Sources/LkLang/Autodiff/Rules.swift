@@ -384,7 +384,7 @@ extension Operators {
 }
 
 extension Value {
-    var isTensorLike: Bool {
+    public var isTensorLike: Bool {
         switch self { case .number, .tensor, .bool: return true; default: return false }
     }
 }

@@ -117,6 +117,13 @@ extension Value {
         return 0
     }
 
+    /// A differentiated value whose transformation has returned (kept in a global,
+    /// say) is an ordinary value: its plain value; nil for anything else.
+    public var escaped: Value? {
+        if case .dual(let d) = self, !d.tape.active { return d.value }
+        return nil
+    }
+
     /// The differentiation level (0: a constant; n: differentiated by n nested transformations).
     public var differentiationLevel: Int { level }
 
@@ -175,8 +182,16 @@ enum AD {
     /// Reverse pass: the cotangent of each tape entry reached from `output`, seeded
     /// with `seed` (1 for a scalar output).
     static func backward(_ tape: Tape, from output: Dual, seed: Value) throws -> [Int: Value] {
-        var cts: [Int: Value] = [output.index: seed]
-        for i in stride(from: output.index, through: 0, by: -1) {
+        try backward(tape, seeds: [(output.index, seed)])
+    }
+
+    /// The reverse pass from several outputs at once (a record or list of results),
+    /// each seeded with its own cotangent.
+    static func backward(_ tape: Tape, seeds: [(Int, Value)]) throws -> [Int: Value] {
+        var cts: [Int: Value] = [:]
+        for (i, s) in seeds { cts[i] = try cts[i].map { try add($0, s) } ?? s }
+        guard let top = seeds.map(\.0).max() else { return [:] }
+        for i in stride(from: top, through: 0, by: -1) {
             guard let ct = cts.removeValue(forKey: i) else { continue }
             let entry = tape.entries[i]
             if entry.parents.allSatisfy({ $0 == nil }) { cts[i] = ct; continue }   // an input leaf: keep
