@@ -242,8 +242,18 @@ extension BuiltinTable {
                 }
                 yt = try yt.reshaped(ps)
             }
-            let d = try Differentiable.sub(pred, .tensor(yt))
-            return try Differentiable.mul(.number(0.5), try Differentiable.reduce(.mean, try Differentiable.mul(d, d), axis: nil, keepdims: false))
+            // One operation: L = ½·mean((f − y)²), ∂L/∂f = (f − y)/m.
+            let target = Value.tensor(yt)
+            return try Differentiable.lift([pred], { p in
+                guard let f = Differentiable.tensor(p[0]) else { throw BuiltinError("train: the model must return a tensor") }
+                let m = Double(Swift.max(f.count, 1))
+                var total = 0.0
+                for i in 0..<f.count { let r = f.pointer[i] - yt.pointer[i]; total += r * r }
+                return .number(0.5 * total / m)
+            }) { p, _, g, _ in
+                let m = Double(Swift.max(Differentiable.shape(p[0]).reduce(1, *), 1))
+                return [try Differentiable.mul(try Differentiable.sub(p[0], target), try Differentiable.div(g, .number(m)))]
+            }
         case .xent:
             guard ps.count == 2 else { throw BuiltinError("train: loss=\"xent\" needs outputs N×k (one score per class), got \(shapeString(ps))") }
             let (rows, k) = (ps[0], ps[1])

@@ -65,7 +65,10 @@ public final class Kernel: @unchecked Sendable {
         session.figures.route(to: figureDirectory, format: "png") { [unowned self] in publishFigure($0) }
     }
 
-    /// Serves until a `shutdown_request`; returns the exit status.
+    /// Serves until a `shutdown_request`; returns the exit status. Not optimised:
+    /// Swift 6.3's optimiser does not finish on this endless serving loop (a
+    /// release build hung for over 30 minutes), and it waits on sockets anyway.
+    @_optimize(none)
     public func run() -> Int32 {
         signal(SIGINT) { _ in Interrupt.flag.pointee = 1 }   // interrupt_mode signal: stop the cell, keep serving
         let hb = heartbeat
@@ -89,6 +92,7 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
+    @_optimize(none)   // as run(): the optimiser does not finish on the endless loop
     func serveControl() {
         while true {
             if poll([control], timeout: 100)[0], let frames = control.receive(wait: false), let m = accept(frames, on: "control") {
