@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        // SQLite 3 (Debian's libsqlite3-dev): the sweep store.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
         // glibc's SIMD math (libmvec), dispatched on the CPU at run time.
         .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
@@ -30,9 +32,14 @@ let package = Package(
             .linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"), .linkedLibrary("boost_system"),
         ]),
         .target(name: "LkPlot", dependencies: ["CGnuplot", "LkTensor"]),
-        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot"]),
+        // Sweeps (DESIGN.md §6): content-addressed tasks, the SQLite store, the engines.
+        .target(name: "LkSweep", dependencies: [
+            "CSQLite", "LkLang", "LkTensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot", "LkSweep"]),
         .executableTarget(name: "lk", dependencies: [
-            "LkBuiltins", "LkLang", "LkTensor", "CEditLine",
+            "LkBuiltins", "LkLang", "LkTensor", "CEditLine", "LkSweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -45,6 +52,7 @@ let package = Package(
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
+        .testTarget(name: "LkSweepTests", dependencies: ["LkSweep", "LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"],
                     exclude: ["cases"]),
