@@ -249,12 +249,17 @@ enum Slurm {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let job = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard p.terminationStatus == 0 else {
+        let waited = options.contains(where: { $0 == "--wait" || $0 == "-W" })
+        // With --wait, sbatch exits non-zero when an array task failed; the table says which.
+        guard p.terminationStatus == 0 || (waited && !job.isEmpty) else {
             TaskProcess.console("lk sweep --slurm: sbatch exited with status \(p.terminationStatus)")
             return p.terminationStatus
         }
+        if waited {
+            print("job \(job) ended")
+            return try status()
+        }
         print("submitted job \(job); `lk sweep \(script.path) --out \(directory) --status` shows its progress")
-        if options.contains(where: { $0 == "--wait" || $0 == "-W" }) { return try status() }
         return 0
     }
 
