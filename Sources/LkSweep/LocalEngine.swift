@@ -38,6 +38,7 @@ final class LocalEngine: @unchecked Sendable {
         var done = 0, failed = 0
         let progress = Progress(label: label, total: tasks.count)
         var lastDraw = DispatchTime(uptimeNanoseconds: 0)
+        var forwarded = false
 
         while true {
             while LocalEngine.stopRequested == 0 && running.count < jobs, let t = queue.first {
@@ -69,6 +70,12 @@ final class LocalEngine: @unchecked Sendable {
                     try? store.failAbandoned(t.id, reason: "the task's process was killed by signal \(s) (\(signalName(s))) before it finished; see logs/\(t.id).log")
                     failed += 1
                 }
+            }
+            // Stopping: the tasks running now are asked to stop too (from a terminal they
+            // already had the Ctrl-C); each records `interrupted`, and a rerun retries it.
+            if LocalEngine.stopRequested != 0 && !forwarded {
+                for pid in running.keys { kill(pid, SIGTERM) }
+                forwarded = true
             }
             // A task that ignores the interrupt past its time limit is ended from here.
             if let timeout {
