@@ -105,7 +105,7 @@ public final class Store {
 
     /// Adds a column per new field (inside the caller's transaction); a field whose kind
     /// differs from the one the store already holds is an error naming both.
-    func ensureColumns(_ wanted: [(name: String, role: String, kind: String)]) throws {
+    func ensureColumns(_ wanted: [(name: String, role: String, kind: String)], script: String) throws {
         let existing = Dictionary(try columns(), uniquingKeysWith: { a, _ in a })
         for w in wanted {
             if let c = existing[w.name] {
@@ -115,7 +115,13 @@ public final class Store {
                 if c.kind == "none" && w.kind != "none" {
                     try db.query("UPDATE columns SET kind = ? WHERE name = ?", [.text(w.kind), .text(w.name)])
                 } else if c.kind != w.kind && w.kind != "none" {
-                    throw SweepError("'\(w.name)' was a \(c.kind) in earlier tasks of this store, here a \(w.kind)")
+                    // An edited script may change a field's kind: the older version's
+                    // values stay in their rows (sweepload(all=true) reads them as the new kind).
+                    let same = try db.query("SELECT count(*) FROM tasks WHERE script = ? AND \(quoteIdentifier(w.name)) IS NOT NULL", [.text(script)])
+                    guard (same.first?[0].int ?? 0) == 0 else {
+                        throw SweepError("'\(w.name)' was a \(c.kind) in earlier tasks of this sweep, here a \(w.kind)")
+                    }
+                    try db.query("UPDATE columns SET kind = ? WHERE name = ?", [.text(w.kind), .text(w.name)])
                 }
                 continue
             }
@@ -130,7 +136,7 @@ public final class Store {
     public func register(_ grid: Grid, tasks: [SweepTask], scriptPath: String, scriptText: String) throws {
         try db.transaction {
             try registerScript(grid, path: scriptPath, text: scriptText)
-            try ensureColumns(zip(grid.fields, grid.values).map { (name: $0.0, role: "param", kind: $0.1[0].kind) })
+            try ensureColumns(zip(grid.fields, grid.values).map { (name: $0.0, role: "param", kind: $0.1[0].kind) }, script: grid.scriptHash)
             for t in tasks { try insert(t, grid: grid) }
         }
     }
@@ -194,7 +200,7 @@ public final class Store {
                 try registerScript(grid, path: scriptPath, text: scriptText)
                 var row = try db.query("SELECT status, attempts FROM tasks WHERE id = ?", [.text(t.id)])
                 if row.isEmpty {
-                    try ensureColumns(zip(grid.fields, grid.values).map { (name: $0.0, role: "param", kind: $0.1[0].kind) })
+                    try ensureColumns(zip(grid.fields, grid.values).map { (name: $0.0, role: "param", kind: $0.1[0].kind) }, script: grid.scriptHash)
                     try insert(t, grid: grid)
                     row = [[.text("pending"), .integer(0)]]
                 }
@@ -236,7 +242,7 @@ public final class Store {
             values.append(value)
         }
         try db.transaction {
-            try ensureColumns(wanted)
+            try ensureColumns(wanted, script: grid.scriptHash)
             var sql = "UPDATE tasks SET status = 'done', error = NULL, seconds = ?, finished = ?"
             for w in wanted { sql += ", \(quoteIdentifier(w.name)) = ?" }
             sql += " WHERE id = ?"

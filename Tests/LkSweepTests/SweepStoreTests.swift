@@ -108,7 +108,7 @@ final class StoreTests: XCTestCase {
 
         // A result field whose kind changes, or that reuses a grid name, fails clearly.
         XCTAssertThrowsError(try store.finish(g.task(1), grid: g, results: .record(Record([("loss", .string("x"))])), seconds: 0)) {
-            XCTAssertTrue("\($0)".contains("'loss' was a number in earlier tasks"), "\($0)")
+            XCTAssertTrue("\($0)".contains("'loss' was a number in earlier tasks of this sweep"), "\($0)")
         }
         XCTAssertThrowsError(try store.finish(g.task(1), grid: g, results: .record(Record([("w", .number(1))])), seconds: 0)) {
             XCTAssertTrue("\($0)".contains("also a grid field"), "\($0)")
