@@ -39,6 +39,7 @@ final class LocalEngine: @unchecked Sendable {
         let progress = Progress(label: label, total: tasks.count)
         var lastDraw = DispatchTime(uptimeNanoseconds: 0)
         var forwarded = false
+        var changed = true
 
         while true {
             while LocalEngine.stopRequested == 0 && running.count < jobs, let t = queue.first {
@@ -55,6 +56,12 @@ final class LocalEngine: @unchecked Sendable {
                 }
             }
             if running.isEmpty { break }
+            let now = DispatchTime.now()
+            if changed || now.uptimeNanoseconds - lastDraw.uptimeNanoseconds > 500_000_000 {
+                progress.draw(done: done, failed: failed, running: running.count, pending: queue.count + elsewhere.count)
+                lastDraw = now
+                changed = false
+            }
             _ = wake.wait(timeout: .now() + 0.5)
             lock.lock(); let ended = finished; finished.removeAll(); lock.unlock()
             for e in ended {
@@ -83,11 +90,7 @@ final class LocalEngine: @unchecked Sendable {
                     kill(pid, SIGKILL)
                 }
             }
-            let now = DispatchTime.now()
-            if !ended.isEmpty || now.uptimeNanoseconds - lastDraw.uptimeNanoseconds > 500_000_000 {
-                progress.draw(done: done, failed: failed, running: running.count, pending: queue.count + elsewhere.count)
-                lastDraw = now
-            }
+            if !ended.isEmpty { changed = true }
         }
         // Tasks another launch holds: wait for it to finish them.
         while LocalEngine.stopRequested == 0, !elsewhere.isEmpty {

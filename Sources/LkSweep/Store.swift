@@ -132,11 +132,16 @@ public final class Store {
 
     // MARK: registering tasks
 
+    /// A column per grid field, except `seed`, which the store's own seed column holds.
+    static func paramColumns(_ grid: Grid) -> [(name: String, role: String, kind: String)] {
+        zip(grid.fields, grid.values).filter { $0.0 != "seed" }.map { (name: $0.0, role: "param", kind: $0.1[0].kind) }
+    }
+
     /// Records the script and inserts a `pending` row for each task the store lacks.
     public func register(_ grid: Grid, tasks: [SweepTask], scriptPath: String, scriptText: String) throws {
         try db.transaction {
             try registerScript(grid, path: scriptPath, text: scriptText)
-            try ensureColumns(zip(grid.fields, grid.values).map { (name: $0.0, role: "param", kind: $0.1[0].kind) }, script: grid.scriptHash)
+            try ensureColumns(Store.paramColumns(grid), script: grid.scriptHash)
             for t in tasks { try insert(t, grid: grid) }
         }
     }
@@ -150,7 +155,7 @@ public final class Store {
         var names = ["id", "script", "task", "params", "seed", "status"]
         var values: [Database.SQLValue] = [.text(t.id), .text(grid.scriptHash), .integer(Int64(t.index)), .text(t.paramsJSON),
                                            .integer(Int64(t.seed)), .text(Status.pending.rawValue)]
-        for (name, v) in t.params {
+        for (name, v) in t.params where name != "seed" {   // a grid's seed is the seed column
             names.append(name)
             switch v {
             case .number(let x): values.append(x.isNaN ? .null : .real(x))
@@ -200,7 +205,7 @@ public final class Store {
                 try registerScript(grid, path: scriptPath, text: scriptText)
                 var row = try db.query("SELECT status, attempts FROM tasks WHERE id = ?", [.text(t.id)])
                 if row.isEmpty {
-                    try ensureColumns(zip(grid.fields, grid.values).map { (name: $0.0, role: "param", kind: $0.1[0].kind) }, script: grid.scriptHash)
+                    try ensureColumns(Store.paramColumns(grid), script: grid.scriptHash)
                     try insert(t, grid: grid)
                     row = [[.text("pending"), .integer(0)]]
                 }
