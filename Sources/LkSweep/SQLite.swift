@@ -45,6 +45,8 @@ final class Database {
 
     deinit { close() }
 
+    func keepWALOnClose() { _ = lk_sqlite_keep_wal_on_close(handle) }
+
     func close() {
         if let h = handle { sqlite3_close_v2(h) }
         handle = nil

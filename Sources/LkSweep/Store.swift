@@ -49,6 +49,7 @@ public final class Store {
                 // corrupt the file.
                 try db.query("PRAGMA journal_mode=WAL")
                 try db.exec("PRAGMA synchronous=NORMAL")
+                db.keepWALOnClose()
             }
         }
         try db.transaction {
@@ -88,6 +89,12 @@ public final class Store {
         }
         let network = ["nfs", "nfs4", "lustre", "gpfs", "beegfs", "cifs", "smb3", "smbfs", "ceph", "afs", "9p", "glusterfs", "pvfs2", "orangefs"]
         return network.contains(type) || type.hasPrefix("fuse")
+    }
+
+    /// Folds the WAL into the database file (a launcher does this when it ends, so
+    /// the store is one self-contained file again). Harmless while others write.
+    public func checkpoint() {
+        try? db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     public var logsDirectory: String { directory + "/logs" }

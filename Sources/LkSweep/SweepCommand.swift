@@ -119,6 +119,7 @@ public struct SweepCommand: ParsableCommand {
         let engine = LocalEngine(script: script, store: store, directory: directory, jobs: jobs ?? defaultJobs,
                                  timeout: timeout, tasks: shareTodo, label: label.isEmpty ? "lk sweep: " : "lk sweep \(label)")
         let result = engine.run()
+        store.checkpoint()
         let after = try store.rows(share.map { $0.id })
         let done = share.filter { after[$0.id]?.status == .done }.count
         if label.isEmpty {
@@ -256,6 +257,7 @@ enum Slurm {
             return p.terminationStatus
         }
         if waited {
+            store.checkpoint()
             print("job \(job) ended")
             return try status()
         }
