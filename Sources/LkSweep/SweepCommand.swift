@@ -9,17 +9,18 @@ public struct SweepCommand: ParsableCommand {
         commandName: "lk sweep",
         abstract: "Run every task of a sweep file (a `grid` and `fn run(p)`) that is not done yet, storing the results in DIR.",
         discussion: """
-        lk sweep FILE.lk --out DIR [-j N]       run pending and failed tasks as N local processes (default: the cores)
-        lk sweep FILE.lk --out DIR --task I     run task I in this process (what every engine runs)
-        lk sweep FILE.lk --out DIR --list       print one command per pending task: … --list | parallel -j 8
-        lk sweep FILE.lk --out DIR --slurm [sbatch options]   submit a Slurm job array of the pending tasks
-        mpirun -n R lk sweep FILE.lk --out DIR  rank r of R runs tasks r, r+R, … (also srun, PMI launchers)
-        lk sweep FILE.lk --out DIR --status     the table of done/failed/running/pending tasks
-        lk sweep FILE.lk --count                how many tasks the grid has
+        lk sweep FILE.lk --out DIR [-j N]   run what is not done, N local processes
+        lk sweep FILE.lk --out DIR --task I run task I in this process
+        lk sweep FILE.lk --out DIR --list   one command per task not done (| parallel)
+        lk sweep FILE.lk --out DIR --slurm [sbatch options]   a Slurm job array
+        mpirun -n R lk sweep FILE.lk --out DIR   rank r runs tasks r, r+R, …
+        lk sweep FILE.lk --out DIR --status the done/failed/running/pending table
+        lk sweep FILE.lk --count            how many tasks the grid has
 
-        Exit status: 0 every task (of this launch's share) is done; 1 some task failed or is not done;
-        64 bad arguments; 65 the file does not parse or is not a sweep; 70 its top level failed;
-        74 the store cannot be opened; 75 (--task) another process is running the task; 130 stopped by Ctrl-C.
+        Exit status: 0 every task (of this launch's share) is done; 1 some task
+        failed or is not done; 64 bad arguments; 65 not a sweep file; 70 its top
+        level failed; 74 the store cannot be opened; 75 (--task) another process
+        is running the task; 130 stopped by Ctrl-C. See Docs/sweeps.md.
         """,
         helpNames: [.short, .long]
     )
