@@ -29,6 +29,7 @@ final class LocalEngine: @unchecked Sendable {
 
     /// Runs the tasks; returns how many are done, failed, and whether Ctrl-C stopped it.
     func run() -> (done: Int, failed: Int, stopped: Bool) {
+        LocalEngine.stopRequested = 0   // initialised here, not first inside a signal handler
         signal(SIGINT) { _ in LocalEngine.stopRequested = 1 }
         signal(SIGTERM) { _ in LocalEngine.stopRequested = 1 }
         let executable = Launch.executable

@@ -138,6 +138,7 @@ enum TaskTimer {
     }
 
     static func installSignalHandlers() {
+        signalled = 0   // initialised here, not first inside a signal handler
         signal(SIGINT) { s in TaskTimer.signalled = s; Interrupt.flag.pointee = 1 }
         signal(SIGTERM) { s in TaskTimer.signalled = s; Interrupt.flag.pointee = 1 }
     }
