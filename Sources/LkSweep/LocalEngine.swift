@@ -41,11 +41,12 @@ final class LocalEngine: @unchecked Sendable {
         var lastDraw = DispatchTime(uptimeNanoseconds: 0)
         var forwarded = false
         var changed = true
+        var scriptChanged = false
 
         while true {
-            while LocalEngine.stopRequested == 0 && running.count < jobs, let t = queue.first {
+            while LocalEngine.stopRequested == 0 && !scriptChanged && running.count < jobs, let t = queue.first {
                 queue = queue.dropFirst()
-                var argv = [executable, "sweep", script.absolutePath, "--out", directory, "--task", String(t.index)]
+                var argv = [executable, "sweep", script.absolutePath, "--out", directory, "--task", String(t.index), "--expect-id", t.id]
                 if let timeout { argv += ["--timeout", "\(timeout)"] }
                 switch Launch.spawn(argv, output: store.logPath(t.id)) {
                 case .success(let pid):
@@ -71,6 +72,14 @@ final class LocalEngine: @unchecked Sendable {
                 case .exited(0): done += 1
                 case .exited(1): failed += 1
                 case .exited(TaskProcess.busy): elsewhere.append(t)
+                case .exited(TaskProcess.scriptChanged):
+                    // Every later task would find the same: stop starting them.
+                    try? store.failAbandoned(t.id, reason: "\(script.path) was edited while the sweep ran, so its tasks have new ids; launch the sweep again")
+                    failed += 1
+                    if !scriptChanged {
+                        scriptChanged = true
+                        TaskProcess.console("\nlk sweep: \(script.path) was edited while the sweep ran; starting no more of its tasks (launch it again to run the edited version)")
+                    }
                 case .exited(let code):
                     try? store.failAbandoned(t.id, reason: "the task's process exited with status \(code) before recording an outcome; see logs/\(t.id).log")
                     failed += 1

@@ -54,6 +54,11 @@ public struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "Fail a task that runs longer than this many seconds.")
     var timeout: Double?
 
+    /// Given by the local engine to its task processes: the id the launch computed, so a
+    /// task whose file was edited meanwhile does not run as a task of another version.
+    @Option(name: .customLong("expect-id"), help: .hidden)
+    var expectID: String?
+
     public init() {}
 
     /// Splits off `--slurm [sbatch options…]`, then parses the rest.
@@ -82,7 +87,13 @@ public struct SweepCommand: ParsableCommand {
         catch let f as ScriptFailure { TaskProcess.console(f.message); throw ExitCode(f.status) }
         if count { print(script.grid.count); return }
         let directory = absolute(out!)
-        if let task { throw ExitCode(TaskProcess.run(script, directory: directory, index: task, timeout: timeout, host: host)) }
+        if let task {
+            if let expectID, task >= 0, task < script.grid.count, script.grid.task(task).id != expectID {
+                TaskProcess.console("lk sweep: \(file) changed after this sweep was launched (task \(task) is now \(script.grid.task(task).id), not \(expectID)); launch it again")
+                throw ExitCode(TaskProcess.scriptChanged)
+            }
+            throw ExitCode(TaskProcess.run(script, directory: directory, index: task, timeout: timeout, host: host))
+        }
 
         let store: Store
         let tasks = script.grid.tasks

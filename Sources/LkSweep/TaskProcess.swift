@@ -11,6 +11,8 @@ import LkTensor
 /// parse or its top level fails, 74 the store cannot be opened.
 enum TaskProcess {
     static let busy: Int32 = 75
+    /// `--expect-id` did not match: the file was edited after the launch began.
+    static let scriptChanged: Int32 = 76
 
     static func run(_ script: SweepScript, directory: String, index: Int, timeout: Double?, host: SweepHost) -> Int32 {
         let grid = script.grid
