@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LkBuiltins
 import LkLang
+import LkSession
 import LkSweep
 import LkTensor
 
