@@ -94,6 +94,117 @@ final class GoldenScriptTests: XCTestCase {
     }
 }
 
+
+/// The figures a paper needs: each new kind's script, where legends go, log
+/// tics and ranges that fit the data.
+final class PaperFigureScriptTests: XCTestCase {
+    func script(_ f: Figure) -> GnuplotScript { GnuplotScript(f) { "/d/\($0).bin" } }
+    func lines(_ p: Panel) -> [String] { script(Figure(p)).text.split(separator: "\n").map(String.init) }
+    func key(_ p: Panel) -> String? { lines(p).first { $0.hasPrefix("set key") || $0 == "unset key" } }
+
+    func testErrorbarsBandBarsAndAnnotations() throws {
+        var e = Plots.errorbars(x: [0, 1], y: [[1, 2]], lo: [[0.5, 1.5]], hi: [[1.5, 2.5]])
+        e.series[0].title = "runs"
+        XCTAssertEqual(script(Figure(e)).text, PaperGolden.errorbar + "\n")
+
+        let s = Plots.summary([[1, 3], [2, 2], [0, 4]], spread: .std)
+        XCTAssertEqual(s.mean, [2, 2, 2])
+        XCTAssertEqual(s.lo, [1, 2, 0])   // NumPy: np.std([1, 3]) = 1, np.std([0, 4]) = 2
+        XCTAssertEqual(s.hi, [3, 2, 4])
+        let sem = Plots.summary([[1, 3, 5]], spread: .sem)   // std ddof 1 = 2, /√3
+        XCTAssertEqual(sem.hi[0] - sem.mean[0], 2 / 3.0.squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(Plots.summary([[1, 3, 5]], spread: .ci95).hi[0], 3 + 1.96 * 2 / 3.0.squareRoot(), accuracy: 1e-15)
+        XCTAssertEqual(Plots.summary([[4, .nan, 1]], spread: .minmax).lo, [1])
+        var b = Panel(series: Plots.band(x: [0, 1, 2], y: s.mean, lo: s.lo, hi: s.hi))
+        b.series[1].title = "mean ± std"
+        XCTAssertEqual(script(Figure(b)).text, PaperGolden.band + "\n")
+
+        var bars = Plots.bars(positions: [0, 1], heights: [[1, 2], [3, 4]], err: [[0.1, 0.2], [0.3, 0.4]])
+        bars.xticLabels = [Tick(0, "sp"), Tick(1, "µP")]
+        XCTAssertEqual(script(Figure(bars)).text, PaperGolden.bar + "\n")
+
+        var p = Plots.lines(x: nil, y: Tensor([0, 1]))
+        var look = LineLook()
+        look.label = "chance"
+        var t = TextLook()
+        t.align = .center; t.scale = 1.5
+        p.annotations = [.hline(2, look), .vline(0.5, LineLook()), .text(x: 0.5, y: 1, "peak", t)]
+        XCTAssertEqual(script(Figure(p)).text, PaperGolden.annotations + "\n")
+    }
+
+    func testLegendGoesWhereThereIsNoData() {
+        // A falling line leaves the top right empty.
+        var fall = Plots.lines(x: nil, y: Tensor((0..<50).map { exp(-Double($0) / 5) }))
+        fall.series[0].title = "loss"
+        XCTAssertEqual(key(fall), "set key inside top right Left reverse samplen 2 spacing 1.1 nobox")
+        // A rising line: top left.
+        var rise = Plots.lines(x: nil, y: Tensor((0..<50).map { Double($0) }))
+        rise.series[0].title = "accuracy"
+        XCTAssertEqual(key(rise), "set key inside top left Left reverse samplen 2 spacing 1.1 nobox")
+        // A line along the top and one along the left half of the bottom: bottom right.
+        var hump = Panel(series: [Series(.lines, .records([[0, 49], [1, 1]]), title: "x"),
+                                  Series(.lines, .records([[0, 24], [0, 0]]), title: "y")])
+        XCTAssertEqual(key(hump), "set key inside bottom right Left reverse samplen 2 spacing 1.1 nobox")
+        // Noise over the whole panel: no corner is free, the legend goes outside.
+        var rng = SystemRandomNumberGenerator()
+        let n = 2000
+        var noise = Panel(series: [Series(.points, .records([(0..<n).map { _ in Double.random(in: 0...1, using: &rng) },
+                                                              (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }]), title: "samples")])
+        XCTAssertEqual(key(noise), "set key outside right top vertical Left reverse samplen 2 spacing 1.1 nobox")
+        noise.legendPosition = .bottomLeft
+        XCTAssertEqual(key(noise), "set key inside bottom left Left reverse samplen 2 spacing 1.1 nobox", "legend_pos= wins")
+        noise.legend = false
+        XCTAssertEqual(key(noise), "unset key")
+        // A series without a title has no entry; with none titled there is no key.
+        XCTAssertEqual(key(Plots.lines(x: nil, y: Tensor([1, 2]))), "unset key")
+    }
+
+    func testLogAxesAreLabelledTenToTheKAndFitTheData() {
+        // ntk-convergence: widths 64…2048 and errors 0.07…0.35 used to be drawn over 10…10⁴ and 0.01…1.
+        var p = Plots.lines(x: Tensor([64, 128, 256, 512, 1024, 2048]), y: Tensor([0.35, 0.24, 0.16, 0.155, 0.09, 0.07]))
+        p.logx = true; p.logy = true
+        let l = lines(p)
+        let xr = l.first { $0.hasPrefix("set xrange") }!, yr = l.first { $0.hasPrefix("set yrange") }!
+        XCTAssertEqual(xr, "set xrange [64:2048]", "a curve fills the width exactly")
+        // 5% of the log span on each end: 10^(log10(0.07) − 0.05·log10(5)).
+        let pad = 0.05 * log10(0.35 / 0.07)
+        XCTAssertEqual(yr, "set yrange [\(pow(10, log10(0.07) - pad)):\(pow(10, log10(0.35) + pad))]")
+        let xt = l.first { $0.hasPrefix("set xtics") }!
+        XCTAssertTrue(xt.contains("'10²' 100,") && xt.contains("'10³' 1000,") && !xt.contains("'10¹'") && !xt.contains("10⁴"), xt)
+        let yt = l.first { $0.hasPrefix("set ytics") }!
+        XCTAssertTrue(yt.contains("'10⁻¹' 0.1,") && yt.contains("'2×10⁻¹' 0.2,") && yt.contains("'3×10⁻¹' 0.3"), yt)
+
+        // Many decades: one label per decade while at most 7 fit, else every k-th.
+        XCTAssertEqual(Axes.logTics(lo: 1e-5, hi: 1).filter { !$0.minor }.map(\.label), ["10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰"])
+        XCTAssertEqual(Axes.logTics(lo: 1e-12, hi: 1e3).filter { !$0.minor }.map(\.label),
+                       ["10⁻¹²", "10⁻⁹", "10⁻⁶", "10⁻³", "10⁰", "10³"])
+        XCTAssertEqual(Axes.logTics(lo: 1e-5, hi: 1).filter(\.minor).count, 5 * 8, "minor tics at 2…9 of each decade")
+        // A linear axis: 5% margins, gnuplot's tics.
+        let lin = lines(Plots.scatter(x: [0, 10], y: [-1, 1]))
+        XCTAssertTrue(lin.contains("set xrange [-0.4:10.4]") && lin.contains("set yrange [-1.1:1.1]") && !lin.contains { $0.hasPrefix("set xtics") }, "\(lin)")
+        // A fixed end stays as given; the other still fits the data.
+        var fixed = Plots.lines(x: nil, y: Tensor([2, 3]))
+        fixed.yrange = AxisRange(0, nil)
+        XCTAssertTrue(lines(fixed).contains("set yrange [0:3.15]"), "5% of the drawn span [0, 3]")
+    }
+
+    func testTextPlotsOfMatricesUseShades() throws {
+        let eye = try Tensor(shape: [2, 2], data: [1, 0, 0, 1])
+        // Each cell 2k characters wide and k lines tall, enlarged up to 12 lines in all.
+        let a = String(repeating: "█", count: 12), b = String(repeating: " ", count: 12)
+        XCTAssertEqual(TextPictures.render(Plots.heatmap(eye), width: 40, height: 20, colour: false),
+                       Array(repeating: a + b, count: 6) + Array(repeating: b + a, count: 6) + ["0 ·░▒▓█ 1"])
+        // Big matrices are averaged in blocks to fit: 100×100 halves to 50 rows at most… here to 10.
+        let big = try Tensor(shape: [100, 100], data: (0..<10_000).map { Double($0 / 100) })
+        let lines = TextPictures.render(Plots.picture(big), width: 40, height: 10, colour: false)
+        XCTAssertEqual(lines.count, 10)
+        XCTAssertEqual(lines.first, String(repeating: " ", count: 20 * 2 / 2))
+        XCTAssertEqual(lines.last, String(repeating: "█", count: 20))
+        let colour = TextPictures.render(Plots.heatmap(eye), width: 40, height: 20, colour: true)
+        XCTAssertTrue(colour[0].hasPrefix("\u{1B}[48;2;253;231;37m"), "viridis yellow for the largest value: \(colour[0].debugDescription)")
+    }
+}
+
 /// Expected scripts; data files are named /d/0.bin, /d/1.bin, … .
 enum Golden {
     static let lines = """
@@ -101,14 +212,25 @@ reset
 set title 'loss'
 set xlabel 'step'
 set logscale y
-set xrange [0:*]
+set xrange [0:1]
+set yrange [0.914307826761828:6.562341286358654]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set ytics ('10⁰' 1, '2×10⁰' 2, '3×10⁰' 3, '' 4 1, '5×10⁰' 5, '' 6 1)
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
+set key inside top left Left reverse samplen 2 spacing 1.1 nobox
 unset colorbox
-plot '/d/0.bin' binary record=(3) format='%float64%float64' using 1:2 with lines lw 1.5 title 'train', \\
-     '/d/1.bin' binary record=(3) format='%float64%float64' using 1:2 with lines lw 1.5 dt 2 title 'test'
+plot '/d/0.bin' binary record=(3) format='%float64%float64' using 1:2 with lines lw 2 lc rgb '#0072b2' title 'train', \\
+     '/d/1.bin' binary record=(3) format='%float64%float64' using 1:2 with lines lw 2 dt 2 lc rgb '#e69f00' title 'test'
 """
 
     static let scatter = """
 reset
+set xrange [0.92:3.08]
+set yrange [0.9:3.1]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
 unset key
 set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')
 set colorbox
@@ -117,9 +239,15 @@ plot '/d/0.bin' binary record=(3) format='%float64%float64%float64' using 1:2:3 
 
     static let labels = """
 reset
+set xrange [0.92:3.08]
+set yrange [0.9:3.1]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
+set key inside top right Left reverse samplen 2 spacing 1.1 nobox
 unset colorbox
-plot '/d/0.bin' binary record=(2) format='%float64%float64' using 1:2 with points pt 7 title 'a', \\
-     '/d/1.bin' binary record=(1) format='%float64%float64' using 1:2 with points pt 7 title 'b'
+plot '/d/0.bin' binary record=(2) format='%float64%float64' using 1:2 with points pt 7 lc rgb '#0072b2' title 'a', \\
+     '/d/1.bin' binary record=(1) format='%float64%float64' using 1:2 with points pt 7 lc rgb '#e69f00' title 'b'
 """
 
     static let heatmap = """
@@ -128,6 +256,7 @@ set cbrange [-6:6]
 set xrange [-0.5:2.5]
 set yrange [1.5:-0.5]
 set size ratio -1
+set tics nomirror out scale 0.6
 unset key
 set palette defined (0 '#2166ac', 1 '#67a9cf', 2 '#f7f7f7', 3 '#ef8a62', 4 '#b2182b')
 set colorbox
@@ -150,9 +279,14 @@ plot '/d/0.bin' binary array=(2,2) format='%float64' with image notitle
 
     static let hist = """
 reset
+set xrange [-0.12:3.12]
+set yrange [0:2.1]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
 unset key
 unset colorbox
-plot '/d/0.bin' binary record=(3) format='%float64%float64%float64' using 1:2:3 with boxes fill transparent solid 0.6 border lc rgb '#303030' notitle
+plot '/d/0.bin' binary record=(3) format='%float64%float64%float64' using 1:2:3 with boxes fill transparent solid 0.6 border lc rgb '#303030' fc rgb '#0072b2' notitle
 """
 
     static let surface = """
@@ -191,5 +325,64 @@ set palette grey
 unset colorbox
 plot '/d/1.bin' binary array=(2,2) format='%float64' with image notitle
 unset multiplot
+"""
+}
+
+enum PaperGolden {
+    static let errorbar = """
+reset
+set xrange [-0.04:1.04]
+set yrange [0.4:2.6]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
+set key inside top left Left reverse samplen 2 spacing 1.1 nobox
+unset colorbox
+plot '/d/0.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:2:3:4 with yerrorlines pt 7 lw 2 lc rgb '#0072b2' title 'runs'
+"""
+
+    static let band = """
+reset
+set xrange [0:2]
+set yrange [-0.2:4.2]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
+set key inside top left Left reverse samplen 2 spacing 1.1 nobox
+unset colorbox
+plot '/d/0.bin' binary record=(3) format='%float64%float64%float64' using 1:2:3 with filledcurves fs transparent solid 0.25 noborder fc rgb '#0072b2' notitle, \\
+     '/d/1.bin' binary record=(3) format='%float64%float64' using 1:2 with lines lw 2 lc rgb '#0072b2' title 'mean ± std'
+"""
+
+    static let bar = """
+reset
+set xrange [-0.47200000000000003:1.4720000000000002]
+set yrange [0:4.62]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set xtics ('sp' 0, 'µP' 1)
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
+unset key
+unset colorbox
+plot '/d/0.bin' binary record=(2) format='%float64%float64%float64' using 1:2:3 with boxes fill transparent solid 0.85 border lc rgb '#303030' fc rgb '#0072b2' notitle, \\
+     '/d/1.bin' binary record=(2) format='%float64%float64%float64' using 1:2:3 with boxes fill transparent solid 0.85 border lc rgb '#303030' fc rgb '#e69f00' notitle, \\
+     '/d/2.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:2:3:4 with yerrorbars pt 0 lw 1.5 ps 0 lc rgb '#202020' notitle, \\
+     '/d/3.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:2:3:4 with yerrorbars pt 0 lw 1.5 ps 0 lc rgb '#202020' notitle
+"""
+
+    static let annotations = """
+reset
+set xrange [0:1]
+set yrange [-0.1:2.1]
+set border 3 back lc rgb '#404040'
+set tics nomirror out scale 0.6
+set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid
+unset key
+set arrow from graph 0, first 2 to graph 1, first 2 nohead front lc rgb '#555555' lw 1.2 dt 2
+set label 'chance' at graph 0.99, first 2 right offset 0,0.6 front tc rgb '#555555'
+set arrow from first 0.5, graph 0 to first 0.5, graph 1 nohead front lc rgb '#555555' lw 1.2 dt 2
+set label 'peak' at first 0.5, first 1 center front font ',21'
+unset colorbox
+plot '/d/0.bin' binary record=(2) format='%float64%float64' using 1:2 with lines lw 2 lc rgb '#0072b2' notitle
 """
 }
