@@ -1,6 +1,8 @@
 import Foundation
 import LkLang
 import LkPlot
+import LkStudy
+import LkTensor
 
 /// Where figures go, for the hosts in the `lk` executable (which reaches the
 /// plot module only through this table's module): the REPL may open windows,
@@ -39,6 +41,37 @@ public enum FigureOutput {
     /// printed before it is no longer the last thing on the screen.
     public static func newInput() { LiveText.forget() }
 
+    /// A live figure for a built-in (`train(…, live=true)`): `live` is true or
+    /// a file name; text plots print through the interpreter, over the last
+    /// draw on a terminal. nil when `live` is false.
+    static func liveFigure(_ a: Arguments, title: String, ylabel: String, logy: Bool) throws -> LiveFigure? {
+        guard let v = a.keyword("live") else { return nil }
+        var out: String? = nil
+        switch v.normalized {
+        case .bool(let b): if !b { return nil }
+        case .number(let x): if x == 0 { return nil }
+        case .string(let s):
+            do { _ = try Terminal.file(s) } catch { throw a.keywordError("\(error)", "live") }
+            out = s
+        default: throw a.keywordError("live must be true, false or a file name (.png, .svg, .pdf), got \(v.describedKind)", "live")
+        }
+        let interpreter = a.interpreter
+        return LiveFigure(title: title, ylabel: ylabel, logy: logy, out: out) { r in
+            for w in r.warnings where !w.isEmpty { interpreter?.output("\(a.callee): \(w)\n") }
+            if let t = r.text, let interpreter { LiveText.print(t, redraw: r.redraw, on: interpreter) }
+        }
+    }
+
+    /// Draws a live figure for the last time; a drawing failure is an error
+    /// of the built-in, after its computation is done.
+    static func finish(_ live: LiveFigure?, _ a: Arguments) throws {
+        guard let live else { return }
+        do { try live.finish() } catch let e as PlotError {
+            if e == .interrupted { throw Interrupted() }
+            throw BuiltinError("\(a.callee): live figure: \(e.description)", at: .keyword("live"))
+        }
+    }
+
     /// Figures go where they would without routing.
     public static func stopRouting() {
         PlotSink.renderDirectory = nil
@@ -60,11 +93,7 @@ enum LiveText {
 
     static func forget() { lastLines = 0 }
 
-    /// Whether standard output is a terminal that moves its cursor.
-    static var canRedraw: Bool {
-        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
-        return isatty(1) != 0 && term != "dumb" && !term.isEmpty && PlotSink.renderDirectory == nil
-    }
+    static var canRedraw: Bool { Terminal.textRedraws }
 
     static func print(_ text: String, redraw: Bool, on interpreter: Interpreter) {
         var t = text
@@ -82,4 +111,19 @@ enum LiveText {
         printed = false
         lastLines = text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
     }
+}
+
+extension Arguments {
+    /// `live=`: a figure of the PSNR against ref= (else the residual, else σ)
+    /// redrawn while the sampler runs.
+    func liveSampler(_ settings: inout SamplerSettings) throws -> LiveFigure? {
+        let psnr = settings.reference != nil
+        let what = psnr ? "PSNR (dB)" : callee == "sample" ? "σ" : "residual ‖y − Ax̂0‖"
+        guard let live = try FigureOutput.liveFigure(self, title: "\(callee): \(what)", ylabel: what, logy: !psnr) else { return nil }
+        settings.onStep = { i, r in
+            if let v = psnr ? r.psnr.last : r.residuals.last ?? r.sigmas.last { live.append(Double(i), v) }
+        }
+        return live
+    }
+
 }

@@ -41,8 +41,8 @@ extension BuiltinTable {
             let x2 = a.count > 2 ? try inputArgument(a, 2, "X2", net) : nil
             return wrap(try EmpiricalNTK.kernel(net, x1, x2))
         },
-        def("train(net, X, Y, steps=100, lr=0.1, loss=\"mse\", batch=0, every=0, keep=\"loss\", probe=X, seed=0) → {net, loss, record, diverged}",
-            "Trains `net` by gradient descent with hand-written backprop on BLAS: each step w ← w − lr·r·∂L/∂w for every tensor (r its learning-rate scale). loss=\"mse\": L = ½·Σ(f − Y)²/(N·k) (Y N×k, or a vector when k = 1; at rate lr this is `kernelflow(…, lr=lr, scale=\"mean\")` in the kernel regime); \"xent\": softmax cross-entropy −(1/N)Σ y·log softmax(f) (Y one-hot N×k, or 0-based class indices). batch=0 is full-batch; otherwise mini-batches of that size through a fresh permutation each epoch (from `seed`). every=s takes snapshots at steps 0, s, 2s, … and the end, keeping the full-data loss and what `keep` lists: \"hidden\" (every hidden layer on the probe points), \"ntk\" (their empirical NTK), \"output\". → {net (the trained network), loss (the batch loss before each step), record {steps, loss, hidden (list per layer, T×P×n), ntk (T×P×P), output (T×P×k)}, diverged}. A loss that is not finite stops training (diverged = true; the remaining losses repeat it), so a learning-rate sweep runs on. Ctrl-C stops it between steps.") { a in
+        def("train(net, X, Y, steps=100, lr=0.1, loss=\"mse\", batch=0, every=0, keep=\"loss\", probe=X, seed=0, live=false) → {net, loss, record, diverged}",
+            "Trains `net` by gradient descent with hand-written backprop on BLAS: each step w ← w − lr·r·∂L/∂w for every tensor (r its learning-rate scale). loss=\"mse\": L = ½·Σ(f − Y)²/(N·k) (Y N×k, or a vector when k = 1; at rate lr this is `kernelflow(…, lr=lr, scale=\"mean\")` in the kernel regime); \"xent\": softmax cross-entropy −(1/N)Σ y·log softmax(f) (Y one-hot N×k, or 0-based class indices). batch=0 is full-batch; otherwise mini-batches of that size through a fresh permutation each epoch (from `seed`). every=s takes snapshots at steps 0, s, 2s, … and the end, keeping the full-data loss and what `keep` lists: \"hidden\" (every hidden layer on the probe points), \"ntk\" (their empirical NTK), \"output\". → {net (the trained network), loss (the batch loss before each step), record {steps, loss, hidden (list per layer, T×P×n), ntk (T×P×P), output (T×P×k)}, diverged}. A loss that is not finite stops training (diverged = true; the remaining losses repeat it), so a learning-rate sweep runs on. Ctrl-C stops it between steps. `live=true` draws the loss curve while it trains, redrawn in place (the same window, or the text plot over itself on a terminal; `live=\"loss.png\"` keeps rewriting that file).") { a in
             var (net, actValue) = try networkArgument(a, 0)
             // Data with NaN would only show up as a diverged run; say what is wrong instead.
             let x = try a.finite(try inputArgument(a, 1, "X", net), 1, "X")
@@ -64,7 +64,10 @@ extension BuiltinTable {
                 t.probe = pt
             }
             let seedValue = (try? networkSeed(a)) ?? .none
+            let live = try FigureOutput.liveFigure(a, title: "train: batch loss", ylabel: "loss", logy: true)
+            if let live { t.onStep = { s, l in live.append(Double(s), l) } }
             let (losses, rec, diverged) = try t.run(&net, x: x, y: y)
+            try FigureOutput.finish(live, a)
             var fields: [(String, Value)] = [("steps", .tensor(Tensor(rec.steps.map(Double.init)))), ("loss", .tensor(Tensor(rec.loss)))]
             if t.keepHidden { fields.append(("hidden", .list(rec.hidden.map { .tensor($0) }))) }
             if t.keepNTK { fields.append(("ntk", rec.ntk.isEmpty ? .none : .tensor(try Tensor.stack(rec.ntk)))) }

@@ -138,6 +138,14 @@ enum Axes {
                 }
             }
         }
+        if tics.filter({ !$0.minor }).count < 2 {
+            // Less than a factor of ~3: every m×10ᵏ inside gets its number.
+            tics = tics.map { t in
+                let k = Int(Foundation.floor(Foundation.log10(t.value) + eps))
+                let m = Int((t.value / pow(10, Double(k))).rounded())
+                return Tick(t.value, m == 1 ? power(k) : "\(m)×" + power(k))
+            }
+        }
         return tics
     }
 

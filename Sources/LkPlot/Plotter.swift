@@ -124,6 +124,11 @@ public final class Plotter {
         return try draw(f, out: out, reuse: true)
     }
 
+    /// Draws a figure as `show` does, but never into a `subplot` grid being filled.
+    func drawOutsideGrid(_ figure: Figure, out: String?, reuse: Bool) throws -> Rendered {
+        try draw(figure, out: out, reuse: reuse)
+    }
+
     /// Whether there is a panel that `add` would draw on.
     public var hasCurrentPanel: Bool {
         if let grid = pending { return !grid.panels.isEmpty }

@@ -21,7 +21,7 @@ final class REPL {
         ("load", ":load file.lk", "run a script in this workspace"),
         ("cells", ":cells file.lk", "list the cells of a notebook script with their titles"),
         ("run", ":run N", "run cell N of the file :cells listed last"),
-        ("reset", ":reset", "forget every variable (built-ins stay)"),
+        ("reset", ":reset", "forget every variable and end any figure being built (built-ins stay)"),
         ("quit", ":quit", "leave (also Ctrl-D at an empty prompt)"),
     ]
 
@@ -46,6 +46,7 @@ final class REPL {
                     return 0
                 }
                 line = l
+                FigureOutput.newInput()   // a text figure printed before is no longer the last output
             } catch {
                 pending = ""   // Ctrl-C at the prompt abandons the input
                 continue
@@ -141,6 +142,7 @@ final class REPL {
         case "run": runCell(arg)
         case "reset":
             onLargeStack { [self] in interpreter.reset() }
+            FigureOutput.reset()   // an unfinished subplot grid ends; the next plot starts afresh
             interpreter.setGlobal("args", .list([]))   // as at the start of a session
             print("workspace cleared")
         default:

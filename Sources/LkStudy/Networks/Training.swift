@@ -16,6 +16,8 @@ public struct Training {
     public var keepHidden = false, keepNTK = false, keepOutput = false
     public var probe: Tensor? = nil
     public var seed: UInt64 = 0
+    /// Called after each step with its index and batch loss (live figures).
+    public var onStep: ((Int, Double) throws -> Void)? = nil
 
     public init() {}
 
@@ -75,6 +77,7 @@ public struct Training {
             }
             losses.append(g.loss)
             net.step((g.weights, g.biases), lr: lr)
+            try onStep?(s, g.loss)
         }
         if every > 0 { try snapshot(steps) }
         return (losses, try regrouped(record, hiddenSnapshots), false)
