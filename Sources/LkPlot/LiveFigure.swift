@@ -20,6 +20,9 @@ public final class LiveFigure {
     public let out: String?
     /// Seconds between redraws, at least.
     public var interval: Double = 0.25
+    /// Redraws wait this many times as long as the last draw took, so that
+    /// drawing costs at most about 1/(1 + costRatio) of the run.
+    public var costRatio: Double = 4
     public private(set) var x: [Double] = []
     public private(set) var y: [Double] = []
     private var drawn = false
@@ -53,7 +56,7 @@ public final class LiveFigure {
         x.append(step); y.append(value)
         guard intermediate, failure == nil else { return }
         let now = Date().timeIntervalSinceReferenceDate
-        guard now - lastDraw >= max(interval, 4 * drawCost) else { return }
+        guard now - lastDraw >= max(interval, costRatio * drawCost) else { return }
         draw()
     }
 

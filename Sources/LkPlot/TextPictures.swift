@@ -25,7 +25,7 @@ enum TextPictures {
         let finite = values.filter { $0.isFinite }
         var lo = p.crange?.lo ?? finite.min() ?? 0, hi = p.crange?.hi ?? finite.max() ?? 1
         if p.palette == .rdbu, p.crange == nil { let t = max(abs(lo), abs(hi)); lo = -t; hi = t }
-        if !(hi > lo) { hi = lo + 1 }
+        if !(hi > lo) { lo -= 0.5; hi += 0.5 }   // a constant matrix is mid-grey, as gnuplot draws it
         var lines: [String] = []
         if let t = p.title { lines.append(t) }
         let scaleLine = p.colorbar
