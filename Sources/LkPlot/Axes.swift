@@ -46,7 +46,7 @@ enum Axes {
             var ys: [[Double]] = [c[1], [0]]
             if c.count >= 5 { ys.append(c[3]); ys.append(c[4]) }
             return (ends, ys)
-        case .errorbars, .errorlines, .band:
+        case .errorbars, .errorlines, .whiskers, .band:
             return (c[0], Array(c[1...]))
         default:
             return (c[0], [c[1]])
@@ -202,7 +202,7 @@ enum Axes {
             case .points:
                 let n = c[0].count, stride = Swift.max(1, n / 4000)
                 for i in Swift.stride(from: 0, to: n, by: stride) { out.append((fx(c[0][i]), fy(c[1][i]))) }
-            case .errorbars:
+            case .errorbars, .whiskers:
                 if c.count >= 4 { fill(c[0], c[2], c[3]) } else { curve(c[0], c[1]) }
             case .impulses:
                 fill(c[0], c[0].map { _ in y.0 > 0 ? y.0 : 0 }, c[1])
@@ -235,22 +235,52 @@ enum Axes {
         let plotW = Swift.max(canvas.panelWidth - canvas.charWidth * Double(8 + (hasYLabel ? 3 : 0)), canvas.panelWidth * 0.4)
         let plotH = Swift.max(canvas.panelHeight - canvas.lineHeight * Double(2 + (hasTitle ? 2 : 0) + (hasXLabel ? 1 : 0)), canvas.panelHeight * 0.4)
         let w = (Double(chars) + 6) * canvas.charWidth
-        let h = (Double(entries) + 0.6) * canvas.lineHeight * 1.1
+        // A text plot's key takes a line per entry plus a blank line around it.
+        let h = canvas.isText ? (Double(entries) + 1.5) : (Double(entries) + 0.6) * canvas.lineHeight * 1.1
         return (w / plotW, h / plotH)
     }
 
-    /// The inside corner that the legend would cover least (preferring top
-    /// right, top left, bottom right, bottom left in that order), or
-    /// `.outside` when every corner covers data.
-    static func legendPosition(ink: [(Double, Double)], size: (Double, Double)) -> LegendPosition {
-        let (w, h) = (size.0 + 0.02, size.1 + 0.02)
-        if w >= 0.7 || h >= 0.9 { return .outside }
-        let corners: [(LegendPosition, Double, Double)] = [(.topRight, 1 - w, 1 - h), (.topLeft, 0, 1 - h),
-                                                          (.bottomRight, 1 - w, 0), (.bottomLeft, 0, 0)]
-        for (pos, x0, y0) in corners {
-            let hit = ink.contains { $0.0 >= x0 && $0.0 <= x0 + w && $0.1 >= y0 && $0.1 <= y0 + h }
-            if !hit { return pos }
+    /// Where the legend goes: an inside corner it would cover nothing in
+    /// (preferring top right, top left, bottom right, bottom left); else the
+    /// corner that needs the least extra room on y to be clear — `grow`, the
+    /// fraction of the current span to add at the top (or bottom), at most
+    /// 0.6 and only where the user left that end of the range free; else below
+    /// the axes (a wide legend) or outside on the right.
+    static func legendPlacement(ink: [(Double, Double)], size: (Double, Double),
+                                canGrowTop: Bool, canGrowBottom: Bool) -> (LegendPosition, grow: Double) {
+        let (w, h) = (size.0 + 0.03, size.1 + 0.04)
+        let wide: LegendPosition = w >= 0.45 ? .below : .outside
+        if w >= 0.9 || h >= 0.7 { return (wide, 0) }
+        let corners: [(LegendPosition, Double, Bool)] = [(.topRight, 1 - w, true), (.topLeft, 0, true),
+                                                        (.bottomRight, 1 - w, false), (.bottomLeft, 0, false)]
+        var best: (LegendPosition, Double)? = nil
+        for (pos, x0, top) in corners {
+            let column = ink.filter { $0.0 >= x0 && $0.0 <= x0 + w }
+            if top {
+                let high = column.map(\.1).max() ?? -1
+                if high < 1 - h { return (pos, 0) }
+                // Data at fraction f moves to f/(1+g) once the top grows by g.
+                let g = high / (1 - h) - 1
+                if canGrowTop, g <= 0.6, best == nil || g < best!.1 { best = (pos, g) }
+            } else {
+                let low = column.map(\.1).min() ?? 2
+                if low > h { return (pos, 0) }
+                // f moves to (f + g)/(1 + g) once the bottom grows by g.
+                let g = (h - low) / (1 - h)
+                if canGrowBottom, g <= 0.6, best == nil || g < best!.1 { best = (pos, g) }
+            }
         }
-        return .outside
+        if let best { return (best.0, best.1 + 0.02) }
+        return (wide, 0)
+    }
+}
+
+extension Axes {
+    /// A range grown by `g` of its span at the top or the bottom (in log10 on a log axis).
+    static func grown(_ r: (Double, Double), by g: Double, top: Bool, log: Bool) -> (Double, Double) {
+        let a = log ? Foundation.log10(r.0) : r.0, b = log ? Foundation.log10(r.1) : r.1
+        let d = (b - a) * g
+        let (na, nb) = top ? (a, b + d) : (a - d, b)
+        return log ? (top ? r.0 : pow(10, na), top ? pow(10, nb) : r.1) : (na, nb)
     }
 }

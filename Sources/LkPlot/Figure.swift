@@ -154,6 +154,8 @@ public struct Series: Equatable, Sendable {
         /// Markers with vertical error bars from records (x, y, low, high);
         /// `errorlines` also joins the markers by a line.
         case errorbars, errorlines
+        /// Bare error bars with caps and no marker (over bars), from records (x, y, low, high).
+        case whiskers
         /// A shaded region between two curves, from records (x, low, high).
         case band
         /// A matrix as coloured cells (`with image`).

@@ -71,6 +71,28 @@ public struct GnuplotScript: Equatable, Sendable {
             xr = Axes.range(e.x, log: p.logx, margin: curves ? 0 : 0.04, fixed: p.xrange, zeroBase: false)
             yr = Axes.range(e.y, log: p.logy, margin: 0.05, fixed: p.yrange, zeroBase: bars)
         }
+        // The legend first: where it goes may add room on y.
+        var key: String? = nil
+        let titled = p.series.filter { $0.title != nil }
+        if !p.legend || titled.isEmpty {
+            key = "unset key"
+        } else {
+            var pos = p.legendPosition
+            if pos == .auto {
+                if let x = xr, let y = yr {
+                    let chars = titled.map { $0.title!.count }.max() ?? 0
+                    let size = Axes.legendSize(entries: titled.count, chars: chars, canvas: canvas,
+                                               hasTitle: p.title != nil, hasXLabel: p.xlabel != nil, hasYLabel: p.ylabel != nil)
+                    let (place, grow) = Axes.legendPlacement(ink: Axes.ink(p, x: x, y: y), size: size,
+                                                             canGrowTop: p.yrange?.hi == nil, canGrowBottom: p.yrange?.lo == nil)
+                    pos = place
+                    if grow > 0 { yr = Axes.grown(y, by: grow, top: place == .topRight || place == .topLeft, log: p.logy) }
+                } else {
+                    pos = .outside
+                }
+            }
+            key = keyCommand(pos)
+        }
         if let r = xr { out.append("set xrange [\(gnuplotNumber(r.0)):\(gnuplotNumber(r.1))]") } else if let r = p.xrange { out.append("set xrange \(range(r))") }
         if let r = yr { out.append("set yrange [\(gnuplotNumber(r.0)):\(gnuplotNumber(r.1))]") } else if let r = p.yrange { out.append("set yrange \(range(r))") }
         if let r = p.zrange { out.append("set zrange \(range(r))") }
@@ -93,23 +115,7 @@ public struct GnuplotScript: Equatable, Sendable {
         else if p.logx, let r = xr, !Axes.logTics(lo: r.0, hi: r.1).isEmpty { out.append("set xtics (" + Axes.logTics(lo: r.0, hi: r.1).map(tic).joined(separator: ", ") + ")") }
         if p.logy, let r = yr, !Axes.logTics(lo: r.0, hi: r.1).isEmpty { out.append("set ytics (" + Axes.logTics(lo: r.0, hi: r.1).map(tic).joined(separator: ", ") + ")") }
         if p.grid, !p.bare, !p.threeD, !p.matrixOrientation, !canvas.isText { out.append("set grid back lt 1 lc rgb '#e0e0e0' lw 1 dt solid") }
-        let titled = p.series.filter { $0.title != nil }
-        if !p.legend || titled.isEmpty {
-            out.append("unset key")
-        } else {
-            var pos = p.legendPosition
-            if pos == .auto {
-                if let xr, let yr {
-                    let chars = titled.map { $0.title!.count }.max() ?? 0
-                    let size = Axes.legendSize(entries: titled.count, chars: chars, canvas: canvas,
-                                               hasTitle: p.title != nil, hasXLabel: p.xlabel != nil, hasYLabel: p.ylabel != nil)
-                    pos = Axes.legendPosition(ink: Axes.ink(p, x: xr, y: yr), size: size)
-                } else {
-                    pos = .outside
-                }
-            }
-            out.append(keyCommand(pos))
-        }
+        if let key { out.append(key) }
         for a in p.annotations { out.append(annotation(a, canvas: canvas)) }
         if let pal = p.palette { out.append(paletteCommand(pal)) }
         out.append(p.colorbar ? "set colorbox" : "unset colorbox")
@@ -215,12 +221,16 @@ public struct GnuplotScript: Equatable, Sendable {
             c += " fill transparent solid \(gnuplotNumber(alpha)) border lc rgb '#303030'"
         case .errorbars: c += " with yerrorbars" + (pt ?? " pt 7")
         case .errorlines: c += " with yerrorlines" + (pt ?? " pt 7")
+        case .whiskers:
+            // Vectors from low to high with flat heads: yerrorbars would leave a gap for a marker.
+            c = c.replacingOccurrences(of: " using 1:2:3:4", with: " using 1:3:(0):($4-$3)")
+            c += " with vectors heads size screen 0.012,90"
         case .band:
             c += " with filledcurves fs transparent solid \(gnuplotNumber(s.fillOpacity ?? 0.25)) noborder"
         case .image: c += " with image"
         case .surface: c += " with pm3d"
         }
-        let stroked: Set<Series.Kind> = [.lines, .linespoints, .steps, .errorbars, .errorlines, .impulses]
+        let stroked: Set<Series.Kind> = [.lines, .linespoints, .steps, .errorbars, .errorlines, .whiskers, .impulses]
         if let w = s.lineWidth { c += " lw \(gnuplotNumber(w))" } else if stroked.contains(s.kind) {
             c += " lw 2"
         }

@@ -221,8 +221,8 @@ extension Plots {
             for j in 0..<k {
                 let centres = positions.map { $0 - width / 2 + w * (Double(j) + 0.5) }
                 let h = heights[j], e = err[j]
-                var s = Series(.errorbars, .records([centres, h, zip(h, e).map { $0 - $1 }, zip(h, e).map { $0 + $1 }]))
-                s.color = "#202020"; s.marker = .dot; s.pointSize = 0; s.lineWidth = 1.5
+                var s = Series(.whiskers, .records([centres, h, zip(h, e).map { $0 - $1 }, zip(h, e).map { $0 + $1 }]))
+                s.color = "#202020"; s.lineWidth = 1.5
                 panel.series.append(s)
             }
         }

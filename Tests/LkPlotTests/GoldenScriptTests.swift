@@ -145,12 +145,28 @@ final class PaperFigureScriptTests: XCTestCase {
         var hump = Panel(series: [Series(.lines, .records([[0, 49], [1, 1]]), title: "x"),
                                   Series(.lines, .records([[0, 24], [0, 0]]), title: "y")])
         XCTAssertEqual(key(hump), "set key inside bottom right Left reverse samplen 2 spacing 1.1 nobox")
-        // Noise over the whole panel: no corner is free, the legend goes outside.
-        var rng = SystemRandomNumberGenerator()
-        let n = 2000
-        var noise = Panel(series: [Series(.points, .records([(0..<n).map { _ in Double.random(in: 0...1, using: &rng) },
-                                                              (0..<n).map { _ in Double.random(in: 0...1, using: &rng) }]), title: "samples")])
+        // Points over the whole panel: no corner is free; the y range grows at the
+        // top until the top right is, and the data stays under the legend's band.
+        let lx: [Double] = (0..<900).map { (i: Int) -> Double in Double(i % 30) / 29 }
+        let ly: [Double] = (0..<900).map { (i: Int) -> Double in Double(i / 30) / 29 }
+        var noise = Panel(series: [Series(.points, .records([lx, ly]), title: "samples")])
+        let l = lines(noise)
+        XCTAssertEqual(key(noise), "set key inside top right Left reverse samplen 2 spacing 1.1 nobox")
+        let top = Double(l.first { $0.hasPrefix("set yrange") }!.split(separator: ":").last!.dropLast())!
+        let size = Axes.legendSize(entries: 1, chars: 7, canvas: .standard, hasTitle: false, hasXLabel: false, hasYLabel: false)
+        // The data's top (1.05 of a 1.1 span above -0.05) must sit below the legend's band.
+        XCTAssertLessThan((1.05 + 0.05) / (top + 0.05), 1 - size.1, "top \(top)")
+        XCTAssertLessThan(top, 1.05 + 0.6 * 1.1 + 0.05, "it grows by at most 60%")
+        // With the top fixed the bottom grows instead; with both fixed there is no
+        // room to make, and the legend goes outside.
+        noise.yrange = AxisRange(nil, 1.05)
+        XCTAssertEqual(key(noise), "set key inside bottom right Left reverse samplen 2 spacing 1.1 nobox")
+        noise.yrange = AxisRange(-0.05, 1.05)
         XCTAssertEqual(key(noise), "set key outside right top vertical Left reverse samplen 2 spacing 1.1 nobox")
+        // A legend wider than half the plot goes below it.
+        noise.series[0].title = String(repeating: "w", count: 40)
+        XCTAssertEqual(key(noise), "set key below horizontal Left reverse samplen 2 spacing 1.1 nobox")
+        noise.series[0].title = "samples"
         noise.legendPosition = .bottomLeft
         XCTAssertEqual(key(noise), "set key inside bottom left Left reverse samplen 2 spacing 1.1 nobox", "legend_pos= wins")
         noise.legend = false
@@ -366,8 +382,8 @@ unset key
 unset colorbox
 plot '/d/0.bin' binary record=(2) format='%float64%float64%float64' using 1:2:3 with boxes fill transparent solid 0.85 border lc rgb '#303030' fc rgb '#0072b2' notitle, \\
      '/d/1.bin' binary record=(2) format='%float64%float64%float64' using 1:2:3 with boxes fill transparent solid 0.85 border lc rgb '#303030' fc rgb '#e69f00' notitle, \\
-     '/d/2.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:2:3:4 with yerrorbars pt 0 lw 1.5 ps 0 lc rgb '#202020' notitle, \\
-     '/d/3.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:2:3:4 with yerrorbars pt 0 lw 1.5 ps 0 lc rgb '#202020' notitle
+     '/d/2.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:3:(0):($4-$3) with vectors heads size screen 0.012,90 lw 1.5 lc rgb '#202020' notitle, \\
+     '/d/3.bin' binary record=(2) format='%float64%float64%float64%float64' using 1:3:(0):($4-$3) with vectors heads size screen 0.012,90 lw 1.5 lc rgb '#202020' notitle
 """
 
     static let annotations = """
