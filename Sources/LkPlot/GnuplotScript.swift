@@ -57,7 +57,7 @@ public struct GnuplotScript: Equatable, Sendable {
     /// The `set` commands of one panel, after a `reset`.
     static func settings(_ p: Panel, canvas: Canvas = .standard) -> [String] {
         var out: [String] = []
-        if let t = p.title { out.append("set title \(gnuplotQuoted(t))") }
+        if let t = p.title { out.append(titleCommand(t, canvas: canvas)) }
         if let t = p.xlabel { out.append("set xlabel \(gnuplotQuoted(t))") }
         if let t = p.ylabel { out.append("set ylabel \(gnuplotQuoted(t))") }
         if let t = p.zlabel { out.append("set zlabel \(gnuplotQuoted(t)) rotate parallel") }
@@ -125,6 +125,29 @@ public struct GnuplotScript: Equatable, Sendable {
             out.append("set xyplane relative 0")
         }
         return out
+    }
+
+    /// `set title`, in a slightly smaller font or on two lines when the
+    /// title is wider than the panel at the figure's font.
+    static func titleCommand(_ t: String, canvas: Canvas) -> String {
+        let width = Double(t.count) * canvas.charWidth
+        let room = canvas.panelWidth * 0.96
+        guard canvas.fontSize > 0, width > room, !t.contains("\n") else { return "set title \(gnuplotQuoted(t))" }
+        var text = t, scale = room / width
+        if scale < 0.85, let cut = splitPoint(t) {
+            text = String(t[..<cut]) + "\n" + String(t[t.index(after: cut)...])
+            let longest = Double(max(t.distance(from: t.startIndex, to: cut), t.distance(from: cut, to: t.endIndex) - 1))
+            scale = min(1, room / (longest * canvas.charWidth))
+        }
+        let pt = max(canvas.fontSize * 0.75, (canvas.fontSize * min(scale, 1)).rounded(.down))
+        let font = pt < canvas.fontSize ? " font \(gnuplotQuoted(",\(gnuplotNumber(pt))"))" : ""
+        return "set title \(gnuplotQuoted(text))" + font
+    }
+
+    /// The space nearest the middle of a text, if any.
+    static func splitPoint(_ t: String) -> String.Index? {
+        let mid = t.count / 2
+        return t.indices.filter { t[$0] == " " }.min { abs(t.distance(from: t.startIndex, to: $0) - mid) < abs(t.distance(from: t.startIndex, to: $1) - mid) }
     }
 
     static func tic(_ t: Tick) -> String {
