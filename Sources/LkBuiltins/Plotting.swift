@@ -317,7 +317,7 @@ extension Arguments {
     /// one value for all lines or one per line.
     func applyLineStyles(_ panel: inout Panel) throws {
         let n = panel.series.count
-        if let styles = try perSeries("style", n) {
+        if declares("style"), let styles = try perSeries("style", n) {
             for (i, s) in styles.enumerated() {
                 switch s {
                 case "lines": panel.series[i].kind = .lines
@@ -390,11 +390,14 @@ extension Arguments {
     /// Adds series and annotations to the current panel (see `Plotter.add`),
     /// with whatever axis keywords this call gives.
     func layer(_ series: [Series], _ annotations: [Annotation]) throws -> Value {
-        let out = try optionalString("out")
-        let title = try optionalString("title"), xlabel = try optionalString("xlabel"), ylabel = try optionalString("ylabel")
-        let xr = try rangeKeyword("xrange"), yr = try rangeKeyword("yrange")
-        let logx = keyword("logx") != nil ? try keywordBool("logx", default: false) : nil
-        let logy = keyword("logy") != nil ? try keywordBool("logy", default: false) : nil
+        // Annotations (hline, text) declare none of the axis keywords: read only what the callee declares.
+        func string(_ name: String) throws -> String? { declares(name) ? try optionalString(name) : nil }
+        func range(_ name: String) throws -> AxisRange? { declares(name) ? try rangeKeyword(name) : nil }
+        func flag(_ name: String) throws -> Bool? { declares(name) && keyword(name) != nil ? try keywordBool(name, default: false) : nil }
+        let out = try string("out")
+        let title = try string("title"), xlabel = try string("xlabel"), ylabel = try string("ylabel")
+        let xr = try range("xrange"), yr = try range("yrange")
+        let logx = try flag("logx"), logy = try flag("logy")
         let grid = declares("grid") && keyword("grid") != nil ? try keywordBool("grid", default: true) : nil
         let pos = try legendPosition()
         return try plotting(at: out == nil ? .call : .keyword("out")) {
