@@ -221,6 +221,25 @@ final class PaperFigureScriptTests: XCTestCase {
     }
 }
 
+final class BandThinningTests: XCTestCase {
+    func testALongBandKeepsItsEnvelope() throws {
+        let n = 200_000
+        let x = (0..<n).map(Double.init)
+        var lo = x.map { sin($0 / 5000) - 0.1 }, hi = x.map { sin($0 / 5000) + 0.1 }
+        lo[123_456] = -5; hi[54_321] = 5   // one-point excursions must stay in the shading
+        let thin = try XCTUnwrap(Decimation.envelope(x: x, lo: lo, hi: hi, buckets: 100, logx: false))
+        XCTAssertLessThanOrEqual(thin[0].count, 200)
+        XCTAssertEqual(thin[0].first, 0); XCTAssertEqual(thin[0].last, Double(n - 1))
+        XCTAssertEqual(thin[1].min(), -5); XCTAssertEqual(thin[2].max(), 5)
+        // Every original point lies inside the thinned band at its x (the buckets' ends bracket it).
+        for i in stride(from: 0, to: n, by: 997) {
+            let k = thin[0].lastIndex { $0 <= x[i] }!
+            XCTAssertLessThanOrEqual(thin[1][k], lo[i]); XCTAssertGreaterThanOrEqual(thin[2][k], hi[i])
+        }
+        XCTAssertNil(Decimation.envelope(x: Array(x.prefix(500)), lo: Array(lo.prefix(500)), hi: Array(hi.prefix(500)), buckets: 100, logx: false))
+    }
+}
+
 /// Expected scripts; data files are named /d/0.bin, /d/1.bin, … .
 enum Golden {
     static let lines = """
