@@ -163,6 +163,25 @@ final class PaperFigureTests: XCTestCase {
                        "error: train: cannot tell the file type of \"a.jpg\": use a name ending in .png, .svg or .pdf")
     }
 
+    func testLiveSamplersDrawTheirCurve() throws {
+        let code = """
+        n = 8
+        X = phantoms(50, n, seed=0)
+        Xf = reshape(X, 50, n * n)
+        mu = mean(Xf, axis=0)
+        D = Xf - mu
+        prior = gaussprior(reshape(mu, n, n), D.T @ D / 50 + 1e-3 * eye(n * n))
+        o = mriop(n, accel=4, coils=2, seed=0)
+        x = phantoms(1, n, seed=1)[0]
+        r = dds(o.forward(x), o, prior, steps=10, ref=x, seed=1, live="\(path("dds.svg"))")
+        s = sample(prior, steps=10, seed=1, live="\(path("sample.svg"))")
+        print(len(r.history.psnr))
+        """
+        XCTAssertEqual(run(code), "10\n")
+        XCTAssertTrue(try String(contentsOfFile: path("dds.svg"), encoding: .utf8).contains(">dds: PSNR (dB)</text>"))
+        XCTAssertTrue(try String(contentsOfFile: path("sample.svg"), encoding: .utf8).contains(">sample: σ</text>"))
+    }
+
     func testLiveFigureRedrawsOnlyWhereItCanUpdateInPlace() throws {
         // A file: redrawn as it goes (interval 0 draws every step).
         var shown = 0
