@@ -108,8 +108,7 @@ extension BuiltinTable {
         return onehot
     }
 
-    static func keepArgument(_ a: Arguments) throws -> Set<String> {
-        let allowed = ["loss", "hidden", "ntk", "output"]
+    static func keepArgument(_ a: Arguments, allowed: [String] = ["loss", "hidden", "ntk", "output"]) throws -> Set<String> {
         guard let v = a.keyword("keep") else { return ["loss"] }
         var names: [String] = []
         switch v {

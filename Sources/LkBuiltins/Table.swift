@@ -23,6 +23,7 @@ public enum BuiltinTable {
         ("Krylov and diffusion", diffusion),
         ("Sorting, statistics and layout (NumPy)", numpyCore),
         ("Differentiation", differentiation),
+        ("Training and optimizers", training),
     ])
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }

@@ -170,7 +170,8 @@ extension Arguments {
         guard let v = keyword(name) else { return d }
         switch v.normalized {
         case .bool(let b): return b
-        case .number(let x): return x != 0
+        case .number(let x) where x == 0 || x == 1: return x != 0
+        case .number(let x): throw keywordError("\(name) must be true or false, got \(formatNumber(x))", name)
         default: throw keywordError("\(name) must be true or false, got \(v.describedKind)", name)
         }
     }

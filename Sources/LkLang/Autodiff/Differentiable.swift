@@ -32,6 +32,8 @@ public enum Differentiable {
     public static func mul(_ a: Value, _ b: Value) throws -> Value { try run { try AD.mul(a, b) } }
     public static func div(_ a: Value, _ b: Value) throws -> Value { try run { try AD.div(a, b) } }
     public static func shape(_ v: Value) -> [Int] { AD.shape(v) }
+    /// A cotangent summed back to `shape` (the broadcasting rule).
+    public static func sumTo(_ g: Value, _ shape: [Int]) throws -> Value { try run { try AD.sumTo(g, shape) } }
 
     /// A new differentiable operation from an engine function and its pull-back
     /// (written with these operations, so it nests): for built-ins whose rule is

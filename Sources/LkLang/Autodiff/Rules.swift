@@ -36,12 +36,22 @@ extension AD {
         }
         guard let top = op.tensorOp else { throw Failure(message: "cannot apply '\(op.rawValue)'") }
         if top.partials == nil { return try Operators.binary(op, a.undual, b.undual) }
-        return try lift([a, b], { p in try Operators.binary(op, p[0], p[1]) }) { p, y, g, needs in
+        return try lift([a, b], { p in try Operators.binary(op, p[0], p[1]) }, perExample: { p, g, wanted in
+            let (da, db) = top.partials!
+            let y = try Operators.binary(op, p[0], p[1])
+            return [wanted[0] ? try perExampleSum(try mul(g, try evaluate(da, p[0], p[1], y)), shape(p[0])) : nil,
+                    wanted[1] ? try perExampleSum(try mul(g, try evaluate(db, p[0], p[1], y)), shape(p[1])) : nil]
+        }, chain: { p, form in
+            let (da, db) = top.partials!
+            let y = try Operators.binary(op, p[0], p[1])
+            return [try chainElementwise(form, try evaluate(da, p[0], p[1], y), shape(p[0]), shape(y)),
+                    try chainElementwise(form, try evaluate(db, p[0], p[1], y), shape(p[1]), shape(y))]
+        }) { p, y, g, needs in
             let (da, db) = top.partials!
             let sa = shape(p[0]), sb = shape(p[1])
             return [
-                needs[0] ? try sumTo(try mul(g, try evaluate(da, p[0], p[1], y)), sa) : nil,
-                needs[1] ? try sumTo(try mul(g, try evaluate(db, p[0], p[1], y)), sb) : nil,
+                needs[0] ? try sumTo(try scaled(g, da, p[0], p[1], y), sa) : nil,
+                needs[1] ? try sumTo(try scaled(g, db, p[0], p[1], y), sb) : nil,
             ]
         }
     }
@@ -74,11 +84,26 @@ extension AD {
         }
         guard let d = op.derivative else { return try compute(x.undual) }
         return try lift([x], { try compute($0[0]) }) { p, y, g, _ in
-            [try mul(g, try evaluate(d, p[0], .none, y))]
+            [try scaled(g, d, p[0], .none, y)]
         }
     }
 
     static func negate(_ x: Value) throws -> Value { try unary(.neg, x) }
+
+    /// g times a partial derivative; a constant ±1 (the partials of + and −) costs
+    /// no multiplication.
+    static func scaled(_ g: Value, _ r: Recipe, _ a: Value, _ b: Value, _ y: Value) throws -> Value {
+        if case .constant(let c) = r {
+            if c == 1 { return g }
+            if c == -1 { return try negate(g) }
+        }
+        // A first derivative on plain tensors of one shape: one fused pass.
+        if case .tensor(let gt) = g, case .tensor(let at) = a, at.shape == gt.shape, case .tensor(let yt) = y, yt.shape == gt.shape {
+            if !r.usesB { return .tensor(try r.pullback(g: gt, a: at, b: nil, y: yt)) }
+            if case .tensor(let bt) = b, bt.shape == gt.shape { return .tensor(try r.pullback(g: gt, a: at, b: bt, y: yt)) }
+        }
+        return try mul(g, try evaluate(r, a, b, y))
+    }
 
     /// Evaluates a derivative recipe with differentiable operations.
     static func evaluate(_ r: Recipe, _ a: Value, _ b: Value, _ y: Value) throws -> Value {
@@ -93,6 +118,32 @@ extension AD {
             if op.isComparison { return try Operators.value(try Tensor.binary(op, try engine(lv.undual, "a"), try engine(rv.undual, "b"))) }
             return try binary(op, lv, rv)
         }
+    }
+
+    /// The gradient of an operand per example — `full` (the output's shape, examples
+    /// along axis 0) summed over the axes the operand was broadcast along, except the
+    /// examples' — or nil when the operand itself has an axis of examples.
+    static func perExampleSum(_ full: Value, _ target: [Int]) throws -> PerExample? {
+        guard let f = tensor(full), f.rank >= 1, target.count <= f.rank else { return nil }
+        let r = f.rank
+        let aligned = [Int](repeating: 1, count: r - target.count) + target
+        if aligned[0] != 1 { return nil }
+        var x = f
+        for axis in stride(from: r - 1, through: 1, by: -1) where aligned[axis] == 1 && x.shape[axis] != 1 {
+            x = try x.reduce(.sum, axis: axis, keepdims: true)
+        }
+        return .dense(try x.reshaped([f.shape[0], target.reduce(1, *)]))
+    }
+
+    /// A per-example gradient of y = a op b (a value of parameters alone) carried to
+    /// an operand whose partial ∂y/∂operand is `partial`.
+    static func chainElementwise(_ form: PerExample, _ partial: Value, _ operand: [Int], _ out: [Int]) throws -> PerExample? {
+        if case .outer(let h, let g) = form, operand == out, case .number(let c) = partial.undual.normalized {
+            return .outer(h: try Tensor.binary(.mul, h, c), g: g)
+        }
+        let d = try form.materialized
+        let full = try mul(Value.from(try d.reshaped([d.shape[0]] + out)), partial)
+        return try perExampleSum(full, operand)
     }
 
     // MARK: broadcasting, once
@@ -195,7 +246,8 @@ extension AD {
     // MARK: shapes
 
     static func reshape(_ x: Value, _ s: [Int]) throws -> Value {
-        try lift([x], { p in Value.from(try engine(p[0], "x").reshaped(s)) }) { p, _, g, _ in
+        try lift([x], { p in Value.from(try engine(p[0], "x").reshaped(s)) },
+                 chain: { _, form in [.dense(try form.materialized)] }) { p, _, g, _ in
             [try reshape(g, shape(p[0]))]
         }
     }
@@ -204,6 +256,15 @@ extension AD {
         try lift([x], { p in
             let t = try engine(p[0], "x")
             return Value.from(try axes.map { try t.transposed(axes: $0) } ?? t.transposed())
+        }, chain: { p, form in
+            let s = shape(p[0])
+            guard s.count == 2, axes == nil || axes! == [1, 0] || axes! == [-1, -2] else { return [nil] }
+            switch form {
+            case .outer(let h, let g): return [.outer(h: g, g: h)]
+            case .dense(let d):
+                let n = d.shape[0]
+                return [.dense(try d.reshaped([n, s[1], s[0]]).transposed(axes: [0, 2, 1]).reshaped([n, s[0] * s[1]]))]
+            }
         }) { p, _, g, _ in
             let r = shape(p[0]).count
             guard let axes else { return [try transpose(g)] }
@@ -285,7 +346,11 @@ extension AD {
     /// `a @ b` for vectors and matrices; both gradients are BLAS products again
     /// (dA = G·Bᵀ, dB = Aᵀ·G), with transposes passed as flags, not copied.
     static func matmul(_ a: Value, _ b: Value) throws -> Value {
-        try lift([a, b], { p in try Operators.binary(.matmul, p[0], p[1]) }) { p, _, g, needs in
+        try lift([a, b], { p in try Operators.binary(.matmul, p[0], p[1]) }, perExample: { p, g, _ in
+            // H @ W with one example per row of H: example i's gradient of W is hᵢ gᵢᵀ.
+            guard shape(p[0]).count == 2, shape(p[1]).count == 2, let h = tensor(p[0]), let gt = tensor(g) else { return [nil, nil] }
+            return [nil, .outer(h: h, g: gt)]
+        }) { p, _, g, needs in
             let ra = shape(p[0]).count, rb = shape(p[1]).count
             guard ra <= 2 && rb <= 2 else { throw Failure(message: "'@' of stacks of matrices (rank > 2) is not differentiable yet") }
             func mm(_ x: Value, _ y: Value, tx: Bool = false, ty: Bool = false) throws -> Value {
@@ -319,7 +384,7 @@ extension Operators {
 }
 
 extension Value {
-    var isTensorLike: Bool {
+    public var isTensorLike: Bool {
         switch self { case .number, .tensor, .bool: return true; default: return false }
     }
 }

@@ -16,6 +16,8 @@ public struct Training {
     public var keepHidden = false, keepNTK = false, keepOutput = false
     public var probe: Tensor? = nil
     public var seed: UInt64 = 0
+    /// The update rule (nil: plain gradient descent at `lr`, the parametrization's scales).
+    public var optimizer: Optimizer? = nil
     /// Called after each step with its index and batch loss (live figures).
     public var onStep: ((Int, Double) throws -> Void)? = nil
 
@@ -51,6 +53,18 @@ public struct Training {
         }
         var losses = [Double]()
         losses.reserveCapacity(steps)
+        var opt = optimizer
+        let scales: [Double] = opt.map { o in
+            let w = (0..<net.layers).map { l in
+                o.kind == .sgd ? net.weightScalings[l].lrScale
+                    : net.parametrization.adamScale(net.weightScalings[l], isBias: false, input: l == 0, fanIn: net.widths[l])
+            }
+            let b = (0..<net.layers).map { l in
+                o.kind == .sgd ? net.biasScalings[l].lrScale
+                    : net.parametrization.adamScale(net.biasScalings[l], isBias: true, input: l == 0, fanIn: net.widths[l])
+            }
+            return w + b
+        } ?? []
         for s in 0..<steps {
             try Interrupt.check()
             if every > 0 && s % every == 0 { try snapshot(s) }
@@ -76,7 +90,13 @@ public struct Training {
                 return (losses, try regrouped(record, hiddenSnapshots), true)
             }
             losses.append(g.loss)
-            net.step((g.weights, g.biases), lr: lr)
+            if opt != nil {
+                var tensors = net.weights + net.biases
+                try opt!.step(&tensors, g.weights + g.biases, scales: scales)
+                net.weights = Array(tensors[0..<net.layers]); net.biases = Array(tensors[net.layers...])
+            } else {
+                net.step((g.weights, g.biases), lr: lr)
+            }
             try onStep?(s, g.loss)
         }
         if every > 0 { try snapshot(steps) }

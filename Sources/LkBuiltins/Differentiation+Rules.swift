@@ -1,0 +1,189 @@
+import LkLang
+import LkTensor
+
+// Derivative rules for built-ins that rearrange, accumulate or factorise:
+// each written with differentiable operations, so it is differentiable again.
+
+extension BuiltinTable {
+    /// Rules merged into `differentiationRules`.
+    static let structuralRules: [String: Differentiation] = {
+        var r: [String: Differentiation] = [:]
+        // Built-ins that only copy elements (and fill zeros) are gathers: run the
+        // built-in on the positions 1…n of x, then index x (0 for a filled zero)
+        // — the gradient is then the scatter-add of indexing, for any arguments.
+        for name in ["tile", "repeat", "flip", "roll", "triu", "tril"] { r[name] = .rule { a in try gather(name, a) } }
+        r["cumsum"] = .rule { a in try cumsum(a.positional[0], axis: try a.axis()) }
+        r["diff"] = .rule { a in
+            var x = a.positional[0]
+            let n = try a.keywordInt("n", default: 1, min: 0)
+            let rank = Differentiable.shape(x).count
+            guard rank > 0 else { throw a.error("x must have at least one axis", at: 0) }
+            let axis = try Tensor.normalizedAxis(try a.keywordInt("axis", default: -1), rank: rank)
+            for _ in 0..<n {
+                func part(_ start: Int?, _ stop: Int?) -> [Subscript] {
+                    var items = [Subscript](repeating: .slice(start: nil, stop: nil, step: nil), count: rank)
+                    items[axis] = .slice(start: start, stop: stop, step: nil)
+                    return items
+                }
+                x = try Differentiable.sub(try Differentiable.index(x, part(1, nil)), try Differentiable.index(x, part(nil, -1)))
+            }
+            return x
+        }
+        r["einsum"] = .rule { a in
+            guard case .string(let spec) = a.positional[0] else { throw a.error("spec must be a string", at: 0) }
+            return try einsum(spec, Array(a.positional.dropFirst()))
+        }
+        r["chol"] = .rule { a in try cholesky(a.positional[0]) }
+        r["eigh"] = .rule { a in try eigh(a.positional[0]) }
+        r["svd"] = .rule { a in try svd(a.positional[0]) }
+        return r
+    }()
+
+    /// A built-in called on values that may be differentiated: its rule when they
+    /// are, its implementation when not.
+    static func call(_ name: String, _ args: [Value], keywords: [(name: String, value: Value)] = []) throws -> Value {
+        guard let b = all.first(where: { $0.name == name }) else { fatalError("no built-in \(name)") }
+        var a = Arguments(callee: name, positional: args, keywords: keywords)
+        a.declaration = b.declaration
+        let differentiated = args.contains(where: \.containsDual) || keywords.contains { $0.value.containsDual }
+        if differentiated, case .rule(let rule) = differentiationRules[name] { return try rule(&a) }
+        a.positional = a.positional.map(\.deepUndual)
+        a.keywords = a.keywords.map { ($0.name, $0.value.deepUndual) }
+        return try b.implementation(&a)
+    }
+
+    static func gather(_ name: String, _ a: Arguments) throws -> Value {
+        let x = a.positional[0]
+        let s = Differentiable.shape(x)
+        let n = s.reduce(1, *)
+        var positions = try Tensor(shape: s, repeating: 0)
+        positions.withUnsafeMutableBufferPointer { b in for i in 0..<n { b[i] = Double(i + 1) } }
+        let picked = try call(name, [.tensor(positions)] + a.positional.dropFirst().map(\.deepUndual),
+                              keywords: a.keywords.map { ($0.name, $0.value.deepUndual) })
+        guard let idx = Arguments.asTensor(picked) else { throw BuiltinError("\(name): not differentiable for these arguments") }
+        let flat = try Differentiable.concat([.tensor(try Tensor(shape: [1], repeating: 0)), try Differentiable.reshape(x, [-1])], axis: 0)
+        return try Differentiable.index(flat, [.array(idx)])
+    }
+
+    /// Running sums; the pull-back of a running sum is the running sum from the end.
+    static func cumsum(_ x: Value, axis: Int?) throws -> Value {
+        try Differentiable.lift([x], { p in Value.from(try Differentiable.tensor(p[0]).unwrap("x").cumsum(axis: axis)) }) { p, _, g, _ in
+            let flipped = try call("flip", [g], keywords: axis.map { [("axis", .number(Double($0)))] } ?? [])
+            let back = try call("flip", [try cumsum(flipped, axis: axis)], keywords: axis.map { [("axis", .number(Double($0)))] } ?? [])
+            return [try Differentiable.reshape(back, Differentiable.shape(p[0]))]
+        }
+    }
+
+    /// einsum's pull-back to each operand is again an einsum: the cotangent
+    /// contracted with the other operands onto that operand's letters (letters it
+    /// sums alone are broadcast back; axes of size 1 summed back).
+    static func einsum(_ spec: String, _ operands: [Value]) throws -> Value {
+        let clean = spec.filter { $0 != " " }
+        guard !clean.contains(".") else { throw BuiltinError("grad: einsum with \"...\" is not differentiable yet; name the axes") }
+        let parts = clean.components(separatedBy: "->")
+        let inputs = parts[0].components(separatedBy: ",").map(Array.init)
+        let output: [Character]
+        if parts.count > 1 { output = Array(parts[1]) } else {
+            let all = inputs.flatMap { $0 }
+            output = Set(all).filter { c in all.filter { $0 == c }.count == 1 }.sorted()
+        }
+        for s in inputs where Set(s).count != s.count {
+            throw BuiltinError("grad: einsum with a letter repeated in one operand (a diagonal) is not differentiable yet")
+        }
+        return try Differentiable.lift(operands, { p in try call("einsum", [.string(spec)] + p) }) { p, _, g, needs in
+            try (0..<p.count).map { i in
+                guard needs[i] else { return nil }
+                let others = (0..<p.count).filter { $0 != i }
+                let available = Set(output).union(others.flatMap { inputs[$0] })
+                let kept = inputs[i].filter { available.contains($0) }
+                let sub = ([String(output)] + others.map { String(inputs[$0]) }).joined(separator: ",") + "->" + String(kept)
+                var d = try call("einsum", [.string(sub), g] + others.map { p[$0] })
+                let s = Differentiable.shape(p[i])
+                if kept.count < inputs[i].count {
+                    var withOnes = [Int](), full = [Int]()
+                    for (j, c) in inputs[i].enumerated() {
+                        full.append(s[j]); withOnes.append(kept.contains(c) ? Differentiable.shape(d)[kept.firstIndex(of: c)!] : 1)
+                    }
+                    d = try Differentiable.broadcast(try Differentiable.reshape(d, withOnes), to: full.enumerated().map { j, n in max(n, withOnes[j]) })
+                }
+                return try Differentiable.sumTo(d, s)
+            }
+        }
+    }
+
+    static func tri(_ x: Value, lower: Bool) throws -> Value { try call(lower ? "tril" : "triu", [x]) }
+
+    /// L = chol(A) and Ā = ½ S + ½ Sᵀ, S = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, Φ the lower triangle with
+    /// its diagonal halved (Murray 2016, "Differentiation of the Cholesky decomposition").
+    static func cholesky(_ a: Value) throws -> Value {
+        try Differentiable.lift([a], { p in Value.from(try Differentiable.tensor(p[0]).unwrap("A").cholesky()) }) { _, l, g, _ in
+            let phi = try Differentiable.sub(try tri(try Differentiable.matmul(try Differentiable.transpose(l, axes: nil), g), lower: true),
+                                             try Differentiable.mul(.number(0.5), try diagonal(try diagonal(
+                                                 try Differentiable.matmul(try Differentiable.transpose(l, axes: nil), g)))))
+            let li = try invert(l)
+            let s = try Differentiable.matmul(try Differentiable.matmul(try Differentiable.transpose(li, axes: nil), phi), li)
+            return [try Differentiable.mul(.number(0.5), try Differentiable.add(s, try Differentiable.transpose(s, axes: nil)))]
+        }
+    }
+
+    /// eigh's values pull back to V diag(λ̄) Vᵀ, its vectors to V (F ∘ VᵀV̄) Vᵀ with
+    /// F_ij = 1/(λ_j − λ_i) (0 on the diagonal and between equal eigenvalues, whose
+    /// vectors are not determined), symmetrised, as A is read symmetric. Each output
+    /// is its own operation whose pull-back is written in the other (one level
+    /// down), so second derivatives compose.
+    static func eigh(_ a: Value) throws -> Value {
+        let primal = Decomposition("eigh")
+        let values = try Differentiable.lift([a], { p in try primal.field(p[0], "values") }) { p, _, g, _ in
+            let v = try primal.field(p[0], "vectors")
+            return [try Differentiable.matmul(try Differentiable.mul(v, try Differentiable.reshape(g, [1, -1])), try Differentiable.transpose(v, axes: nil))]
+        }
+        let vectors = try Differentiable.lift([a], { p in try primal.field(p[0], "vectors") }) { p, _, g, _ in
+            let w = try primal.field(p[0], "values"), v = try primal.field(p[0], "vectors")
+            let d = try Differentiable.sub(try Differentiable.reshape(w, [1, -1]), try Differentiable.reshape(w, [-1, 1]))
+            let dt = Differentiable.tensor(d)!
+            let scale = max(dt.scalars.map(Swift.abs).max() ?? 0, 1)
+            var tt = dt
+            tt.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = Swift.abs(b[i]) <= 1e-12 * scale ? 1 : 0 } }
+            let tiny = Value.from(tt)
+            let f = try Differentiable.mul(try Differentiable.div(.number(1), try Differentiable.add(d, tiny)),
+                                           try Differentiable.sub(.number(1), tiny))
+            let vt = try Differentiable.transpose(v, axes: nil)
+            let x = try Differentiable.matmul(try Differentiable.matmul(v, try Differentiable.mul(f, try Differentiable.matmul(vt, g))), vt)
+            return [try Differentiable.mul(.number(0.5), try Differentiable.add(x, try Differentiable.transpose(x, axes: nil)))]
+        }
+        return record([("values", values), ("vectors", vectors)])
+    }
+
+    /// svd's singular values pull back to U diag(S̄) Vᵀ. U and V have no rule yet:
+    /// a gradient that reaches them is an error, never a silent zero.
+    static func svd(_ a: Value) throws -> Value {
+        let primal = Decomposition("svd")
+        let s = try Differentiable.lift([a], { p in try primal.field(p[0], "S") }) { p, _, g, _ in
+            let u = try primal.field(p[0], "U"), v = try primal.field(p[0], "V")
+            return [try Differentiable.matmul(try Differentiable.mul(u, try Differentiable.reshape(g, [1, -1])), try Differentiable.transpose(v, axes: nil))]
+        }
+        func refused(_ name: String) throws -> Value {
+            try Differentiable.lift([a], { p in try primal.field(p[0], name) }) { _, _, _, _ in
+                throw BuiltinError("grad: the singular vectors U and V of svd are not differentiable yet (its singular values S are)")
+            }
+        }
+        return record([("U", try refused("U")), ("S", s), ("V", try refused("V"))])
+    }
+}
+
+/// A decomposition computed once on its argument's primal and shared by the
+/// operations that stand for its outputs.
+final class Decomposition {
+    let name: String
+    /// One per differentiation level of the argument (each level has its own primal).
+    var cached: [Int: Record] = [:]
+    init(_ name: String) { self.name = name }
+    func field(_ a: Value, _ f: String) throws -> Value {
+        let level = a.differentiationLevel
+        if cached[level] == nil {
+            guard case .record(let r) = try BuiltinTable.call(name, [a]) else { fatalError() }
+            cached[level] = r
+        }
+        return cached[level]![f]!
+    }
+}
