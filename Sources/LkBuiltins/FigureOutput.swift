@@ -41,7 +41,10 @@ public enum FigureOutput {
 
     /// The host read new input (the REPL's prompt was answered): a text figure
     /// printed before it is no longer the last thing on the screen.
-    public static func newInput() { LiveText.forget() }
+    public static func newInput() {
+        LiveText.forget()
+        Plotter.shared.endUpdates()
+    }
 
     /// Figures go where they would without routing.
     public static func stopRouting() {
@@ -128,9 +131,11 @@ public final class SessionFigures: @unchecked Sendable {
         if Plotter.shared === plotter { activate() }
     }
 
-    /// Makes the plot module's current state this session's.
+    /// Makes the plot module's current state this session's (at the start of
+    /// each cell: a chain of `update=true` figures ends with its cell).
     public func activate() {
         if Plotter.shared !== plotter { Plotter.shared = plotter }
+        plotter.endUpdates()
         PlotSink.interactive = interactive
         PlotSink.renderDirectory = directory
         PlotSink.fileFormat = format

@@ -11,7 +11,7 @@ let plotAxisKeywords = "title=, xlabel=, ylabel=, xrange=, yrange=, logx=false, 
 /// The keywords that style lines and points, declared once.
 let plotLineKeywords = "color=, alpha=, marker=, linestyle=, lw="
 
-let plotWhereItGoes = "With `out=\"f.png\"` (or .svg, .pdf) the figure is written to that file; otherwise it opens in a window (an interactive REPL with a display and gnuplot-qt), or prints as a text plot (`LK_TERM=sixel` for sixel graphics). `figsize=[w, h]` sets the size in pixels (characters for text plots). `add=true` draws onto the current panel instead of starting a figure; `update=true` replaces the last figure where it was drawn (the same window, file or text plot: for a loop that redraws). `legend_pos=` is \"auto\" (the emptiest inside corner, or outside when every corner has data), \"top right\", \"top left\", \"bottom right\", \"bottom left\", \"outside\" or \"below\"; `grid=false` removes the light grid."
+let plotWhereItGoes = "With `out=\"f.png\"` (or .svg, .pdf) the figure is written to that file; otherwise it opens in a window (an interactive REPL with a display and gnuplot-qt), or prints as a text plot (`LK_TERM=sixel` for sixel graphics). `figsize=[w, h]` sets the size in pixels (characters for text plots). `add=true` draws onto the current panel instead of starting a figure; `update=true` replaces the figure the previous `update=true` call drew, where it was drawn (the same window, file or text plot), so a loop redraws one figure; the first such call of an input (a REPL line, a notebook cell), or after a plot without it or `show()`, starts a new figure. `legend_pos=` is \"auto\" (the emptiest inside corner, or outside when every corner has data), \"top right\", \"top left\", \"bottom right\", \"bottom left\", \"outside\" or \"below\"; `grid=false` removes the light grid."
 
 extension BuiltinTable {
     static let plotting: [Builtin] = [
@@ -168,7 +168,7 @@ extension BuiltinTable {
         },
         def("subplot() / subplot(rows, cols, title=, update=false, out=, figsize=)",
             "Starts a figure of rows×cols panels: the next plotting calls fill it row by row (an `image` of several pictures takes one panel each; `add=true`, `hline`, `vline` and `text` draw on the panel filled last), and it is drawn when full, to `out=` if given. `subplot()` (or `show()`) ends a grid: it is drawn as far as it was filled, and the next plot is a figure of its own. `update=true` draws the grid where the last figure was (a loop redrawing a grid). `savefig(path)` saves it.") { a in
-            if a.count == 0 { return try a.plotting { try Plotter.shared.flush() } }
+            if a.count == 0 { return try a.plotting { try Plotter.shared.end() } }
             try a.expect(2...2)
             let rows = try a.int(0, "rows", min: 1), cols = try a.int(1, "cols", min: 1)
             guard rows * cols <= 64 else { throw a.error("at most 64 panels, got \(rows)×\(cols)", at: 1) }
@@ -177,8 +177,8 @@ extension BuiltinTable {
             let update = try a.keywordBool("update", default: false)
             return try a.plotting { try Plotter.shared.beginGrid(rows: rows, cols: cols, title: try a.optionalString("title"), width: size.0, height: size.1, out: out, update: update) }
         },
-        def("show()", "Draws the `subplot` grid being filled even though it is not full, and ends it (as `subplot()`).") { a in
-            return try a.plotting { try Plotter.shared.flush() }
+        def("show()", "Draws the `subplot` grid being filled even though it is not full, and ends it (as `subplot()`); the next `update=true` starts a new figure.") { a in
+            return try a.plotting { try Plotter.shared.end() }
         },
         def("savefig(path)", "Writes the last figure drawn (or the `subplot` grid being filled) to a file, its type chosen by the extension: .png, .svg or .pdf.") { a in
             let path = try a.string(0, "path")

@@ -39,6 +39,11 @@ public final class Plotter {
     public private(set) var pendingOut: String?
     /// The grid replaces the last figure where it was drawn.
     private var pendingUpdate = false
+    /// The last figure was drawn with `update=true` and may be replaced by the
+    /// next one so drawn; a figure drawn without it, `show()`, new input (a
+    /// REPL line, a notebook cell) and a reset end the chain, so the first
+    /// `update=true` of a loop starts a figure of its own.
+    private var updating = false
 
     public init() {}
 
@@ -99,8 +104,13 @@ public final class Plotter {
             if !grid.isFull { return Rendered() }
             return try flush()
         }
-        return try draw(figure, out: out, reuse: update)
+        let reuse = update && updating
+        updating = update
+        return try draw(figure, out: out, reuse: reuse)
     }
+
+    /// Ends a chain of `update=true` figures: the next one starts a new figure.
+    public func endUpdates() { updating = false }
 
     /// Draws more on the current panel — the last panel of the grid being
     /// filled (drawn when the grid is), else the last panel of the last
@@ -158,7 +168,16 @@ public final class Plotter {
         if grid.panels.isEmpty { pendingOut = nil; return Rendered() }
         let out = pendingOut
         pendingOut = nil
-        return try draw(grid, out: out, reuse: update)
+        let reuse = update && updating
+        updating = update
+        return try draw(grid, out: out, reuse: reuse)
+    }
+
+    /// `show()` and `subplot()`: draws an unfinished grid and ends any chain
+    /// of `update=true` figures.
+    public func end() throws -> Rendered {
+        defer { updating = false }
+        return try flush()
     }
 
     /// Forgets the figures kept for `savefig` and `add` (the last one and an
@@ -170,6 +189,7 @@ public final class Plotter {
         pending = nil
         pendingOut = nil
         pendingUpdate = false
+        updating = false
     }
 
     /// Saves the last figure (or the grid being filled) to a file.

@@ -105,6 +105,15 @@ final class PaperFigureTests: XCTestCase {
         let svg = try String(contentsOfFile: path("figure-002.svg"), encoding: .utf8)
         XCTAssertEqual(svg.components(separatedBy: "<g id=\"gnuplot_plot_").count - 1, 2, "both lines on one panel")
         XCTAssertTrue(svg.contains(">a</text>") && svg.contains(">b</text>"))
+        // A grid redrawn by a loop: subplot(…, update=true) lands on the same file.
+        let before = (figures.count, updates.count)
+        run("for i in 0..3 { subplot(1, 2, update=true)\nplot([1, i])\nhist([1, 2, i]) }", interp)
+        XCTAssertEqual(figures.count, before.0 + 1, "the first grid is a new figure (the one before was not drawn with update=true)")
+        XCTAssertEqual(updates.count, before.1 + 2, "the next two replace it")
+        // show() ends the chain: the next update=true starts a figure of its own.
+        run("show()\nplot([3, 1], update=true)\nplot([1, 3], update=true)", interp)
+        XCTAssertEqual(figures.count, before.0 + 2)
+        XCTAssertEqual(updates.count, before.1 + 3)
     }
 
     func testUpdateInAPipePrintsEachDrawWithoutEscapes() {
