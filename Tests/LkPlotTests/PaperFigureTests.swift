@@ -168,6 +168,9 @@ final class PaperFigureTests: XCTestCase {
         let group = svg.components(separatedBy: "<g id=\"gnuplot_plot_1\"")[1]
         let line = group.components(separatedBy: "<path")[1].components(separatedBy: "/>")[0]
         XCTAssertEqual(line.filter { $0 == "L" }.count, 39, "40 vertices: a move and 39 line segments")
+        // A model written in lk draws the same curve.
+        XCTAssertEqual(run("fn f(p, X) => X @ p.w\nr = train(f, {w: zeros(3, 1)}, randn(16, 3), randn(16, 1), steps=7, live=\"\(self.path("model.svg"))\")\nprint(len(r.loss))"), "7\n")
+        XCTAssertTrue(try String(contentsOfFile: self.path("model.svg"), encoding: .utf8).contains(">train: batch loss</text>"))
         XCTAssertEqual(run("train(mlp([3, 4, 1]), randn(8, 3), randn(8), live=\"a.jpg\")"),
                        "error: train: cannot tell the file type of \"a.jpg\": use a name ending in .png, .svg or .pdf")
     }
