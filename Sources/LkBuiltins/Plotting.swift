@@ -384,7 +384,12 @@ extension Arguments {
             if let pos = try legendPosition() { p.legendPosition = pos }
         }
         let size = try figsize()
-        return try show(Figure(p, width: size.0, height: size.1), update: declares("update") ? try keywordBool("update", default: false) : false)
+        var figure = Figure(p, width: size.0, height: size.1)
+        if p.isMatrix, !p.bare {
+            // A heatmap is about square: a 520×460 picture, not the wide default.
+            figure.panelWidth = 520; figure.panelHeight = 460
+        }
+        return try show(figure, update: declares("update") ? try keywordBool("update", default: false) : false)
     }
 
     /// Adds series and annotations to the current panel (see `Plotter.add`),
