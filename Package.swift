@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        // zlib, for tests that read the pixels of rendered PNGs.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // ZeroMQ and libcrypto's HMAC, for the Jupyter kernel.
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
@@ -59,8 +61,7 @@ let package = Package(
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
-        .testTarget(name: "LkSweepTests", dependencies: ["LkSweep", "LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
-        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport"]),
+        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport", "CZlib"]),
         .testTarget(name: "KernelTests", dependencies: ["lk"], exclude: ["python"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"],
                     exclude: ["cases"]),

@@ -175,6 +175,7 @@ extension BuiltinTable {
             if keep.contains("params") { recParams.append(params) }
         }
         var diverged = false
+        let live = try FigureOutput.liveFigure(a, title: "train: batch loss", ylabel: "loss", logy: true)
         for s in 0..<steps {
             try Interrupt.check()
             if every > 0 && s % every == 0 { try snapshot(s) }
@@ -197,10 +198,12 @@ extension BuiltinTable {
                 break
             }
             losses.append(l)
+            live?.append(Double(s), l)
             try opt.step(&tensors, try Leaves.tensors(g[0], "the gradient"), scales: Array(repeating: 1, count: tensors.count))
             params = Leaves.rebuild(params, tensors)
         }
         if every > 0 && !diverged { try snapshot(steps) }
+        try FigureOutput.finish(live, a)
         var rec: [(String, Value)] = [("steps", .tensor(Tensor(recSteps))), ("loss", .tensor(Tensor(recLoss)))]
         if keep.contains("params") { rec.append(("params", .list(recParams))) }
         return record([("params", params), ("loss", .tensor(Tensor(losses))), ("record", record(rec)), ("diverged", .bool(diverged)),

@@ -63,6 +63,8 @@ public final class Kernel: @unchecked Sendable {
         figureDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lk-kernel-\(getpid())")
         session.onOutput = { [unowned self] in stream($0) }
         session.figures.route(to: figureDirectory, format: "png") { [unowned self] in publishFigure($0) }
+        // A figure drawn again (update=true, add=true, hline, train(…, live=true)) replaces its display.
+        session.figures.onUpdate = { [unowned self] in publishFigure($0, update: true) }
     }
 
     /// Serves until a `shutdown_request`; returns the exit status. Not optimised:
@@ -172,8 +174,10 @@ public final class Kernel: @unchecked Sendable {
         publish("stream", ["name": "stdout", "text": text], parent: parent)
     }
 
-    /// A routed figure (PNG) as `display_data`, with its SVG beside it.
-    func publishFigure(_ path: String) {
+    /// A routed figure (PNG) as `display_data`, with its SVG beside it; its
+    /// `display_id` is the figure's file, so a redraw of that file is sent as
+    /// `update_display_data` and the frontend replaces the picture in place.
+    func publishFigure(_ path: String, update: Bool = false) {
         flushOutput()
         defer { try? FileManager.default.removeItem(atPath: path) }
         guard let png = FileManager.default.contents(atPath: path) else { return }
@@ -184,7 +188,9 @@ public final class Kernel: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: svgPath)
         }
         outputLock.lock(); let parent = running; outputLock.unlock()
-        publish("display_data", ["data": data, "metadata": JSONObject(), "transient": JSONObject()], parent: parent)
+        let id = "lk-figure-" + (path as NSString).lastPathComponent
+        publish(update ? "update_display_data" : "display_data",
+                ["data": data, "metadata": JSONObject(), "transient": ["display_id": id] as JSONObject], parent: parent)
     }
 
     // MARK: requests
