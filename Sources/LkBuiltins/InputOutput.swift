@@ -36,6 +36,26 @@ extension BuiltinTable {
         def("time()", "A monotonic clock in seconds (arbitrary origin), for measuring inside a script: `t = time(); …; print(time() - t)`.") { a in
             return .number(monotonicSeconds())
         },
+        def("progress(xs, label=\"progress\")", """
+            xs itself (a range, a tensor, a list, a string or a record); as the iterable of a `for` loop, \
+            `for i in progress(0..1000) { … }`, it shows a progress line as tqdm does: done/total, a bar, \
+            iterations per second, elapsed time and the time left. The line appears on standard error \
+            when it is a terminal and the loop has run for a second; never in a pipe or under `lk render` \
+            unless LK_PROGRESS=1 (LK_PROGRESS=0 turns it off everywhere). Long built-ins (train, dds, dps, \
+            sample, cg, kmeans, etbaseline, compassrun, ntk, nngp, entk) show the same line with their key \
+            figure; only the outermost of nested loops reports.
+            """) { a in
+            try a.expect(1...1)
+            switch a.positional[0] {
+            case .tensor(let t) where t.rank >= 1: break
+            case .list, .string, .record: break
+            default:
+                throw a.error("progress needs something a for loop can go through (a range a..b, a tensor, a list, a string), got \(a.positional[0].describedKind)", at: 0)
+            }
+            ProgressLoop.request(label: try a.keywordString("label", default: "progress"),
+                                 argument: a.positionalSpans.first ?? .none)
+            return a.positional[0]
+        },
         def("readcsv(path, header=)", "Reads a numeric CSV file into a matrix (one row per line). A first line that is not numeric is taken as a header and skipped; with `header=true` the result is {data, header}. Empty fields and `nan` read as nan. Errors name the line.") { a in
             let path = try a.string(0, "path")
             let wantHeader = try a.keywordBool("header", default: false)

@@ -42,7 +42,7 @@ extension BuiltinTable {
             return wrap(try EmpiricalNTK.kernel(net, x1, x2))
         },
         def("train(net, X, Y, steps=100, lr=0.1, loss=\"mse\", batch=0, every=0, keep=\"loss\", probe=X, seed=0) → {net, loss, record, diverged}",
-            "Trains `net` by gradient descent with hand-written backprop on BLAS: each step w ← w − lr·r·∂L/∂w for every tensor (r its learning-rate scale). loss=\"mse\": L = ½·Σ(f − Y)²/(N·k) (Y N×k, or a vector when k = 1; at rate lr this is `kernelflow(…, lr=lr, scale=\"mean\")` in the kernel regime); \"xent\": softmax cross-entropy −(1/N)Σ y·log softmax(f) (Y one-hot N×k, or 0-based class indices). batch=0 is full-batch; otherwise mini-batches of that size through a fresh permutation each epoch (from `seed`). every=s takes snapshots at steps 0, s, 2s, … and the end, keeping the full-data loss and what `keep` lists: \"hidden\" (every hidden layer on the probe points), \"ntk\" (their empirical NTK), \"output\". → {net (the trained network), loss (the batch loss before each step), record {steps, loss, hidden (list per layer, T×P×n), ntk (T×P×P), output (T×P×k)}, diverged}. A loss that is not finite stops training (diverged = true; the remaining losses repeat it), so a learning-rate sweep runs on. Ctrl-C stops it between steps.") { a in
+            "Trains `net` by gradient descent with hand-written backprop on BLAS: each step w ← w − lr·r·∂L/∂w for every tensor (r its learning-rate scale). loss=\"mse\": L = ½·Σ(f − Y)²/(N·k) (Y N×k, or a vector when k = 1; at rate lr this is `kernelflow(…, lr=lr, scale=\"mean\")` in the kernel regime); \"xent\": softmax cross-entropy −(1/N)Σ y·log softmax(f) (Y one-hot N×k, or 0-based class indices). batch=0 is full-batch; otherwise mini-batches of that size through a fresh permutation each epoch (from `seed`). every=s takes snapshots at steps 0, s, 2s, … and the end, keeping the full-data loss and what `keep` lists: \"hidden\" (every hidden layer on the probe points), \"ntk\" (their empirical NTK), \"output\". → {net (the trained network), loss (the batch loss before each step), record {steps, loss, hidden (list per layer, T×P×n), ntk (T×P×P), output (T×P×k)}, diverged}. A loss that is not finite stops training (diverged = true; the remaining losses repeat it), so a learning-rate sweep runs on. Ctrl-C stops it within a step and returns the net after the last completed step with the losses and snapshots so far, marked interrupted: true (`res = train(…)` keeps it at the REPL; a script still stops). Shows a progress line (steps, loss) on a terminal.") { a in
             var (net, actValue) = try networkArgument(a, 0)
             // Data with NaN would only show up as a diverged run; say what is wrong instead.
             let x = try a.finite(try inputArgument(a, 1, "X", net), 1, "X")
@@ -64,12 +64,13 @@ extension BuiltinTable {
                 t.probe = pt
             }
             let seedValue = (try? networkSeed(a)) ?? .none
-            let (losses, rec, diverged) = try t.run(&net, x: x, y: y)
+            let (losses, rec, diverged, interrupted) = try t.run(&net, x: x, y: y)
             var fields: [(String, Value)] = [("steps", .tensor(Tensor(rec.steps.map(Double.init)))), ("loss", .tensor(Tensor(rec.loss)))]
             if t.keepHidden { fields.append(("hidden", .list(rec.hidden.map { .tensor($0) }))) }
             if t.keepNTK { fields.append(("ntk", rec.ntk.isEmpty ? .none : .tensor(try Tensor.stack(rec.ntk)))) }
             if t.keepOutput { fields.append(("output", rec.output.isEmpty ? .none : .tensor(try Tensor.stack(rec.output)))) }
-            return record([("net", netRecord(net, act: actValue, seed: seedValue)), ("loss", .tensor(Tensor(losses))), ("record", record(fields)), ("diverged", .bool(diverged))])
+            return PartialResult.record([("net", netRecord(net, act: actValue, seed: seedValue)), ("loss", .tensor(Tensor(losses))), ("record", record(fields)), ("diverged", .bool(diverged))],
+                                        interrupted: interrupted)
         },
         def("abc(param, [depth], c=)",
             "The abc-parametrization `param` (\"sp\", \"ntk\", \"mf\", \"mup\", or a record {a, b, c} of exponents, a and b with depth+1 entries) of an MLP with `depth` hidden layers, classified by Tensor Programs IV (Yang & Hu 2021, Def. 3.2, Thm. 3.3): W^l = n^{−a_l}w^l, w^l ~ N(0, n^{−2b_l}), learning rate η·n^{−c}; r = min(a_{L+1} + b_{L+1}, 2a_{L+1} + c) + c − 1 + min_{l≤L}(2a_l + 𝟙[l=1]) (features move as n^{−r}); stable iff a₁ + b₁ = 0, a_l + b_l = ½ (1 < l ≤ L), a_{L+1} + b_{L+1} ≥ ½ and r ≥ 0; nontrivial iff a_{L+1} + b_{L+1} + r = 1 or 2a_{L+1} + c = 1; then feature learning iff r = 0, kernel regime iff r > 0. `c=` overrides the table's c (SP with c=1 is the kernel regime). → {a, b, c, r, stable, nontrivial, regime}.") { a in

@@ -13,7 +13,7 @@ public final class Interpreter {
     /// The stack size a thread running lk code should have for `maxDepth` to be safe.
     public static let stackSize = 1 << 29
     /// Where `print` and friends write.
-    public var output: (String) -> Void = { Swift.print($0, terminator: "") }
+    public var output: (String) -> Void = { Progress.clearLine(); Swift.print($0, terminator: "") }
     /// Files `:load`/scripts ran, for messages.
     public private(set) var lastValue: Value = .none
 

@@ -26,7 +26,8 @@ final class REPL {
     ]
 
     func run() -> Int32 {
-        interpreter.output = { text in print(text, terminator: "") }
+        interpreter.output = { text in Progress.clearLine(); print(text, terminator: "") }
+        InterruptMessages.keepSession.pointee = 1   // a second Ctrl-C must not end the session
         interpreter.setGlobal("args", .list([]))   // scripts read `args`; at the prompt there are none
         FigureOutput.setInteractive(isTerminal)
         defer { FigureOutput.endSession() }
@@ -97,6 +98,8 @@ final class REPL {
                     interpreter.setGlobal("_", v)
                     if echo, !Runner.isNone(v) { print(Display.repr(v)) }
                 }
+                // Ctrl-C in the last statement's built-in, which returned its partial result (PartialResult).
+                if Interrupt.isRequested { ok = false; report(Diagnostic(.interrupted, "interrupted")) }
             } catch let d as Diagnostic {
                 ok = false
                 report(d)
@@ -119,7 +122,11 @@ final class REPL {
 
     func report(_ d: Diagnostic) {
         fflush(nil)
-        if d.kind == .interrupted { print(isTerminal ? "\ninterrupted" : "interrupted"); return }
+        if d.kind == .interrupted {
+            let kept = PartialResult.takeKept() ? " (the partial result is kept, marked interrupted: true)" : ""
+            print((isTerminal ? "\ninterrupted" : "interrupted") + kept)
+            return
+        }
         FileHandle.standardError.write(Data((d.render() + "\n").utf8))
     }
 

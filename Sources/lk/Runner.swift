@@ -8,6 +8,8 @@ import LkTensor
 /// diagnostics to stderr, and maps outcomes to sysexits codes.
 enum Runner {
     static let usageError: Int32 = 64, parseError: Int32 = 65, runtimeError: Int32 = 70, ioError: Int32 = 74
+    /// Ctrl-C stopped the script: 128 + SIGINT, as a shell reports it.
+    static let interrupted: Int32 = 130
 
     /// Set once, before the script starts; read after it stops (no shared writes).
     nonisolated(unsafe) static var timeLimit: Double? = nil
@@ -63,13 +65,15 @@ enum Runner {
             do {
                 let v = try interpreter.run(source)
                 if echoResult, let v, !isNone(v) { print(Display.repr(v)) }
+                // A built-in that kept a partial result returned normally; the script still stops as interrupted.
+                if Interrupt.isRequested { throw Diagnostic(.interrupted, "interrupted", source: source) }
             } catch var d as Diagnostic {
                 fflush(nil)
                 if d.kind == .interrupted, let limit = Runner.timeLimit, Runner.timedOut {
                     d = Diagnostic(.runtime, "time limit of \(formatNumber(limit)) s exceeded (--timeout)", span: d.span, source: d.source)
                 }
                 FileHandle.standardError.write(Data((d.render() + "\n").utf8))
-                status = d.kind == .parse ? parseError : runtimeError
+                status = d.kind == .parse ? parseError : d.kind == .interrupted ? interrupted : runtimeError
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 status = runtimeError

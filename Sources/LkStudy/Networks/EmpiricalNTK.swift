@@ -22,6 +22,7 @@ public enum EmpiricalNTK {
             try Interrupt.check()
             var g1 = try unit(n1, k, o), g2 = try unit(n2, k, o)
             for l in stride(from: net.layers - 1, through: 0, by: -1) {
+                try Interrupt.check()
                 let w = net.weightScalings[l], b = net.biasScalings[l]
                 let gg = try Tensor.matmul(g1, g2, transB: true)
                 let cw = w.lrScale * w.multiplier * w.multiplier / Double(k), cb = b.lrScale * b.multiplier * b.multiplier / Double(k)
