@@ -22,6 +22,8 @@ final class REPL {
         ("cells", ":cells file.lk", "list the cells of a notebook script with their titles"),
         ("run", ":run N", "run cell N of the file :cells listed last"),
         ("reset", ":reset", "forget every variable (built-ins stay)"),
+        ("save", ":save file", "write the whole workspace to one file (.npz: tensors as .npy, the rest described)"),
+        ("restore", ":restore file", "read a workspace :save wrote into this one"),
         ("quit", ":quit", "leave (also Ctrl-D at an empty prompt)"),
     ]
 
@@ -146,6 +148,7 @@ final class REPL {
         case "load": load(arg)
         case "cells": cells(arg)
         case "run": runCell(arg)
+        case "save", "restore": workspaceCommand(name, arg)
         case "reset":
             onLargeStack { [self] in interpreter.reset() }
             interpreter.setGlobal("args", .list([]))   // as at the start of a session
@@ -265,5 +268,19 @@ final class REPL {
         let cell = nb.cells[n - 1]
         if cell.kind == .markdown { print(cell.prose); return }
         _ = execute(source: SourceFile(name: path, text: nb.sourceText(of: n - 1)), echo: true)
+    }
+
+    /// `:save FILE` and `:restore FILE` (see `Workspace`).
+    func workspaceCommand(_ name: String, _ arg: String) {
+        guard !arg.isEmpty else { print("usage: :\(name) file"); return }
+        let path = arg.hasPrefix("~/") ? NSHomeDirectory() + arg.dropFirst(1) : arg
+        onLargeStack { [self] in
+            do {
+                let s = name == "save" ? try Workspace.save(interpreter, to: path) : try Workspace.restore(interpreter, from: path)
+                let n = s.variables.count
+                print("\(name == "save" ? "saved" : "restored") \(n) variable\(n == 1 ? "" : "s") (\(formatBytes(Double(s.bytes)))) \(name == "save" ? "to" : "from") \(arg)")
+                for (v, why) in s.skipped { print("  not saved: \(v) (\(why))") }
+            } catch let d as Diagnostic { report(d) } catch { print("error: \(error)") }
+        }
     }
 }
