@@ -77,7 +77,7 @@ extension BuiltinTable {
         },
         def("compassload(path)",
             "Reads a direction saved by `compasssave` (any .npy vector), normalised to unit length.") { a in
-            let t = try NPY.load(path: try a.string(0, "path"))
+            let t = try NPY.load(path: try a.inputPath(0, "path"))
             guard t.rank == 1 else { throw a.error("the file holds shape \(shapeString(t.shape)), not a direction vector", at: 0) }
             return .tensor(try unit(t) ?? t)
         },

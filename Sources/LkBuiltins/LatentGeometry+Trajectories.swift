@@ -9,7 +9,7 @@ extension BuiltinTable {
     static let trajectoryBuiltins: [Builtin] = [
         def("loadtraj(path, exclude=, obs=8, pred=12)",
             "Reads an ETH/UCY recording (`frame ped x y` per line, tab- or space-separated, metres) or every file of a folder (sorted by name) except those in `exclude` (a file name or a list of them, extension optional) into N×(obs+pred)×2 windows, as the Social-GAN loader EigenTrajectory uses: the distinct frames of a file, sorted, are indexed; a window is obs+pred consecutive indices; a pedestrian enters it when seen exactly once at each of those frames (positions rounded to 4 decimals); windows with fewer than two such pedestrians are dropped. Defaults: 8 observed + 12 future frames.") { a in
-            let path = try a.string(0, "path")
+            let path = try a.inputPath(0, "path")
             var exclude: [String] = []
             if let e = a.keyword("exclude") {
                 switch e {

@@ -248,6 +248,10 @@ final class REPL {
 
     func load(_ path: String) {
         guard let text = readScript(path) else { return }
+        // The script reads its data from beside it, as when it runs on its own.
+        let previous = interpreter.scriptDirectory
+        interpreter.scriptDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        defer { interpreter.scriptDirectory = previous }
         _ = execute(source: SourceFile(name: path, text: text), echo: false)
     }
 

@@ -39,6 +39,7 @@ struct Renderer {
         var holder: Interpreter? = BuiltinTable.makeInterpreter()
         defer { onLargeStack { holder = nil } }
         let interpreter = holder!
+        interpreter.scriptDirectory = URL(fileURLWithPath: input).deletingLastPathComponent().path
         var status: Int32 = 0
         var parts: [(Notebook.Cell, CellResult?)] = []
         for (index, cell) in notebook.cells.enumerated() {

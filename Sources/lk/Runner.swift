@@ -62,6 +62,7 @@ enum Runner {
             // Made and freed on the large stack: freeing a deep syntax tree recurses.
             let interpreter = BuiltinTable.makeInterpreter()
             interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
+            interpreter.scriptDirectory = scriptDirectory(of: source)
             do {
                 let v = try interpreter.run(source)
                 if echoResult, let v, !isNone(v) { print(Display.repr(v)) }
@@ -81,6 +82,12 @@ enum Runner {
         }
         fflush(nil)
         return status
+    }
+
+    /// The folder of a script named on the command line (nil for -e and stdin).
+    static func scriptDirectory(of source: SourceFile) -> String? {
+        guard !source.name.hasPrefix("<") else { return nil }
+        return URL(fileURLWithPath: source.name).deletingLastPathComponent().path
     }
 
     static func isNone(_ v: Value) -> Bool { if case .none = v { return true }; return false }

@@ -100,6 +100,8 @@ enum InterruptMessages {
 /// The progress line (`Progress`): on standard error when it is a terminal, never
 /// under `lk render`; LK_PROGRESS=1 shows it anywhere, LK_PROGRESS=0 nowhere.
 func configureProgress(render: Bool) {
+    // LK_PROGRESS_DELAY: seconds before the line appears (default 1; tests set 0).
+    if let d = ProcessInfo.processInfo.environment["LK_PROGRESS_DELAY"].flatMap(Double.init), d >= 0 { Progress.delay = d }
     switch ProcessInfo.processInfo.environment["LK_PROGRESS"] {
     case "0": Progress.sink = nil
     case "1": Progress.sink = StderrProgressSink()

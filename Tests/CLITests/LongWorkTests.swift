@@ -30,8 +30,11 @@ final class LongWorkTests: XCTestCase {
     func type(_ s: PTYSession, _ line: String, timeout: Double = 60) -> Bool {
         let mark = s.end
         s.send(line + "\r")
-        guard s.expect("\n", after: mark, timeout: timeout), let nl = s.transcript[mark...].firstIndex(of: "\n") else { return false }
-        return s.expect("lk> ", after: s.transcript.index(after: nl), timeout: timeout)
+        // The echo ends with the line's last characters (shorter than a terminal row, so never wrapped).
+        let tail = String(line.suffix(12))
+        guard s.expect(tail, after: mark, timeout: timeout),
+              let echoed = s.transcript.range(of: tail, range: mark..<s.transcript.endIndex) else { return false }
+        return s.expect("lk> ", after: echoed.upperBound, timeout: timeout)
     }
 
     /// The text printed after typing `line` (up to the next prompt).
@@ -55,14 +58,15 @@ final class LongWorkTests: XCTestCase {
     func testCtrlCInTrainKeepsTheNetAndTheLossSoFar() throws {
         let s = try session()
         type(s, "kept = 41")
-        type(s, "net = mlp([20, 512, 512, 1], seed=1); X = randn(4000, 20); Y = randn(4000, 1);")
+        type(s, "net = mlp([20, 512, 512, 1], seed=1);")
+        type(s, "X = randn(4000, 20); Y = randn(4000, 1);")
         interrupt(s, "res = train(net, X, Y, steps=1000000, lr=0.01)")
         XCTAssertTrue(s.transcript.contains("partial result is kept"), s.transcript)
         XCTAssertTrue(value(s, "kept + 1").contains("42"), s.transcript)
         XCTAssertTrue(value(s, "res.interrupted").contains("true"), s.transcript)
         // The loss so far: at least one step, far fewer than asked, every one finite; the net is usable.
-        let out = value(s, "[res.loss.shape[0] > 0, res.loss.shape[0] < 1000000, sum(isfinite(res.loss)) == res.loss.shape[0], forward(res.net, X[0:2]).shape[0] == 2]")
-        XCTAssertTrue(out.contains("[true, true, true, true]"), out)
+        let out = value(s, "print(res.loss.shape[0] > 0, res.loss.shape[0] < 1000000, sum(isfinite(res.loss)) == res.loss.shape[0], forward(res.net, X[0:2]).shape)")
+        XCTAssertTrue(out.contains("true true true [2 1]"), out)
     }
 
     func testCtrlCInNtkAndInALargeProductKeepsTheWorkspace() throws {
@@ -79,11 +83,12 @@ final class LongWorkTests: XCTestCase {
     func testCtrlCInDdsReturnsTheStepsSoFar() throws {
         let s = try session()
         type(s, "kept = 41")
-        type(s, "P = rand(300, 32, 32); p = empiricalprior(P); op = mriop(32, accel=4, seed=0); y = op.forward(P[0]);")
-        interrupt(s, "res = dds(y, op, p, steps=1000000, seed=1)")
+        type(s, "P = rand(2000, 32, 32); p = empiricalprior(P);")
+        type(s, "op = mriop(32, accel=4, seed=0); y = op.forward(P[0]);")
+        interrupt(s, "res = dds(y, op, p, steps=1000, seed=1)")
         XCTAssertTrue(value(s, "res.interrupted").contains("true"), s.transcript)
-        let out = value(s, "[res.x.shape, res.history.t.shape[0] > 0, res.history.t.shape[0] == res.history.residual.shape[0]]")
-        XCTAssertTrue(out.contains("[[32 32], true, true]"), out)
+        let out = value(s, "print(res.x.shape, res.history.t.shape[0] > 0, res.history.t.shape[0] == res.history.residual.shape[0])")
+        XCTAssertTrue(out.contains("[32 32] true true"), out)
         XCTAssertTrue(value(s, "kept + 1").contains("42"), s.transcript)
     }
 
@@ -149,7 +154,7 @@ final class LongWorkTests: XCTestCase {
         n = -0.1
         big = 1e300
         b = false
-        s = "h\\u00e9llo \\"quoted\\" {}"
+        s = "héllo \\"quoted\\" {}"
         nothing = none
         l = [1, "a", [X, 3], {k: 5}]
         r = {a: 1, b: [true, 2], c: {d: X}}
