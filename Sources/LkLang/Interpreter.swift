@@ -14,7 +14,7 @@ public final class Interpreter {
     /// The stack size a thread running lk code should have for `maxDepth` to be safe.
     public static let stackSize = 1 << 29
     /// Where `print` and friends write.
-    public var output: (String) -> Void = { Progress.clearLine(); Swift.print($0, terminator: "") }
+    public var output: (String) -> Void = { ProgressReporter.clearLine(); Swift.print($0, terminator: "") }
     /// The folder of the script being run (nil at the prompt): a relative path a
     /// built-in reads from resolves against it first (see `resolveInput`).
     public var scriptDirectory: String? = nil

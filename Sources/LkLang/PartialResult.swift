@@ -59,7 +59,7 @@ public enum PartialResult {
     /// documentation for what happens next). Any other error is thrown.
     public static func steps(_ label: String, count: Int, unit: String = "step", figure: String? = nil,
                              _ step: (Int) throws -> Double?, result: (_ interrupted: Bool) throws -> Value) throws -> Value {
-        let progress = Progress(label, total: count, unit: unit, figure: figure)
+        let progress = ProgressReporter(label, total: count, unit: unit, figure: figure)
         defer { progress.finish() }
         for i in 0..<count {
             do {

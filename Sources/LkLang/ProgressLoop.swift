@@ -4,7 +4,7 @@ import LkTensor
 ///
 /// `progress(xs)` returns `xs` itself and leaves a request naming the source span of
 /// its argument; the `for` loop whose iterable is exactly that call takes the
-/// request and reports each iteration to a `Progress` reporter (label, done/total,
+/// request and reports each iteration to a `ProgressReporter` reporter (label, done/total,
 /// rate, elapsed, ETA). Anywhere else `progress(xs)` is just `xs`, and the request
 /// is dropped by the next `for` loop. No new kind of value is needed, and a loop
 /// without `progress` pays one branch per loop, not per iteration.
@@ -16,10 +16,10 @@ public enum ProgressLoop {
 
     /// The reporter for a `for` loop over `iterable`, if it is the `progress(…)` call
     /// that made the pending request; clears the request either way.
-    @inline(__always) static func take(_ iterable: Node, count: Int) -> Progress? {
+    @inline(__always) static func take(_ iterable: Node, count: Int) -> ProgressReporter? {
         guard let p = pending else { return nil }
         pending = nil
         guard let call = iterable as? CallNode, call.positional.first?.span == p.argument else { return nil }
-        return Progress(p.label, total: count, unit: "it")
+        return ProgressReporter(p.label, total: count, unit: "it")
     }
 }

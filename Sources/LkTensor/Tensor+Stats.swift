@@ -107,7 +107,7 @@ extension Tensor {
     /// iteration and every step of the k-means++ start; when it returns true the call
     /// throws `Interrupted` — or, with `keepPartial` and once the Lloyd iterations have
     /// begun, stops there and returns the clustering so far with `interrupted` true.
-    /// Reports progress (iterations) to `Progress`.
+    /// Reports progress (iterations) to `ProgressReporter`.
     public static func kmeans(_ x: Tensor, k: Int, iterations: Int = 100, seed: UInt64? = nil,
                               interrupt: (() -> Bool)? = nil, keepPartial: Bool = false)
         throws -> (centers: Tensor, labels: Tensor, inertia: Double, iterations: Int, interrupted: Bool) {
@@ -148,7 +148,7 @@ extension Tensor {
 
         var labels = try StatsSupport.assign(pts, centers, xx)
         var done = 0, stopped = false
-        let progress = Progress("kmeans", total: iterations, unit: "iter")
+        let progress = ProgressReporter("kmeans", total: iterations, unit: "iter")
         defer { progress.finish() }
         while done < iterations {
             if let interrupt, interrupt() {

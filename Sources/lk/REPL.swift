@@ -28,7 +28,7 @@ final class REPL {
     ]
 
     func run() -> Int32 {
-        interpreter.output = { text in Progress.clearLine(); print(text, terminator: "") }
+        interpreter.output = { text in ProgressReporter.clearLine(); print(text, terminator: "") }
         InterruptMessages.keepSession.pointee = 1   // a second Ctrl-C must not end the session
         interpreter.setGlobal("args", .list([]))   // scripts read `args`; at the prompt there are none
         FigureOutput.setInteractive(isTerminal)

@@ -97,15 +97,15 @@ enum InterruptMessages {
     }()
 }
 
-/// The progress line (`Progress`): on standard error when it is a terminal, never
+/// The progress line (`ProgressReporter`): on standard error when it is a terminal, never
 /// under `lk render`; LK_PROGRESS=1 shows it anywhere, LK_PROGRESS=0 nowhere.
 func configureProgress(render: Bool) {
     // LK_PROGRESS_DELAY: seconds before the line appears (default 1; tests set 0).
-    if let d = ProcessInfo.processInfo.environment["LK_PROGRESS_DELAY"].flatMap(Double.init), d >= 0 { Progress.delay = d }
+    if let d = ProcessInfo.processInfo.environment["LK_PROGRESS_DELAY"].flatMap(Double.init), d >= 0 { ProgressReporter.delay = d }
     switch ProcessInfo.processInfo.environment["LK_PROGRESS"] {
-    case "0": Progress.sink = nil
-    case "1": Progress.sink = StderrProgressSink()
-    default: Progress.sink = !render && isatty(2) != 0 ? StderrProgressSink() : nil
+    case "0": ProgressReporter.sink = nil
+    case "1": ProgressReporter.sink = StderrProgressSink()
+    default: ProgressReporter.sink = !render && isatty(2) != 0 ? StderrProgressSink() : nil
     }
 }
 

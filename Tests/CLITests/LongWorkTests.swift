@@ -179,9 +179,9 @@ final class LongWorkTests: XCTestCase {
         let lines = restored.stdout.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.first?.hasPrefix("restored 14 variables") ?? false, restored.stdout)
         XCTAssertTrue(restored.stdout.contains("[[ 1.5 -2. ]\n [ nan  inf]] [[ true false]\n [false  true]] -0.1 1e+300 false héllo \"quoted\" {} none"), restored.stdout)
-        XCTAssertTrue(restored.stdout.contains("[1, \"a\", [tensor (2,2), 3], {k: 5}] [true, 2] [nan inf]"), restored.stdout)
+        XCTAssertTrue(restored.stdout.contains("[1, \"a\", [tensor (2,2), 3], {k: 5}] [1 2] [nan inf]"), restored.stdout)
         XCTAssertTrue(restored.stdout.contains("3 6 720 9 0\n"), restored.stdout)
-        XCTAssertTrue(restored.stdout.contains("[[ true]]"), restored.stdout)
+        XCTAssertTrue(restored.stdout.contains("[[true]]"), restored.stdout)
         // NumPy reads the tensors of the same file.
         let py = Process()
         py.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -229,5 +229,67 @@ final class LongWorkTests: XCTestCase {
         let r = try CLITests.run([], stdin: ":restore \(file)\n:restore \(dir.path)/missing.npz\n")
         XCTAssertTrue(r.stdout.contains("not a workspace file") || r.stderr.contains("not a workspace file"), r.stdout + r.stderr)
         XCTAssertTrue((r.stdout + r.stderr).contains("missing.npz"), r.stdout + r.stderr)
+    }
+}
+
+/// Scripts find their data beside them and write figures where they are run (issue 15, item 6).
+final class ScriptPathTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func run(_ args: [String], in dir: URL, environment: [String: String] = [:]) throws -> CLITests.Outcome {
+        let p = Process()
+        p.executableURL = CLITests.lk
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if environment["LK_FIGURES"] == nil { env.removeValue(forKey: "LK_FIGURES") }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        nonisolated(unsafe) var e = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait(); p.waitUntilExit()
+        return CLITests.Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func testARelativeReadPathIsTheScriptsFolderFirstThenTheWorkingDirectory() throws {
+        let scripts = try makeTemporaryDirectory("paths-script"), elsewhere = try makeTemporaryDirectory("paths-cwd")
+        try "1,2\n3,4\n".write(to: scripts.appendingPathComponent("beside.csv"), atomically: true, encoding: .utf8)
+        try "5,6\n".write(to: elsewhere.appendingPathComponent("here.csv"), atomically: true, encoding: .utf8)
+        let script = scripts.appendingPathComponent("s.lk")
+        try """
+        print(sum(readcsv("beside.csv")))
+        print(sum(readcsv("here.csv")))
+        writecsv("written.csv", [7, 8])
+        print(sum(readcsv("written.csv")))
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let r = try run([script.path], in: elsewhere)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "10\n11\n15\n")
+        // Written files go to the working directory, not beside the script.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("written.csv").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scripts.appendingPathComponent("written.csv").path))
+    }
+
+    func testExamplesRunFromAnotherFolderAndNameTheirFigureFolder() throws {
+        let cwd = try makeTemporaryDirectory("examples-cwd")
+        for example in ["compass", "relreps"] {
+            let path = Self.repository.appendingPathComponent("Examples/\(example).lk").path
+            let r = try run([path], in: cwd)
+            XCTAssertEqual(r.status, 0, "\(example): \(r.stderr)")
+            let figures = cwd.appendingPathComponent("figures").resolvingSymlinksInPath().path
+            XCTAssertTrue(r.stdout.contains("figures go to \(figures)") || r.stdout.contains("figures go to \(cwd.appendingPathComponent("figures").path)"), r.stdout)
+            let written = try FileManager.default.contentsOfDirectory(atPath: cwd.appendingPathComponent("figures").path)
+            XCTAssertTrue(written.contains { $0.hasPrefix(example) && $0.hasSuffix(".png") }, "\(written)")
+        }
+        // LK_FIGURES names another folder, created if missing.
+        let other = cwd.appendingPathComponent("elsewhere/figs")
+        let path = Self.repository.appendingPathComponent("Examples/compass.lk").path
+        let r = try run([path], in: cwd, environment: ["LK_FIGURES": other.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: other.path).contains("compass-walk.png"))
     }
 }

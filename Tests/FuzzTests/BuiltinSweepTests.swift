@@ -162,7 +162,7 @@ final class BuiltinSweepTests: XCTestCase {
         let box = Box()
         let budget = 5.0
         let done = DispatchSemaphore(value: 0)
-        let progress = Progress()   // index of the call being run, read by the watchdog
+        let progress = ProgressReporter()   // index of the call being run, read by the watchdog
         let thread = Thread {
             let interp = BuiltinTable.makeInterpreter()
             interp.output = { _ in }
@@ -234,7 +234,7 @@ final class BuiltinSweepTests: XCTestCase {
 }
 
 /// The index of the call in progress, shared between the sweep thread and the watchdog.
-final class Progress: @unchecked Sendable {
+final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = -2
     func set(_ v: Int) { lock.lock(); value = v; lock.unlock() }

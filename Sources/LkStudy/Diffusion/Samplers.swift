@@ -177,7 +177,7 @@ public enum DiffusionSampler {
         }
         var x = VectorSpace.scaled(sched.startStandardDeviation, try noise())
         var result = SamplerResult(x: x)
-        let progress = Progress(settings.label, total: ts.count, figure: settings.reference != nil ? "psnr" : settings.label == "sample" ? "sigma" : "residual")
+        let progress = ProgressReporter(settings.label, total: ts.count, figure: settings.reference != nil ? "psnr" : settings.label == "sample" ? "sigma" : "residual")
         defer { progress.finish() }
         var estimate: Tensor? = nil
         for (i, t) in ts.enumerated() {

@@ -34,7 +34,7 @@ public struct Training {
     /// learning-rate sweep can go on past the runs that blow up. Ctrl-C ends it too
     /// (`interrupted`), within a step's matrix product: `net` then holds the last
     /// completed step and the losses and snapshots stop there. Reports progress
-    /// (steps, loss) to `Progress`.
+    /// (steps, loss) to `ProgressReporter`.
     public func run(_ net: inout MLP, x: Tensor, y: Tensor) throws -> (losses: [Double], record: Record, diverged: Bool, interrupted: Bool) {
         let n = x.shape[0], d = x.shape[1], k = y.shape[1]
         var rng = RNG(seed: seed)
@@ -56,7 +56,7 @@ public struct Training {
         }
         var losses = [Double]()
         losses.reserveCapacity(steps)
-        let progress = Progress("train", total: steps, figure: "loss")
+        let progress = ProgressReporter("train", total: steps, figure: "loss")
         defer { progress.finish() }
         for s in 0..<steps {
           do {

@@ -36,7 +36,7 @@ extension Trajectories {
         // (`normalize` already leaves static agents unscaled.)
         var groupAnchors: [Tensor?] = [nil, nil]
         let (norm, frame) = try normalize(train, obs: obs, staticDist: staticDist)
-        let progress = Progress("etbaseline", total: 2 * max(1, restarts), unit: "run")
+        let progress = ProgressReporter("etbaseline", total: 2 * max(1, restarts), unit: "run")
         defer { progress.finish() }
         var interrupted = false
         for g in 0..<2 where !interrupted {

@@ -6,7 +6,7 @@ import Foundation
 /// Every long loop — an engine routine (training, a sampler, CG, a kernel pass) or a
 /// user loop through `progress(xs)` — makes one reporter, calls `update` after each
 /// bounded piece of work and `finish` at the end (`defer`). What becomes of the
-/// updates is the host's choice, made once through `Progress.sink`:
+/// updates is the host's choice, made once through `ProgressReporter.sink`:
 /// - `nil` (the default, and in pipes, scripts under `lk render`, tests): nothing,
 ///   at the cost of one branch per update;
 /// - `StderrProgressSink`: one line on standard error, redrawn in place on a terminal;
@@ -16,7 +16,7 @@ import Foundation
 /// a nest is shown (a k-means inside `etbaseline`, a CG inside `dds` stay silent).
 /// It lives in the engine, beside `Interrupt`, because the engine loops report to it
 /// and the engine never imports the language (DESIGN.md §1).
-public final class Progress {
+public final class ProgressReporter {
     /// A snapshot of a computation's progress, as a sink receives it.
     public struct Update: Sendable {
         public enum State: Sendable { case running, finished, interrupted }
@@ -107,9 +107,9 @@ public final class Progress {
         update = Update(label: label, done: 0, total: total, unit: unit, elapsed: 0, rate: 0, eta: nil,
                         figureName: figure, figure: nil, state: .running)
         start = DispatchTime.now().uptimeNanoseconds
-        counted = Progress.sink != nil
-        active = counted && Progress.depth == 0
-        if counted { Progress.depth += 1 }
+        counted = ProgressReporter.sink != nil
+        active = counted && ProgressReporter.depth == 0
+        if counted { ProgressReporter.depth += 1 }
     }
 
     deinit { if !finished { finish() } }
@@ -126,7 +126,7 @@ public final class Progress {
         if let figure { update.figure = figure }
         let now = DispatchTime.now().uptimeNanoseconds
         let elapsed = Double(now - start) / 1e9
-        guard elapsed >= Progress.delay, Double(now &- lastSent) / 1e9 >= Progress.interval || lastSent == 0 else { return }
+        guard elapsed >= ProgressReporter.delay, Double(now &- lastSent) / 1e9 >= ProgressReporter.interval || lastSent == 0 else { return }
         lastSent = now
         send(elapsed, .running)
     }
@@ -137,7 +137,7 @@ public final class Progress {
         update.eta = update.total.flatMap { t in update.rate > 0 ? Double(max(t - update.done, 0)) / update.rate : nil }
         update.state = state
         shown = true
-        Progress.sink?.show(update)
+        ProgressReporter.sink?.show(update)
     }
 
     /// Ends the line: a last update (marked interrupted when Ctrl-C is what ended it)
@@ -145,7 +145,7 @@ public final class Progress {
     public func finish() {
         guard !finished else { return }
         finished = true
-        if counted { Progress.depth = max(Progress.depth - 1, 0) }
+        if counted { ProgressReporter.depth = max(ProgressReporter.depth - 1, 0) }
         guard active, shown else { return }
         send(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, Interrupt.isRequested ? .interrupted : .finished)
     }
@@ -156,11 +156,11 @@ public final class Progress {
 }
 
 /// Receives progress updates. `show` gets a running update at most every
-/// `Progress.interval` seconds once the computation has run `Progress.delay`
+/// `ProgressReporter.interval` seconds once the computation has run `ProgressReporter.delay`
 /// seconds, and one last update (state finished or interrupted) if it got any.
 /// `clear` is called before other output is written.
 public protocol ProgressSink: AnyObject {
-    func show(_ update: Progress.Update)
+    func show(_ update: ProgressReporter.Update)
     func clear()
 }
 
@@ -173,7 +173,7 @@ public final class StderrProgressSink: ProgressSink {
 
     public init(terminal: Bool = isatty(2) != 0) { self.terminal = terminal }
 
-    public func show(_ u: Progress.Update) {
+    public func show(_ u: ProgressReporter.Update) {
         if terminal {
             var text = "\r" + u.line(width: max(StderrProgressSink.columns() - 1, 20)) + "\u{1b}[K"
             if u.state != .running { text += "\n" }
