@@ -50,7 +50,7 @@ extension BuiltinTable {
             case .tensor(let t) where t.rank >= 1: break
             case .list, .string, .record: break
             default:
-                throw a.error("progress needs something a for loop can go through (a range a..b, a tensor, a list, a string), got \(a.positional[0].describedKind)", at: 0)
+                throw a.error("xs must be something a for loop can go through (a range a..b, a tensor, a list, a string), got \(a.positional[0].describedKind)", at: 0)
             }
             ProgressLoop.request(label: try a.keywordString("label", default: "progress"),
                                  argument: a.positionalSpans.first ?? .none)

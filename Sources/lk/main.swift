@@ -11,7 +11,7 @@ struct LK: ParsableCommand {
         abstract: "A notebook-style tensor REPL for studying how neural networks learn.",
         discussion: """
         lk                 start the REPL
-        lk FILE.lk [args]  run a script (exit 0 ok, 65 parse error, 70 runtime error, 74 unreadable file)
+        lk FILE.lk [args]  run a script (exit 0 ok, 65 parse error, 70 runtime error, 74 unreadable file, 130 Ctrl-C)
         lk -e 'code'       run code given on the command line
         lk -               read a script from standard input
         """,

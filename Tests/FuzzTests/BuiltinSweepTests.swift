@@ -23,7 +23,7 @@ import LkTestSupport
 final class BuiltinSweepTests: XCTestCase {
     /// Built-ins that write files where they are told or wait for a person are
     /// tested elsewhere (Tests/LkPlotTests, the bad_input conformance cases).
-    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "compasssave", "compassstep", "compasswalk", "compass"]
+    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "figdir", "compasssave", "compassstep", "compasswalk", "compass"]
     static let plots: Set<String> = ["plot", "scatter", "heatmap", "image", "hist", "surface", "subplot", "show"]
 
     static let setup = """

@@ -50,8 +50,11 @@ public enum InfiniteWidth {
         let t = try Tensor(shape: [n1, n2])
         let (id1, id2) = pointIdentities(x1, x2)
         let w2 = net.wStd * net.wStd, b2 = net.bStd * net.bStd
+        let progress = ProgressReporter("kernel", total: net.depth + 1, unit: "layer")
+        defer { progress.finish() }
         for layer in 0...net.depth {
             try Interrupt.check()
+            progress.update(layer)
             let widthIn = layer == 0 ? Double(d) : (net.hiddenWidths.isEmpty ? 1 : net.hiddenWidths[layer - 1])
             let dense = Dense(w2: w2, b2: b2, standard: net.standard, widthIn: widthIn)
             q1 = q1.map { w2 * $0 + b2 }; q2 = symmetric ? q1 : q2.map { w2 * $0 + b2 }
