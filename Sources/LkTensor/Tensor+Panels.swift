@@ -12,13 +12,13 @@ import Foundation
 // is that each call packs its pieces of A and B and rereads C — (r + c)·kk + 2·r·c
 // numbers against 2·r·c·kk flops, a few percent at 1024-wide tiles (measured by
 // Benchmarks/interrupt-latency --overhead). The slices are sized from the rate the
-// previous calls ran at, so each call takes about `targetSeconds` on any machine.
+// previous calls ran at, so each call takes about `targetSeconds` (50 ms) on any machine.
 // Summing the inner axis in slices changes the order of the additions, as BLAS's
 // own blocking of k does: the result agrees with one call to rounding, not bit for bit.
 
 enum Panels {
-    /// The wall time one call should take: well under the 100 ms a person notices.
-    static let targetSeconds = 0.03
+    /// The wall time one call should take: half the 100 ms a person notices.
+    static let targetSeconds = 0.05
     /// The largest tile edge (OpenBLAS runs near its peak on 1024×1024 tiles).
     static let tile = 1024
     /// The thinnest inner slice (below it packing costs more than it saves).
@@ -41,7 +41,7 @@ enum Panels {
                         pa, Int32(max(lda, 1)), pb, Int32(max(ldb, 1)), l0 == 0 ? 0 : 1, c + i0 * ldc + j0, Int32(max(ldc, 1)))
         }
         let flops = 2 * Double(m) * Double(n) * Double(k)
-        if !enabled || flops <= 2 * rate * targetSeconds { call(0, 0, 0, m, n, k); return }
+        if !enabled || flops <= rate * targetSeconds { call(0, 0, 0, m, n, k); return }
         let r = min(m, tile), cw = min(n, tile)
         var depth = sliceDepth(r, cw, k)
         for i0 in stride(from: 0, to: m, by: r) {
@@ -80,7 +80,7 @@ enum Panels {
     /// between calls.
     static func syrkLower(n: Int, d: Int, _ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>) throws {
         let flops = Double(n) * Double(n) * Double(d)
-        if !enabled || flops <= 2 * rate * targetSeconds {
+        if !enabled || flops <= rate * targetSeconds {
             cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, Int32(n), Int32(d), 1, x, Int32(d), 0, g, Int32(n))
             return
         }
