@@ -10,7 +10,7 @@ import Foundation
 // at most `tile`×`tile` entries, and each tile's inner axis into slices of `depth`
 // (accumulated with β = 1): C[I,J] = Σ_L op(A)[I,L] op(B)[L,J]. The cost of cutting
 // is that each call packs its pieces of A and B and rereads C — (r + c)·kk + 2·r·c
-// numbers against 2·r·c·kk flops, a few percent at 1024-wide tiles (measured by
+// numbers against 2·r·c·kk flops, a few percent at 2048-wide tiles (measured by
 // Benchmarks/interrupt-latency --overhead). The slices are sized from the rate the
 // previous calls ran at, so each call takes about `targetSeconds` (50 ms) on any machine.
 // Summing the inner axis in slices changes the order of the additions, as BLAS's
@@ -19,8 +19,12 @@ import Foundation
 enum Panels {
     /// The wall time one call should take: half the 100 ms a person notices.
     static let targetSeconds = 0.05
-    /// The largest tile edge (OpenBLAS runs near its peak on 1024×1024 tiles).
-    static let tile = 1024
+    /// The largest tile edge. Wide tiles with thin inner slices cost least: measured
+    /// in C against one call (alternating, 3000³ and 2000³), 2048-wide tiles with
+    /// 200-deep slices took 0.99× (one thread) and 1.04× (two threads on a loaded
+    /// machine, where every call's closing barrier waits for a descheduled thread);
+    /// 512-wide tiles over the whole inner axis took 1.06–1.07×.
+    static let tile = 2048
     /// The thinnest inner slice (below it packing costs more than it saves).
     static let minimumDepth = 128
     /// Flops per second the last calls ran at; learnt as products run.

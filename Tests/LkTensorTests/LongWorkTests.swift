@@ -19,7 +19,7 @@ final class PanelAndProgressTests: XCTestCase {
         func random(_ r: Int, _ c: Int) throws -> Tensor {
             let t = try Tensor(shape: [r, c]); for i in 0..<t.count { t.pointer[i] = rng.normal() }; return t
         }
-        let (m, k, n) = (1300, 700, 1100)   // more than one 1024-wide tile each way
+        let (m, k, n) = (2100, 300, 2200)   // more than one 2048-wide tile each way, many inner slices
         let a = try random(m, k), b = try random(k, n)
         let at = a.transposed(), bt = b.transposed()
         // The definition, Cᵢⱼ = Σₗ AᵢₗBₗⱼ, on a sample of entries: an independent reference for every tiling.
