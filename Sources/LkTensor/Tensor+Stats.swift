@@ -156,8 +156,16 @@ extension Tensor {
                 throw Interrupted()
             }
             progress.update(done)
-            centers = try StatsSupport.update(pts, labels, k: k, previous: centers)
-            let next = try StatsSupport.assign(pts, centers, xx)
+            // An iteration is kept whole or not at all, so centres and labels always agree.
+            let newCenters: Tensor, next: [Int]
+            do {
+                newCenters = try StatsSupport.update(pts, labels, k: k, previous: centers)
+                next = try StatsSupport.assign(pts, newCenters, xx)
+            } catch where keepPartial && Interrupt.isInterruption(error) {
+                stopped = true
+                break
+            }
+            centers = newCenters
             done += 1
             let changed = next != labels
             labels = next
@@ -197,6 +205,7 @@ enum StatsSupport {
         let cc = (0..<k).map { c in norm2(centers.pointer + c * d, d) }
         var labels = [Int](repeating: 0, count: n)
         for i in 0..<n {
+            if i & 0x3fff == 0 { try Interrupt.check() }   // a large assignment step answers Ctrl-C within it
             var best = Double.infinity
             for c in 0..<k {
                 let dist = xx[i] - 2 * cross.pointer[i * k + c] + cc[c]
