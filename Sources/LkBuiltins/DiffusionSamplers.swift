@@ -107,12 +107,13 @@ func samplerRecord(_ r: SamplerResult, cgIterations: Int? = nil) -> Value {
     }
     if !r.psnr.isEmpty { history.append(("psnr", vector(r.psnr))) }
     if !r.snapshots.isEmpty, let s = try? Tensor.stack(r.snapshots) { history.append(("x0", .tensor(s))) }
-    return record([("x", wrap(r.x)), ("nfe", .number(Double(r.nfe))), ("history", record(history)),
-                   ("ops", .number(Double(r.operatorApplications))), ("jvp", .number(Double(r.jacobianProducts)))])
+    return PartialResult.record([("x", wrap(r.x)), ("nfe", .number(Double(r.nfe))), ("history", record(history)),
+                                 ("ops", .number(Double(r.operatorApplications))), ("jvp", .number(Double(r.jacobianProducts)))],
+                                interrupted: r.interrupted)
 }
 
 extension BuiltinTable {
-    static let samplerCommonDoc = "schedule= is \"vp\" (default: DDPM's linear β from 1e-4 to 0.02 over 1000 steps), \"ve\" (σ geometric from 0.01 to 50 over 1000 steps) or a record from vpschedule/veschedule; the `steps` visited are tᵢ = ⌊i·T/steps⌋, largest first, and sampling starts from N(0, I) (VP) or N(0, σ_max²I) (VE). Each step denoises exactly (x̂0 = tweedie, one NFE), then moves to the next level with x' = s'(x̃0 + c_ε ε̂ + c_z z), ε̂ = (u − x̂0)/σ, u = x/s; etarule=\"ddim\" gives noise std c_z = eta·σ'√(1 − σ'²/σ²) (DDIM; eta=1 is DDPM's ancestral step, eta=0 deterministic), etarule=\"dds\" gives c_z = eta·σ' (the DDS code's √(1−ᾱ')(eta·z + √(1−eta²)ε̂)); c_ε = √(σ'² − c_z²). ref= (an image) records the PSNR of every step's estimate; every=k keeps every k-th estimate. seed= makes it reproducible. live=true draws the PSNR against ref= (else the residual ‖y − Ax̂0‖, else σ) while it runs, redrawn in place as `train(…, live=true)`."
+    static let samplerCommonDoc = "schedule= is \"vp\" (default: DDPM's linear β from 1e-4 to 0.02 over 1000 steps), \"ve\" (σ geometric from 0.01 to 50 over 1000 steps) or a record from vpschedule/veschedule; the `steps` visited are tᵢ = ⌊i·T/steps⌋, largest first, and sampling starts from N(0, I) (VP) or N(0, σ_max²I) (VE). Each step denoises exactly (x̂0 = tweedie, one NFE), then moves to the next level with x' = s'(x̃0 + c_ε ε̂ + c_z z), ε̂ = (u − x̂0)/σ, u = x/s; etarule=\"ddim\" gives noise std c_z = eta·σ'√(1 − σ'²/σ²) (DDIM; eta=1 is DDPM's ancestral step, eta=0 deterministic), etarule=\"dds\" gives c_z = eta·σ' (the DDS code's √(1−ᾱ')(eta·z + √(1−eta²)ε̂)); c_ε = √(σ'² − c_z²). ref= (an image) records the PSNR of every step's estimate; every=k keeps every k-th estimate. seed= makes it reproducible. live=true draws the PSNR against ref= (else the residual ‖y − Ax̂0‖, else σ) while it runs, redrawn in place as `train(…, live=true)`. Ctrl-C stops it within a step and returns the steps so far, marked interrupted: true, with x the last completed step's clean estimate; a progress line (steps, residual or PSNR) shows on a terminal."
 
     static let samplerBuiltins: [Builtin] = [
         def("vpschedule(T=1000, beta0=1e-4, beta1=0.02)",

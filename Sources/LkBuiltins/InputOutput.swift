@@ -36,8 +36,46 @@ extension BuiltinTable {
         def("time()", "A monotonic clock in seconds (arbitrary origin), for measuring inside a script: `t = time(); …; print(time() - t)`.") { a in
             return .number(monotonicSeconds())
         },
-        def("readcsv(path, header=)", "Reads a numeric CSV file into a matrix (one row per line). A first line that is not numeric is taken as a header and skipped; with `header=true` the result is {data, header}. Empty fields and `nan` read as nan. Errors name the line.") { a in
-            let path = try a.string(0, "path")
+        def("progress(xs, label=\"progress\")", """
+            xs itself (a range, a tensor, a list, a string or a record); as the iterable of a `for` loop, \
+            `for i in progress(0..1000) { … }`, it shows a progress line as tqdm does: done/total, a bar, \
+            iterations per second, elapsed time and the time left. The line appears on standard error \
+            when it is a terminal and the loop has run for a second; never in a pipe or under `lk render` \
+            unless LK_PROGRESS=1 (LK_PROGRESS=0 turns it off everywhere). Long built-ins (train, dds, dps, \
+            sample, cg, kmeans, etbaseline, compassrun, ntk, nngp, entk) show the same line with their key \
+            figure; only the outermost of nested loops reports.
+            """) { a in
+            try a.expect(1...1)
+            switch a.positional[0] {
+            case .tensor(let t) where t.rank >= 1: break
+            case .list, .string, .record: break
+            default:
+                throw a.error("xs must be something a for loop can go through (a range a..b, a tensor, a list, a string), got \(a.positional[0].describedKind)", at: 0)
+            }
+            ProgressLoop.request(label: try a.keywordString("label", default: "progress"),
+                                 argument: a.positionalSpans.first ?? .none)
+            return a.positional[0]
+        },
+        def("figdir([dir])", """
+            The folder a script's figures go to, created if it is missing, as an absolute path: `dir` \
+            when given (an example passes its first argument: `figdir(args[0])`), else the environment \
+            variable LK_FIGURES, else `figures` in the working directory. Relative folders are relative \
+            to the working directory (where the script is run), never to the script's own folder.
+            """) { a in
+            var dir = ProcessInfo.processInfo.environment["LK_FIGURES"].flatMap { $0.isEmpty ? nil : $0 } ?? "figures"
+            if a.count > 0 { dir = try a.string(0, "dir") }
+            if dir.hasPrefix("~/") { dir = NSHomeDirectory() + dir.dropFirst(1) }
+            let url = URL(fileURLWithPath: dir).standardizedFileURL
+            do {
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            } catch {
+                throw a.count > 0 ? a.error("cannot create the folder \(dir): \((error as NSError).localizedDescription)", at: 0)
+                                  : BuiltinError("figdir: cannot create the folder \(dir): \((error as NSError).localizedDescription)")
+            }
+            return .string(url.path)
+        },
+        def("readcsv(path, header=)", "Reads a numeric CSV file into a matrix (one row per line). A first line that is not numeric is taken as a header and skipped; with `header=true` the result is {data, header}. Empty fields and `nan` read as nan. Errors name the line. A relative path is looked for in the running script's folder first, then in the working directory.") { a in
+            let path = try a.inputPath(0, "path")
             let wantHeader = try a.keywordBool("header", default: false)
             let r = try CSV.read(path: path, header: a.keyword("header") == nil ? nil : wantHeader)
             if wantHeader {
@@ -59,8 +97,8 @@ extension BuiltinTable {
             try CSV.write(t, path: path, header: header)
             return .none
         },
-        def("loadnpy(path)", "Reads a NumPy .npy file (format 1.0–3.0; float, integer and bool dtypes, C or Fortran order) as a Float64 tensor.") { a in
-            return wrap(try NPY.load(path: try a.string(0, "path")))
+        def("loadnpy(path)", "Reads a NumPy .npy file (format 1.0–3.0; float, integer and bool dtypes, C or Fortran order) as a Float64 tensor. A relative path is looked for in the running script's folder first, then in the working directory.") { a in
+            return wrap(try NPY.load(path: try a.inputPath(0, "path")))
         },
         def("savenpy(path, X)", "Writes X to a NumPy .npy file (format 1.0, little-endian float64) that `numpy.load` reads. The file is replaced atomically.") { a in
             try NPY.save(try a.tensor(1, "X"), path: try a.string(0, "path"))

@@ -77,12 +77,12 @@ extension BuiltinTable {
         },
         def("compassload(path)",
             "Reads a direction saved by `compasssave` (any .npy vector), normalised to unit length.") { a in
-            let t = try NPY.load(path: try a.string(0, "path"))
+            let t = try NPY.load(path: try a.inputPath(0, "path"))
             guard t.rank == 1 else { throw a.error("the file holds shape \(shapeString(t.shape)), not a direction vector", at: 0) }
             return .tensor(try unit(t) ?? t)
         },
         def("compassrun(gen, chooser, z, rounds=10, radius=1, count=8, method=\"logistic\", seed=0, truth=)",
-            "The compass driven by a script: `rounds` times, the strip's latent offsets (count×d) and images (stacked, count×…) are passed to `chooser(offsets, images)`, which returns one mark per image (> 0 more, < 0 less, 0 none), and the session steps on. A simulated person with a hidden direction t is `fn(O, I) => sign(O @ t)`. Returns the final session record with `cosines`, the cosine between the fitted direction and `truth` after each round, when `truth` is given. Nothing is shown.") { a in
+            "The compass driven by a script: `rounds` times, the strip's latent offsets (count×d) and images (stacked, count×…) are passed to `chooser(offsets, images)`, which returns one mark per image (> 0 more, < 0 less, 0 none), and the session steps on. A simulated person with a hidden direction t is `fn(O, I) => sign(O @ t)`. Returns the final session record with `cosines`, the cosine between the fitted direction and `truth` after each round, when `truth` is given. Nothing is shown. Ctrl-C returns the session after the rounds completed, marked interrupted: true.") { a in
             let gen = a.positional[0], chooser = a.positional[1]
             guard isCallable(gen) else { throw a.error("gen must be a function from a latent vector to an image, got \(gen.describedKind)", at: 0) }
             guard isCallable(chooser) else { throw a.error("chooser must be a function (offsets, images) → marks, got \(chooser.describedKind)", at: 1) }
@@ -100,8 +100,8 @@ extension BuiltinTable {
                                              method: method, seed: try a.seed())
             guard let interp = a.interpreter else { throw BuiltinError("compassrun: needs an interpreter to call chooser") }
             var cosines: [Double] = []
-            for _ in 0..<(try a.keywordInt("rounds", default: 10, min: 1)) {
-                try Interrupt.check()
+            return try PartialResult.steps("compassrun", count: try a.keywordInt("rounds", default: 10, min: 1), unit: "round",
+                                           figure: truth != nil ? "cosine" : nil) { _ in
                 let latents = try latentsOf(session)
                 let images = try Tensor.stack(try (0..<session.count).map { try image(interp, gen, try latents.get([.index($0)])) })
                 let reply = try interp.call(chooser, [.tensor(session.offsets), .tensor(images)])
@@ -110,10 +110,12 @@ extension BuiltinTable {
                 }
                 try session.choose(m.scalars)
                 if let truth { cosines.append(try Tensor.dot(session.direction, truth)) }
+                return cosines.last
+            } result: { interrupted in
+                var fields = try sessionFields(session, gen: gen, strip: nil)
+                if truth != nil { fields.append(("cosines", .tensor(Tensor(cosines)))) }
+                return PartialResult.record(fields, interrupted: interrupted)
             }
-            var fields = try sessionFields(session, gen: gen, strip: nil)
-            if truth != nil { fields.append(("cosines", .tensor(Tensor(cosines)))) }
-            return record(fields)
         },
     ]
 }

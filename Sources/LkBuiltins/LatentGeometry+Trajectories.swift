@@ -9,7 +9,7 @@ extension BuiltinTable {
     static let trajectoryBuiltins: [Builtin] = [
         def("loadtraj(path, exclude=, obs=8, pred=12)",
             "Reads an ETH/UCY recording (`frame ped x y` per line, tab- or space-separated, metres) or every file of a folder (sorted by name) except those in `exclude` (a file name or a list of them, extension optional) into N×(obs+pred)×2 windows, as the Social-GAN loader EigenTrajectory uses: the distinct frames of a file, sorted, are indexed; a window is obs+pred consecutive indices; a pedestrian enters it when seen exactly once at each of those frames (positions rounded to 4 decimals); windows with fewer than two such pedestrians are dropped. Defaults: 8 observed + 12 future frames.") { a in
-            let path = try a.string(0, "path")
+            let path = try a.inputPath(0, "path")
             var exclude: [String] = []
             if let e = a.keyword("exclude") {
                 switch e {
@@ -76,14 +76,14 @@ extension BuiltinTable {
         displacement("ade", "Average displacement error, best of S: for each agent i, ADEᵢ = minₛ (1/L) Σₜ ‖predₛᵢₜ − truthᵢₜ‖"),
         displacement("fde", "Final displacement error, best of S: for each agent i, FDEᵢ = minₛ ‖predₛᵢ,L − truthᵢ,L‖"),
         def("etbaseline(train, test, k=6, anchors=20, seed=0, static_dist=0.419, obs=8, restarts=10)",
-            "EigenTrajectory's anchors alone as a predictor, end to end, on N×(obs+pred)×2 windows. Moving and static agents (‖p[obs−1] − p[obs−3]‖/2 > static_dist or not) are treated apart, as in the paper's code: the normalised futures of each group of `train` (`etnormalize`; static agents unscaled) get their own rank-k descriptor (`eigentraj`) and `anchors` k-means anchors (`etanchors`, best of `restarts` runs); each test agent gets its group's anchor futures in its own frame, and the result is {ade, fde} (best-of-anchors, each minimum independent, averaged over test agents), plus `pred` (anchors×N×pred×2 world coordinates). static_dist defaults to the paper's ETH value 0.419 m.") { a in
+            "EigenTrajectory's anchors alone as a predictor, end to end, on N×(obs+pred)×2 windows. Moving and static agents (‖p[obs−1] − p[obs−3]‖/2 > static_dist or not) are treated apart, as in the paper's code: the normalised futures of each group of `train` (`etnormalize`; static agents unscaled) get their own rank-k descriptor (`eigentraj`) and `anchors` k-means anchors (`etanchors`, best of `restarts` runs); each test agent gets its group's anchor futures in its own frame, and the result is {ade, fde} (best-of-anchors, each minimum independent, averaged over test agents), plus `pred` (anchors×N×pred×2 world coordinates). static_dist defaults to the paper's ETH value 0.419 m. Ctrl-C ends the k-means restarts early: the prediction is made from the best runs completed and marked interrupted: true.") { a in
             let train = try windowsArg(a, 0, "train"), test = try windowsArg(a, 1, "test")
             let r = try Trajectories.anchorBaseline(train: train, test: test, obs: try a.keywordInt("obs", default: 8, min: 3),
                                                     k: try a.keywordInt("k", default: 6, min: 1), anchors: try a.keywordInt("anchors", default: 20, min: 1),
                                                     seed: try a.seed(),
                                                     staticDist: try a.keywordNumber("static_dist", default: 0.419),
                                                     restarts: try a.keywordInt("restarts", default: 10, min: 1))
-            return record([("ade", .number(r.ade)), ("fde", .number(r.fde)), ("pred", wrap(r.pred))])
+            return PartialResult.record([("ade", .number(r.ade)), ("fde", .number(r.fde)), ("pred", wrap(r.pred))], interrupted: r.interrupted)
         },
         def("simwalkers(count, seed=0, obs=8, pred=12)",
             "count×(obs+pred)×2 synthetic pedestrian windows (metres, 0.4 s per frame) from a social-force simulation: 4–10 agents per 16 m × 12 m scene walking to goals across it at 1.3 ± 0.25 m/s, about 15% lingering and 10% turning, with exponential repulsion between agents and noise (details under `:help` of the engine, Docs/eigentraj.md). For examples and tests with no data set at hand; deterministic for a seed.") { a in

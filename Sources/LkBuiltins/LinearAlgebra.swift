@@ -58,13 +58,14 @@ extension BuiltinTable {
             let r = try Tensor.pca(x, k: k)
             return record([("components", wrap(r.components)), ("scores", wrap(r.scores)), ("explained", wrap(r.explained)), ("mean", wrap(r.mean))])
         },
-        def("kmeans(X, k, iters=100, seed=)", "k-means clustering of the rows of X: k-means++ start, then Lloyd iterations until the assignment stops changing or `iters` is reached → {centers (k×d), labels (0-based), inertia (sum of squared distances), iters}. Deterministic for a given `seed` (the global generator otherwise). Ctrl-C stops it.") { a in
+        def("kmeans(X, k, iters=100, seed=)", "k-means clustering of the rows of X: k-means++ start, then Lloyd iterations until the assignment stops changing or `iters` is reached → {centers (k×d), labels (0-based), inertia (sum of squared distances), iters}. Deterministic for a given `seed` (the global generator otherwise). Ctrl-C during the iterations returns the clustering so far, marked interrupted: true (labels and inertia consistent with its centers).") { a in
             let x = try a.matrix(0, "X")
             let k = try a.int(1, "k", min: 1)
             let seed: UInt64? = try a.seed()
             let r = try Tensor.kmeans(x, k: k, iterations: try a.keywordInt("iters", default: 100, min: 1), seed: seed,
-                                      interrupt: { Interrupt.isRequested })
-            return record([("centers", wrap(r.centers)), ("labels", wrap(r.labels)), ("inertia", .number(r.inertia)), ("iters", .number(Double(r.iterations)))])
+                                      interrupt: { Interrupt.isRequested }, keepPartial: true)
+            return PartialResult.record([("centers", wrap(r.centers)), ("labels", wrap(r.labels)), ("inertia", .number(r.inertia)), ("iters", .number(Double(r.iterations)))],
+                                        interrupted: r.interrupted)
         },
     ]
 }

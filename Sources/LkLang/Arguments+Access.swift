@@ -5,6 +5,13 @@ import LkTensor
 extension Arguments {
     public var count: Int { positional.count }
 
+    /// The i-th argument as the path of a file to read, resolved as
+    /// `Interpreter.resolveInput` says (the running script's folder first).
+    public func inputPath(_ i: Int, _ name: String) throws -> String {
+        let p = try string(i, name)
+        return interpreter?.resolveInput(p) ?? p
+    }
+
     public func error(_ message: String, at i: Int) -> BuiltinError {
         BuiltinError("\(callee): \(message)", at: .positional(i))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LkTensor
 
 /// An lk session: its globals, the built-ins it was given, where `print` goes,
@@ -13,7 +14,23 @@ public final class Interpreter {
     /// The stack size a thread running lk code should have for `maxDepth` to be safe.
     public static let stackSize = 1 << 29
     /// Where `print` and friends write.
-    public var output: (String) -> Void = { Swift.print($0, terminator: "") }
+    public var output: (String) -> Void = { ProgressReporter.clearLine(); Swift.print($0, terminator: "") }
+    /// The folder of the script being run (nil at the prompt): a relative path a
+    /// built-in reads from resolves against it first (see `resolveInput`).
+    public var scriptDirectory: String? = nil
+
+    /// Where a built-in that reads a file looks for `path`: an absolute path as it
+    /// is; a relative one in the running script's folder when the file is there (so
+    /// a script finds the data beside it from any working directory), else in the
+    /// working directory, as every other program does. Files written are always
+    /// relative to the working directory.
+    public func resolveInput(_ path: String) -> String {
+        if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst(1) }
+        guard !path.hasPrefix("/"), let dir = scriptDirectory, !dir.isEmpty else { return path }
+        let candidate = dir.hasSuffix("/") ? dir + path : dir + "/" + path
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : path
+    }
+
     /// Files `:load`/scripts ran, for messages.
     public private(set) var lastValue: Value = .none
 

@@ -226,7 +226,7 @@ final class ForRangeStmt: StmtNode {
 }
 
 /// `for x in iterable { … }` over a tensor's first axis, a list, a string, or a
-/// record's field names.
+/// record's field names; with a progress line when the iterable is `progress(xs)`.
 final class ForEachStmt: StmtNode {
     /// The Ctrl-C flag, held here because reading the global costs a lazy-initialisation check.
     let interrupt = interruptFlag
@@ -260,10 +260,13 @@ final class ForEachStmt: StmtNode {
         default:
             throw iterable.fail("cannot iterate over \(seq.describedKind)")
         }
+        let progress = ProgressLoop.take(iterable, count: count)
+        defer { progress?.finish() }
         for k in 0..<count {
             if interrupt.pointee != 0 { throw Diagnostic(.interrupted, "interrupted", span: span) }
             variable.set(f, try item(k))
             if let exit = try loopIteration(body, f) { return exit }
+            progress?.update(k + 1)
         }
         return .normal
     }

@@ -23,6 +23,8 @@ extension Session {
         ("cells", ":cells file.lk", "list the cells of a notebook script with their titles"),
         ("run", ":run N", "run cell N of the file :cells listed last"),
         ("reset", ":reset", "forget every variable and figure (built-ins stay)"),
+        ("save", ":save file", "write the whole workspace to one file (.npz: tensors as .npy, the rest described)"),
+        ("restore", ":restore file", "read a workspace :save wrote into this one"),
         ("quit", ":quit", "leave (also Ctrl-D at an empty prompt)"),
     ]
 
@@ -49,6 +51,7 @@ extension Session {
         case "cells": text = cells(arg)
         case "run": text = runCell(arg)
         case "reset": reset(); text = "workspace cleared"
+        case "save", "restore": text = workspaceCommand(name, arg)
         default:
             let hint = closestName(to: name, in: Session.commands.map { $0.name }).map { " (did you mean :\($0)?)" } ?? ""
             text = "unknown command :\(name)\(hint); :help lists the commands"
@@ -161,8 +164,30 @@ extension Session {
     func load(_ path: String) -> String {
         switch readScript(path) {
         case .failure(let f): return f.message
-        case .success(let text): return runForCommand(SourceFile(name: path, text: text), echo: false).text
+        case .success(let text):
+            // The script reads its data from beside it, as when it runs on its own.
+            let previous = scriptDirectory
+            scriptDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            defer { scriptDirectory = previous }
+            return runForCommand(SourceFile(name: path, text: text), echo: false).text
         }
+    }
+
+    /// `:save FILE` and `:restore FILE` (see `Workspace`).
+    func workspaceCommand(_ name: String, _ arg: String) -> String {
+        guard !arg.isEmpty else { return "usage: :\(name) file" }
+        let path = arg.hasPrefix("~/") ? NSHomeDirectory() + arg.dropFirst(1) : arg
+        var text = ""
+        onLargeStack { [self] in
+            do {
+                let s = name == "save" ? try Workspace.save(interpreter, to: path) : try Workspace.restore(interpreter, from: path)
+                let n = s.variables.count
+                var lines = ["\(name == "save" ? "saved" : "restored") \(n) variable\(n == 1 ? "" : "s") (\(formatBytes(Double(s.bytes)))) \(name == "save" ? "to" : "from") \(arg)"]
+                for (v, why) in s.skipped { lines.append("  not saved: \(v) (\(why))") }
+                text = lines.joined(separator: "\n")
+            } catch let d as Diagnostic { commandDiagnostic = d } catch { text = "error: \(error)" }
+        }
+        return text
     }
 
     func cells(_ path: String) -> String {

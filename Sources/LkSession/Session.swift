@@ -37,6 +37,11 @@ public final class Session {
     /// Called with printed text while a cell runs (the REPL prints it, the kernel
     /// sends it as a `stream` message). The text is also collected in the result.
     public var onOutput: ((String) -> Void)?
+    /// Where relative data paths are looked up first (the script's folder).
+    public var scriptDirectory: String? {
+        get { interpreter.scriptDirectory }
+        set { interpreter.scriptDirectory = newValue }
+    }
     /// The file `:cells` listed last, for `:run N`.
     var listed: (path: String, notebook: Notebook)? = nil
     /// Diagnostics of code that a command ran (`:load`, `:run`, `:time`).
@@ -99,6 +104,9 @@ public final class Session {
                         result.shown = Display.repr(v)
                     }
                 }
+                // Ctrl-C in a built-in that returned its partial result (PartialResult):
+                // the value is kept, and the cell still ends as interrupted.
+                if Interrupt.isRequested { result.diagnostic = Diagnostic(.interrupted, "interrupted", source: p.source) }
             } catch let d as Diagnostic {
                 result.diagnostic = d
             } catch {

@@ -132,7 +132,7 @@ public enum AtomicFile {
     }
 
     /// Reads a whole file. Errors read "cannot read x.csv: No such file or directory".
-    static func read(_ path: String) throws -> [UInt8] {
+    public static func read(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         if fd < 0 { throw TensorError("cannot read \(path): \(systemError().reason)") }
         defer { close(fd) }

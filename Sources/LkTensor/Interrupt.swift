@@ -17,6 +17,12 @@ public enum Interrupt {
     public static func request() { flag.pointee = 1 }
     public static func clear() { flag.pointee = 0 }
 
+    /// Whether `error` is what Ctrl-C made of a computation: `Interrupted` from the
+    /// engine, or any error raised while the flag is set (an lk callback's
+    /// `interrupted` diagnostic, which the engine cannot name). A loop that keeps a
+    /// partial result catches exactly these.
+    public static func isInterruption(_ error: Error) -> Bool { error is Interrupted || isRequested }
+
     /// Throws `Interrupted` if Ctrl-C was pressed; for engine loops.
     @inline(__always) public static func check() throws {
         if flag.pointee != 0 { throw Interrupted() }

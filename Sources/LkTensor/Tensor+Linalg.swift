@@ -15,6 +15,7 @@ extension Tensor {
     ///   by NumPy's rules; a vector operand is promoted to a row (left) or column (right)
     ///   matrix and that axis is removed from the result. One `dgemm` per batch entry; when
     ///   only `a` is batched (and not transposed) the batch is folded into a single `dgemm`.
+    ///   A product too big for one call to answer Ctrl-C promptly runs as panels (`Panels`).
     ///
     /// `transA`/`transB` swap the last two axes of `a`/`b` (a vector is its own transpose)
     /// by passing `CblasTrans`, so `matmul(x, w, transB: true)` computes `x @ w.T` without
@@ -69,8 +70,7 @@ extension Tensor {
         if batchB.isEmpty && !ta && a.rank >= 2 && a.count / max(k, 1) <= Int(Int32.max) {
             // Only a is batched and stored as rows: (batch·m)×k @ k×n is one dgemm.
             let rows = a.count / max(k, 1)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, opB, Int32(rows), Int32(n), Int32(k), 1,
-                        a.pointer, Int32(max(lda, 1)), b.pointer, Int32(max(ldb, 1)), 0, c.pointer, Int32(max(n, 1)))
+            try Panels.dgemm(CblasNoTrans, opB, m: rows, n: n, k: k, a.pointer, lda: lda, b.pointer, ldb: ldb, c.pointer, ldc: n)
             return c
         }
         // General case: one dgemm per batch index; broadcast axes have stride 0.
@@ -81,9 +81,8 @@ extension Tensor {
         for entry in 0..<total {
             var offA = 0, offB = 0
             for d in 0..<batch.count { offA += index[d] * strideA[d]; offB += index[d] * strideB[d] }
-            cblas_dgemm(CblasRowMajor, opA, opB, Int32(m), Int32(n), Int32(k), 1,
-                        a.pointer + offA, Int32(max(lda, 1)), b.pointer + offB, Int32(max(ldb, 1)),
-                        0, c.pointer + entry * m * n, Int32(max(n, 1)))
+            try Panels.dgemm(opA, opB, m: m, n: n, k: k, a.pointer + offA, lda: lda, b.pointer + offB, ldb: ldb,
+                             c.pointer + entry * m * n, ldc: n)
             LinalgSupport.increment(&index, within: batch)
         }
         return c

@@ -11,7 +11,7 @@ extension Tensor {
         guard let y else {
             let g = try Tensor(shape: [n, n])
             if n == 0 || d == 0 { return g }
-            cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, Int32(n), Int32(d), 1, x.pointer, Int32(d), 0, g.pointer, Int32(n))
+            try Panels.syrkLower(n: n, d: d, x.pointer, g.pointer)
             for i in 0..<n { for j in (i + 1)..<n { g.pointer[i * n + j] = g.pointer[j * n + i] } }
             return g
         }
@@ -105,9 +105,12 @@ extension Tensor {
     /// Randomness: `seed` gives a private `RNG(seed:)`; without it, one `nextUInt64()` is drawn
     /// from the process-wide generator to seed it. `interrupt` is polled before every
     /// iteration and every step of the k-means++ start; when it returns true the call
-    /// throws `Interrupted`.
+    /// throws `Interrupted` — or, with `keepPartial` and once the Lloyd iterations have
+    /// begun, stops there and returns the clustering so far with `interrupted` true.
+    /// Reports progress (iterations) to `ProgressReporter`.
     public static func kmeans(_ x: Tensor, k: Int, iterations: Int = 100, seed: UInt64? = nil,
-                              interrupt: (() -> Bool)? = nil) throws -> (centers: Tensor, labels: Tensor, inertia: Double, iterations: Int) {
+                              interrupt: (() -> Bool)? = nil, keepPartial: Bool = false)
+        throws -> (centers: Tensor, labels: Tensor, inertia: Double, iterations: Int, interrupted: Bool) {
         guard x.rank == 1 || x.rank == 2 else {
             throw TensorError("kmeans: expected a matrix with one point per row, got \(shapeString(x.shape))")
         }
@@ -144,11 +147,25 @@ extension Tensor {
         }
 
         var labels = try StatsSupport.assign(pts, centers, xx)
-        var done = 0
+        var done = 0, stopped = false
+        let progress = ProgressReporter("kmeans", total: iterations, unit: "iter")
+        defer { progress.finish() }
         while done < iterations {
-            if let interrupt, interrupt() { throw Interrupted() }
-            centers = try StatsSupport.update(pts, labels, k: k, previous: centers)
-            let next = try StatsSupport.assign(pts, centers, xx)
+            if let interrupt, interrupt() {
+                if keepPartial { stopped = true; break }
+                throw Interrupted()
+            }
+            progress.update(done)
+            // An iteration is kept whole or not at all, so centres and labels always agree.
+            let newCenters: Tensor, next: [Int]
+            do {
+                newCenters = try StatsSupport.update(pts, labels, k: k, previous: centers)
+                next = try StatsSupport.assign(pts, newCenters, xx)
+            } catch where keepPartial && Interrupt.isInterruption(error) {
+                stopped = true
+                break
+            }
+            centers = newCenters
             done += 1
             let changed = next != labels
             labels = next
@@ -156,7 +173,7 @@ extension Tensor {
         }
         var inertia = 0.0
         for i in 0..<n { inertia += StatsSupport.squaredDistance(pts.pointer + i * d, centers.pointer + labels[i] * d, d) }
-        return (centers, Tensor(labels.map(Double.init)), inertia, done)
+        return (centers, Tensor(labels.map(Double.init)), inertia, done, stopped)
     }
 }
 
@@ -188,6 +205,7 @@ enum StatsSupport {
         let cc = (0..<k).map { c in norm2(centers.pointer + c * d, d) }
         var labels = [Int](repeating: 0, count: n)
         for i in 0..<n {
+            if i & 0x3fff == 0 { try Interrupt.check() }   // a large assignment step answers Ctrl-C within it
             var best = Double.infinity
             for c in 0..<k {
                 let dist = xx[i] - 2 * cross.pointer[i * k + c] + cc[c]

@@ -16,10 +16,11 @@ final class REPL {
 
     init() {
         session = Session(arguments: [], interactive: isTerminal)   // at the prompt there are no `args`
-        session.onOutput = { text in print(text, terminator: "") }
+        session.onOutput = { text in ProgressReporter.clearLine(); print(text, terminator: "") }
     }
 
     func run() -> Int32 {
+        InterruptMessages.keepSession.pointee = 1   // a second Ctrl-C must not end the session
         defer { session.figures.reset() }
         if isTerminal {
             editor = LineEditor(history: history.load())
@@ -86,7 +87,11 @@ final class REPL {
 
     func report(_ d: Diagnostic) {
         fflush(nil)
-        if d.kind == .interrupted { print(isTerminal ? "\ninterrupted" : "interrupted"); return }
+        if d.kind == .interrupted {
+            let kept = PartialResult.takeKept() ? " (the partial result is kept, marked interrupted: true)" : ""
+            print((isTerminal ? "\ninterrupted" : "interrupted") + kept)
+            return
+        }
         FileHandle.standardError.write(Data((d.render() + "\n").utf8))
     }
 }

@@ -36,6 +36,7 @@ struct Renderer {
         defer { onLargeStack { holder = nil } }
         let session = holder!
         session.figures.route(to: figureURL)
+        session.scriptDirectory = URL(fileURLWithPath: input).deletingLastPathComponent().path
         var status: Int32 = 0
         var parts: [(Notebook.Cell, CellResult?)] = []
         for (index, cell) in notebook.cells.enumerated() {

@@ -9,6 +9,8 @@ import LkTensor
 /// diagnostics to stderr, and maps outcomes to sysexits codes.
 enum Runner {
     static let usageError: Int32 = 64, parseError: Int32 = 65, runtimeError: Int32 = 70, ioError: Int32 = 74
+    /// An interrupted script (Ctrl-C, SIGINT) exits as a shell reports a SIGINT death.
+    static let interrupted: Int32 = 130
 
     /// Set once, before the script starts; read after it stops (no shared writes).
     nonisolated(unsafe) static var timeLimit: Double? = nil
@@ -57,7 +59,8 @@ enum Runner {
     static func runSource(_ source: SourceFile, arguments: [String], echoResult: Bool) -> Int32 {
         // A script never leaves windows behind.
         var session: Session? = Session(arguments: arguments, interactive: false)
-        session!.onOutput = { text in print(text, terminator: "") }
+        session!.onOutput = { text in ProgressReporter.clearLine(); print(text, terminator: "") }
+        session!.scriptDirectory = scriptDirectory(of: source)
         let r = session!.execute(source, echo: echoResult)
         onLargeStack { session = nil }   // freeing a deep syntax tree recurses
         if let shown = r.shown { print(shown) }
@@ -67,7 +70,13 @@ enum Runner {
             d = Diagnostic(.runtime, "time limit of \(formatNumber(limit)) s exceeded (--timeout)", span: d.span, source: d.source)
         }
         FileHandle.standardError.write(Data((d.render() + "\n").utf8))
-        return d.kind == .parse ? parseError : runtimeError
+        return d.kind == .parse ? parseError : d.kind == .interrupted ? interrupted : runtimeError
+    }
+
+    /// The folder of a script named on the command line (nil for -e and stdin).
+    static func scriptDirectory(of source: SourceFile) -> String? {
+        guard !source.name.hasPrefix("<") else { return nil }
+        return URL(fileURLWithPath: source.name).deletingLastPathComponent().path
     }
 
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {

@@ -13,7 +13,7 @@ struct LK: ParsableCommand {
         abstract: "A notebook-style tensor REPL for studying how neural networks learn.",
         discussion: """
         lk                 start the REPL
-        lk FILE.lk [args]  run a script (exit 0 ok, 65 parse error, 70 runtime error, 74 unreadable file)
+        lk FILE.lk [args]  run a script (exit 0 ok, 65 parse error, 70 runtime error, 74 unreadable file, 130 Ctrl-C)
         lk -e 'code'       run code given on the command line
         lk -               read a script from standard input
         lk render FILE.lk -o OUT.md|OUT.html|OUT.ipynb [args]
@@ -44,6 +44,7 @@ struct LK: ParsableCommand {
     func run() throws {
         if builtinsMarkdown { print(BuiltinTable.markdownReference(), terminator: ""); return }
         installInterruptHandler()
+        configureProgress(render: false)
         if let s = ProcessInfo.processInfo.environment["LK_MEMORY_LIMIT"], parseByteSize(s) == nil {
             FileHandle.standardError.write(Data("lk: warning: LK_MEMORY_LIMIT=\(s) is not a size such as 8G or 512M; using the default, half of RAM (\(formatBytes(Double(Tensor.memoryLimit))))\n".utf8))
         }
@@ -72,13 +73,48 @@ func versionText() -> String {
     return text
 }
 
-/// SIGINT only sets the interrupt flag; a second Ctrl-C while the flag is still
-/// set (a computation that does not check it) ends the process.
+/// SIGINT only sets the interrupt flag. A second Ctrl-C while the flag is still set
+/// (the computation has not reached its next check yet) never ends a REPL: the
+/// workspace is worth more than the seconds a single uninterruptible library call
+/// may take, so lk says so and keeps waiting (Ctrl-\ still quits). A script has no
+/// workspace to keep: there a second Ctrl-C ends the process (exit 130).
 func installInterruptHandler() {
+    _ = InterruptMessages.stillStopping   // made now: the handler may not allocate
+    _ = InterruptMessages.keepSession
     signal(SIGINT) { _ in
         // At the prompt a Ctrl-C only abandons the line, however often it is pressed.
-        if Interrupt.flag.pointee != 0 && LineEditor.atPrompt.pointee == 0 { _exit(130) }
+        if Interrupt.flag.pointee != 0 && LineEditor.atPrompt.pointee == 0 {
+            if InterruptMessages.keepSession.pointee == 0 { _exit(130) }
+            let m = InterruptMessages.stillStopping
+            _ = write(2, m.pointer, m.count)
+            return
+        }
         Interrupt.flag.pointee = 1
+    }
+}
+
+/// What the SIGINT handler needs, prepared before it is installed.
+enum InterruptMessages {
+    /// Set by the REPL: a second Ctrl-C must not end the session.
+    nonisolated(unsafe) static let keepSession: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 1); p.initialize(to: 0); return p
+    }()
+    nonisolated(unsafe) static let stillStopping: (pointer: UnsafeMutablePointer<CChar>, count: Int) = {
+        let text = "\nlk: still stopping: the running operation cannot be interrupted until it returns; "
+            + "the workspace is kept and the prompt comes back then (Ctrl-\\ quits lk)\n"
+        return (strdup(text)!, text.utf8.count)
+    }()
+}
+
+/// The progress line (`ProgressReporter`): on standard error when it is a terminal, never
+/// under `lk render`; LK_PROGRESS=1 shows it anywhere, LK_PROGRESS=0 nowhere.
+func configureProgress(render: Bool) {
+    // LK_PROGRESS_DELAY: seconds before the line appears (default 1; tests set 0).
+    if let d = ProcessInfo.processInfo.environment["LK_PROGRESS_DELAY"].flatMap(Double.init), d >= 0 { ProgressReporter.delay = d }
+    switch ProcessInfo.processInfo.environment["LK_PROGRESS"] {
+    case "0": ProgressReporter.sink = nil
+    case "1": ProgressReporter.sink = StderrProgressSink()
+    default: ProgressReporter.sink = !render && isatty(2) != 0 ? StderrProgressSink() : nil
     }
 }
 
@@ -97,6 +133,7 @@ struct Render: ParsableCommand {
     var html = false
 
     func run() throws {
+        configureProgress(render: true)
         let out = output ?? (URL(fileURLWithPath: file).deletingPathExtension().path + (html ? ".html" : ".md"))
         throw ExitCode(Renderer(input: file, output: out, html: html).run())
     }

@@ -23,7 +23,7 @@ import LkTestSupport
 final class BuiltinSweepTests: XCTestCase {
     /// Built-ins that write files where they are told or wait for a person are
     /// tested elsewhere (Tests/LkPlotTests, the bad_input conformance cases).
-    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "compasssave", "compassstep", "compasswalk", "compass"]
+    static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "figdir", "compasssave", "compassstep", "compasswalk", "compass"]
     static let plots: Set<String> = ["plot", "scatter", "heatmap", "image", "hist", "surface", "subplot", "show", "errorbar", "band", "bar", "hline", "vline", "text"]
 
     static let setup = """
@@ -162,7 +162,7 @@ final class BuiltinSweepTests: XCTestCase {
         let box = Box()
         let budget = 5.0
         let done = DispatchSemaphore(value: 0)
-        let progress = Progress()   // index of the call being run, read by the watchdog
+        let progress = ProgressReporter()   // index of the call being run, read by the watchdog
         let thread = Thread {
             let interp = BuiltinTable.makeInterpreter()
             interp.output = { _ in }
@@ -234,7 +234,7 @@ final class BuiltinSweepTests: XCTestCase {
 }
 
 /// The index of the call in progress, shared between the sweep thread and the watchdog.
-final class Progress: @unchecked Sendable {
+final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = -2
     func set(_ v: Int) { lock.lock(); value = v; lock.unlock() }

@@ -21,6 +21,9 @@ public struct SamplerResult {
     public var psnr: [Double] = []
     /// Clean estimates kept every `keepEvery` steps.
     public var snapshots: [Tensor] = []
+    /// Ctrl-C stopped the sampler: `x` is the last completed step's clean estimate x̃₀
+    /// and the records stop there.
+    public var interrupted = false
 
     init(x: Tensor) { self.x = x }
 }
@@ -35,9 +38,12 @@ public struct SamplerSettings {
     public var keepEvery = 0
     /// Called after each step with its index and the result so far (live figures).
     public var onStep: ((Int, SamplerResult) throws -> Void)? = nil
+    /// The name the progress line shows ("sample", "dds", "dps").
+    public var label = "sample"
     public init(schedule: NoiseSchedule, steps: Int, eta: Double) {
         self.schedule = schedule; self.steps = steps; self.eta = eta
     }
+    func labelled(_ name: String) -> SamplerSettings { var s = self; s.label = name; return s }
 }
 
 /// One step's state, handed to a sampler's data step (DDS's CG, DPS's gradient).
@@ -82,7 +88,7 @@ public enum DiffusionSampler {
         let aty = try op.adjoint(y)
         var ops = 1
         var cgLog: [[Double]] = []
-        var result = try run(prior: prior, count: 1, settings: settings, rng: &rng) { st in
+        var result = try run(prior: prior, count: 1, settings: settings.labelled("dds"), rng: &rng) { st in
             var x = try st.x0.reshaped(op.inputShape)
             if cgIterations > 0 {
                 let cg = try dataConsistency(x, aty: aty, op: op, iterations: cgIterations, gamma: gamma)
@@ -94,7 +100,7 @@ public enum DiffusionSampler {
             st.residual = VectorSpace.norm(VectorSpace.combine(1, y, -1, try op.forward(x)))
             ops += 1
         }
-        result.cgResiduals = cgLog
+        result.cgResiduals = Array(cgLog.prefix(result.timesteps.count))
         result.operatorApplications = ops
         return result
     }
@@ -108,7 +114,7 @@ public enum DiffusionSampler {
                            zeta: Double, rng: inout RNG) throws -> SamplerResult {
         try checkShapes(op, prior)
         var ops = 0, products = 0
-        var result = try run(prior: prior, count: 1, settings: settings, rng: &rng) { st in
+        var result = try run(prior: prior, count: 1, settings: settings.labelled("dps"), rng: &rng) { st in
             let (g, rn) = try dpsGradient(u: st.u, x0: st.x0, sigma: st.sigma, scale: st.scale, y: y, op: op, prior: prior)
             st.residual = rn
             ops += 2
@@ -173,7 +179,11 @@ public enum DiffusionSampler {
         }
         var x = VectorSpace.scaled(sched.startStandardDeviation, try noise())
         var result = SamplerResult(x: x)
+        let progress = ProgressReporter(settings.label, total: ts.count, figure: settings.reference != nil ? "psnr" : settings.label == "sample" ? "sigma" : "residual")
+        defer { progress.finish() }
+        var estimate: Tensor? = nil
         for (i, t) in ts.enumerated() {
+          do {
             try Interrupt.check()
             let (sigma, scale) = sched.level(t)
             let (next, nextScale) = sched.level(i + 1 < ts.count ? ts[i + 1] : -1)
@@ -199,6 +209,17 @@ public enum DiffusionSampler {
                 result.snapshots.append(try st.corrected.reshaped(count == 1 ? prior.sampleShape : [count] + prior.sampleShape))
             }
             try settings.onStep?(i, result)
+            estimate = st.corrected
+            progress.update(i + 1, figure: settings.reference != nil ? result.psnr.last : st.residual ?? sigma)
+          } catch where Interrupt.isInterruption(error) {
+            // The records of a step are appended after all of its work, so they stop at the last completed step.
+            let n = result.timesteps.count
+            result.sigmas = Array(result.sigmas.prefix(n)); result.residuals = Array(result.residuals.prefix(n))
+            result.psnr = Array(result.psnr.prefix(n))
+            result.interrupted = true
+            result.x = try (estimate ?? x).reshaped(count == 1 ? prior.sampleShape : [count] + prior.sampleShape)
+            return result
+          }
         }
         result.x = try x.reshaped(count == 1 ? prior.sampleShape : [count] + prior.sampleShape)
         return result

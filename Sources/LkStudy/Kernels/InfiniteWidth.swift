@@ -29,7 +29,8 @@ public struct FullyConnected: Sendable {
 /// then Σ ← σ_w²Σ + σ_b². Each activation: Σ ← E[φ(u)φ(v)], Θ ← Θ·E[φ′(u)φ′(v)] with
 /// (u, v) ~ N(0, [[Σ(x,x), Σ(x,x′)], [Σ(x,x′), Σ(x′,x′)]]).
 ///
-/// Every layer is one fused pass over the N₁×N₂ matrices, split across cores; the
+/// Every layer is one fused pass over the N₁×N₂ matrices, split across cores (each
+/// thread polls Ctrl-C before every row, so a large kernel stops within a row); the
 /// symmetric case (no X2) computes the upper triangle, pairing row p with row N−1−p
 /// so that the threads get equal work. The diagonal is carried exactly: its entries
 /// follow the recursion on the variances q = Σ(x,x) with ρ = 1 substituted, never
@@ -49,8 +50,11 @@ public enum InfiniteWidth {
         let t = try Tensor(shape: [n1, n2])
         let (id1, id2) = pointIdentities(x1, x2)
         let w2 = net.wStd * net.wStd, b2 = net.bStd * net.bStd
+        let progress = ProgressReporter("kernel", total: net.depth + 1, unit: "layer")
+        defer { progress.finish() }
         for layer in 0...net.depth {
             try Interrupt.check()
+            progress.update(layer)
             let widthIn = layer == 0 ? Double(d) : (net.hiddenWidths.isEmpty ? 1 : net.hiddenWidths[layer - 1])
             let dense = Dense(w2: w2, b2: b2, standard: net.standard, widthIn: widthIn)
             q1 = q1.map { w2 * $0 + b2 }; q2 = symmetric ? q1 : q2.map { w2 * $0 + b2 }
@@ -75,6 +79,7 @@ public enum InfiniteWidth {
             q1 = q1.map { diagonalValue(net.activation.kind, $0) }
             q2 = symmetric ? q1 : q2.map { diagonalValue(net.activation.kind, $0) }
         }
+        try Interrupt.check()   // a pass stops at its next row when Ctrl-C is pressed
         if symmetric { mirrorUpper(c, n1); mirrorUpper(t, n1) }
         return (c, t)
     }
@@ -133,10 +138,15 @@ public enum InfiniteWidth {
         q1.withUnsafeBufferPointer { _ in
             if symmetric {
                 Parallel.forEachChunk(count: (n1 + 1) / 2, costPerItem: n1 * 8, align: 1) { r in
-                    for p in r { row(p, from: p); if n1 - 1 - p != p { row(n1 - 1 - p, from: n1 - 1 - p) } }
+                    for p in r {
+                        if Interrupt.isRequested { return }   // the caller throws after the pass
+                        row(p, from: p); if n1 - 1 - p != p { row(n1 - 1 - p, from: n1 - 1 - p) }
+                    }
                 }
             } else {
-                Parallel.forEachChunk(count: n1, costPerItem: n2 * 8, align: 1) { r in for i in r { row(i, from: 0) } }
+                Parallel.forEachChunk(count: n1, costPerItem: n2 * 8, align: 1) { r in
+                    for i in r { if Interrupt.isRequested { return }; row(i, from: 0) }
+                }
             }
         }
     }

@@ -77,8 +77,11 @@ public enum Krylov {
 
         var p = r
         var rhoPrev = 0.0
+        let progress = ProgressReporter("cg", total: maxit, unit: "iter", figure: "residual")
+        defer { progress.finish() }
         for k in 0..<maxit {
             try Interrupt.check()
+            progress.update(k, figure: rnorm)
             let z = try preconditioner.map { try applyChecked("M", $0, r) } ?? r
             let rho = VectorSpace.dot(r, z)
             if preconditioner != nil && !(rho > 0) {

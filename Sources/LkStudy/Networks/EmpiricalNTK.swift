@@ -18,10 +18,14 @@ public enum EmpiricalNTK {
         let inputGrams = try (0..<net.layers).map { l in
             x2 == nil ? try Tensor.gram(t1.inputs[l]) : try Tensor.matmul(t1.inputs[l], t2.inputs[l], transB: true)
         }
+        let progress = ProgressReporter("entk", total: k * net.layers, unit: "layer")
+        defer { progress.finish() }
         for o in 0..<k {
             try Interrupt.check()
             var g1 = try unit(n1, k, o), g2 = try unit(n2, k, o)
             for l in stride(from: net.layers - 1, through: 0, by: -1) {
+                try Interrupt.check()
+                progress.update(o * net.layers + (net.layers - 1 - l))
                 let w = net.weightScalings[l], b = net.biasScalings[l]
                 let gg = try Tensor.matmul(g1, g2, transB: true)
                 let cw = w.lrScale * w.multiplier * w.multiplier / Double(k), cb = b.lrScale * b.multiplier * b.multiplier / Double(k)

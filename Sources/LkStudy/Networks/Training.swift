@@ -33,10 +33,13 @@ public struct Training {
     }
 
     /// Trains `net` in place; returns the loss of the batch at each step (before its
-    /// update, `steps` values) and the snapshots. Ctrl-C stops between steps. A loss
-    /// that is not finite ends training there (`diverged`): the remaining losses
-    /// repeat it, so a learning-rate sweep can go on past the runs that blow up.
-    public func run(_ net: inout MLP, x: Tensor, y: Tensor) throws -> (losses: [Double], record: Record, diverged: Bool) {
+    /// update, `steps` values) and the snapshots. A loss that is not finite ends
+    /// training there (`diverged`): the remaining losses repeat it, so a
+    /// learning-rate sweep can go on past the runs that blow up. Ctrl-C ends it too
+    /// (`interrupted`), within a step's matrix product: `net` then holds the last
+    /// completed step and the losses and snapshots stop there. Reports progress
+    /// (steps, loss) to `ProgressReporter`.
+    public func run(_ net: inout MLP, x: Tensor, y: Tensor) throws -> (losses: [Double], record: Record, diverged: Bool, interrupted: Bool) {
         let n = x.shape[0], d = x.shape[1], k = y.shape[1]
         var rng = RNG(seed: seed)
         var order = Array(0..<n), cursor = n
@@ -45,14 +48,20 @@ public struct Training {
         var hiddenSnapshots: [[Tensor]] = []
         let probe = self.probe ?? x
         func snapshot(_ s: Int) throws {
-            record.steps.append(s)
-            record.loss.append(try net.loss(x, y, loss))
-            if keepHidden { hiddenSnapshots.append(try (0..<net.depth).map { try net.hidden(probe, layer: $0 + 1) }) }
-            if keepNTK { record.ntk.append(try EmpiricalNTK.kernel(net, probe, nil)) }
-            if keepOutput { record.output.append(try net.forward(probe)) }
+            // Everything is computed before anything is kept, so an interrupted snapshot leaves no trace.
+            let l = try net.loss(x, y, loss)
+            let h = keepHidden ? try (0..<net.depth).map { try net.hidden(probe, layer: $0 + 1) } : nil
+            let k = keepNTK ? try EmpiricalNTK.kernel(net, probe, nil) : nil
+            let o = keepOutput ? try net.forward(probe) : nil
+            record.steps.append(s); record.loss.append(l)
+            if let h { hiddenSnapshots.append(h) }
+            if let k { record.ntk.append(k) }
+            if let o { record.output.append(o) }
         }
         var losses = [Double]()
         losses.reserveCapacity(steps)
+        let progress = ProgressReporter("train", total: steps, figure: "loss")
+        defer { progress.finish() }
         var opt = optimizer
         let scales: [Double] = opt.map { o in
             let w = (0..<net.layers).map { l in
@@ -66,6 +75,7 @@ public struct Training {
             return w + b
         } ?? []
         for s in 0..<steps {
+          do {
             try Interrupt.check()
             if every > 0 && s % every == 0 { try snapshot(s) }
             var bx = x, by = y
@@ -87,7 +97,7 @@ public struct Training {
             guard g.loss.isFinite else {
                 losses += Array(repeating: g.loss.isNaN ? .nan : .infinity, count: steps - s)
                 if every > 0 { record.steps.append(s); record.loss.append(.nan) }
-                return (losses, try regrouped(record, hiddenSnapshots), true)
+                return (losses, try regrouped(record, hiddenSnapshots), true, false)
             }
             losses.append(g.loss)
             if opt != nil {
@@ -98,9 +108,13 @@ public struct Training {
                 net.step((g.weights, g.biases), lr: lr)
             }
             try onStep?(s, g.loss)
+            progress.update(s + 1, figure: g.loss)
+          } catch where Interrupt.isInterruption(error) {
+            return (losses, try regrouped(record, hiddenSnapshots), false, true)
+          }
         }
-        if every > 0 { try snapshot(steps) }
-        return (losses, try regrouped(record, hiddenSnapshots), false)
+        do { if every > 0 { try snapshot(steps) } } catch where Interrupt.isInterruption(error) {}
+        return (losses, try regrouped(record, hiddenSnapshots), false, Interrupt.isRequested)
     }
 
     /// Hidden snapshots regrouped per layer: T × P × n.

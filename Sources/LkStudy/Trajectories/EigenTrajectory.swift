@@ -64,14 +64,27 @@ extension Trajectories {
     /// of C, the best of `restarts` runs by inertia (scikit-learn's `n_init`), run r seeded
     /// with `seed + r`. Returns the n×k centres.
     public static func anchors(_ c: Tensor, n: Int, seed: UInt64, restarts: Int = 10) throws -> Tensor {
+        try anchors(c, n: n, seed: seed, restarts: restarts, keepPartial: false).centers!
+    }
+
+    /// `anchors`, where Ctrl-C with `keepPartial` ends the restarts early and returns the
+    /// best of the runs completed (nil centers when none was), with `interrupted` true.
+    /// `onRun` is told after each completed run (for a progress line).
+    public static func anchors(_ c: Tensor, n: Int, seed: UInt64, restarts: Int, keepPartial: Bool,
+                               onRun: (Int) -> Void = { _ in }) throws -> (centers: Tensor?, interrupted: Bool) {
         guard c.rank == 2 else { throw TensorError("etanchors: C must be a matrix of coefficients (one agent per row), got \(shapeString(c.shape))") }
         guard n >= 1 && n <= c.shape[0] else { throw TensorError("etanchors: n must be between 1 and the number of rows of C (\(c.shape[0])), got \(n)") }
         var best: (Tensor, Double)? = nil
         for r in 0..<max(1, restarts) {
-            let km = try Tensor.kmeans(c, k: n, iterations: 300, seed: seed &+ UInt64(r), interrupt: { Interrupt.isRequested })
-            if best == nil || km.inertia < best!.1 { best = (km.centers, km.inertia) }
+            do {
+                let km = try Tensor.kmeans(c, k: n, iterations: 300, seed: seed &+ UInt64(r), interrupt: { Interrupt.isRequested })
+                if best == nil || km.inertia < best!.1 { best = (km.centers, km.inertia) }
+                onRun(r + 1)
+            } catch where keepPartial && Interrupt.isInterruption(error) {
+                return (best?.0, true)
+            }
         }
-        return best!.0
+        return (best!.0, false)
     }
 
     /// Per-agent best-of-S displacement errors, as compute_batch_ade/fde: `pred` is N×L×2 or

@@ -8,6 +8,9 @@ public struct AnchorBaseline: Sendable {
     public var ade: Double, fde: Double
     public var pred: Tensor          // S×N×pred×2 predictions in world coordinates
     public var adeEach: [Double], fdeEach: [Double]
+    /// Ctrl-C ended the k-means restarts early: each group's anchors are the best of
+    /// the runs it completed (a group with none borrows the other's).
+    public var interrupted = false
 }
 
 extension Trajectories {
@@ -33,14 +36,19 @@ extension Trajectories {
         // (`normalize` already leaves static agents unscaled.)
         var groupAnchors: [Tensor?] = [nil, nil]
         let (norm, frame) = try normalize(train, obs: obs, staticDist: staticDist)
-        for g in 0..<2 {
+        let progress = ProgressReporter("etbaseline", total: 2 * max(1, restarts), unit: "run")
+        defer { progress.finish() }
+        var interrupted = false
+        for g in 0..<2 where !interrupted {
             let rows = (0..<train.shape[0]).filter { (frame.moving.pointer[$0] == 1) == (g == 0) }
             guard rows.count >= max(n, k) else { continue }
             let future = try futures(norm, rows: rows, obs: obs)
             let d = try descriptor(future, k: k)
-            let c = try anchors(d.coeffs, n: n, seed: seed, restarts: restarts)
-            groupAnchors[g] = try reconstruct(c, basis: d.basis)          // n×fut×2
+            let c = try anchors(d.coeffs, n: n, seed: seed, restarts: restarts, keepPartial: true) { progress.update(g * max(1, restarts) + $0) }
+            interrupted = c.interrupted
+            if let centers = c.centers { groupAnchors[g] = try reconstruct(centers, basis: d.basis) }   // n×fut×2
         }
+        if interrupted && groupAnchors[0] == nil && groupAnchors[1] == nil { throw Interrupted() }
         guard groupAnchors[0] != nil || groupAnchors[1] != nil else {
             throw TensorError("etbaseline: train has too few windows (need at least max(anchors, k) = \(max(n, k)) in one group)")
         }
@@ -61,7 +69,7 @@ extension Trajectories {
         let truth = try futures(test, rows: Array(0..<nt), obs: obs)
         let (ade, fde) = try displacementErrors(pred: world, truth: truth, name: "etbaseline")
         let mean = { (v: [Double]) in v.isEmpty ? Double.nan : v.reduce(0, +) / Double(v.count) }
-        return AnchorBaseline(ade: mean(ade), fde: mean(fde), pred: world, adeEach: ade, fdeEach: fde)
+        return AnchorBaseline(ade: mean(ade), fde: mean(fde), pred: world, adeEach: ade, fdeEach: fde, interrupted: interrupted)
     }
 
     /// Points obs..<L of the given rows, as rows.count×(L−obs)×2.
