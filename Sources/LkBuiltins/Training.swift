@@ -176,7 +176,11 @@ extension BuiltinTable {
         }
         var diverged = false
         let live = try FigureOutput.liveFigure(a, title: "train: batch loss", ylabel: "loss", logy: true)
+        let progress = ProgressReporter("train", total: steps, figure: "loss")
+        defer { progress.finish() }
+        var interrupted = false
         for s in 0..<steps {
+          do {
             try Interrupt.check()
             if every > 0 && s % every == 0 { try snapshot(s) }
             var obj = full
@@ -199,15 +203,24 @@ extension BuiltinTable {
             }
             losses.append(l)
             live?.append(Double(s), l)
-            try opt.step(&tensors, try Leaves.tensors(g[0], "the gradient"), scales: Array(repeating: 1, count: tensors.count))
+            var updated = tensors
+            try opt.step(&updated, try Leaves.tensors(g[0], "the gradient"), scales: Array(repeating: 1, count: tensors.count))
+            // A step is all or nothing: Ctrl-C before this point keeps the previous parameters.
+            tensors = updated
             params = Leaves.rebuild(params, tensors)
+            progress.update(s + 1, figure: l)
+          } catch where Interrupt.isInterruption(error) {
+            // Ctrl-C (in the engine or in the model's lk code): keep what the completed steps made.
+            interrupted = true
+            break
+          }
         }
-        if every > 0 && !diverged { try snapshot(steps) }
-        try FigureOutput.finish(live, a)
+        if every > 0 && !diverged && !interrupted { try snapshot(steps) }
+        if !interrupted { try FigureOutput.finish(live, a) }
         var rec: [(String, Value)] = [("steps", .tensor(Tensor(recSteps))), ("loss", .tensor(Tensor(recLoss)))]
         if keep.contains("params") { rec.append(("params", .list(recParams))) }
-        return record([("params", params), ("loss", .tensor(Tensor(losses))), ("record", record(rec)), ("diverged", .bool(diverged)),
-                       ("opt", optimizerRecord(opt))])
+        return PartialResult.record([("params", params), ("loss", .tensor(Tensor(losses))), ("record", record(rec)), ("diverged", .bool(diverged)),
+                                     ("opt", optimizerRecord(opt))], interrupted: interrupted)
     }
 
     /// `entk(f, params, X1, [X2])` for a model written in lk.
