@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        // ZeroMQ and libcrypto's HMAC, for the Jupyter kernel.
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
 
         // glibc's SIMD math (libmvec), dispatched on the CPU at run time.
         .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
@@ -31,8 +34,12 @@ let package = Package(
         ]),
         .target(name: "LkPlot", dependencies: ["CGnuplot", "LkTensor"]),
         .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot"]),
+        // One workspace with its figures and output, shared by every front end.
+        .target(name: "LkSession", dependencies: ["LkBuiltins", "LkLang", "LkTensor"]),
+        // The Jupyter kernel: the messaging protocol over ZeroMQ on one Session.
+        .target(name: "LkJupyter", dependencies: ["LkSession", "LkLang", "LkTensor", "CZeroMQ", "COpenSSL"]),
         .executableTarget(name: "lk", dependencies: [
-            "LkBuiltins", "LkLang", "LkTensor", "CEditLine",
+            "LkBuiltins", "LkLang", "LkTensor", "LkSession", "LkJupyter", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -46,6 +53,7 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["lk"], exclude: ["python"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"],
                     exclude: ["cases"]),
     ],

@@ -32,6 +32,9 @@ func transformed(_ name: String, of f: Value, _ body: @escaping (inout Arguments
     var keywordList = ""
     if case .function(let fn) = f, !fn.parameterNames.isEmpty {
         keywordList = ", " + fn.parameterNames.map { "\($0)=" }.joined(separator: ", ")
+    } else if case .builtin(let b) = f, !b.keywords.isEmpty {
+        // A transformed function passes its keywords on (grad(grad(f))(x, k=2)).
+        keywordList = ", " + b.keywords.map { "\($0)=" }.joined(separator: ", ")
     }
     return .builtin(Builtin(signature: "\(name)([args...]\(keywordList))", doc: "A function made by \(name) (see :help \(name)).",
                             differentiation: .passthrough, body))
@@ -118,12 +121,9 @@ extension BuiltinTable {
             let f = try a.callable(0, "f")
             let x = a.positional[1], v = a.positional[2]
             let interp = a.interpreter!
-            guard Differentiable.shape(x) == Differentiable.shape(v) else {
-                throw a.error("v has shape \(shapeString(Differentiable.shape(v))) but x has shape \(shapeString(Differentiable.shape(x)))", at: 2)
-            }
+            try Autodiff.sameStructure(x, v) { a.error($0, at: 2) }
             let y = try interp.call(f, [x])
-            let ys = Differentiable.shape(y)
-            let u0: Value = ys.isEmpty ? .number(0) : .tensor(try Tensor(shape: ys, repeating: 0))
+            let u0 = try Autodiff.zeros(like: y)
             // g(u) = uᵀ J(x): linear in u; its vjp with v is J v.
             let g = Value.builtin(Builtin(signature: "g(u)", doc: "", differentiation: .passthrough) { b in
                 try Autodiff.vectorJacobianProduct(interp, f, x, b.positional[0], callee: "jvp").1
@@ -136,11 +136,11 @@ extension BuiltinTable {
     /// What each built-in does with differentiated arguments. Missing: refused by name.
     static let differentiationRules: [String: Differentiation] = {
         var r: [String: Differentiation] = [:]
-        for name in ["print", "format", "str", "type", "assert", "append", "keys", "values", "items", "map", "filter", "zip",
+        for name in ["print", "format", "str", "type", "assert", "keys", "values", "items", "map", "filter", "zip",
                      "enumerate", "time"] { r[name] = .passthrough }
         for name in ["shape", "size", "len", "argmax", "argmin", "any", "all", "isnan", "isfinite", "isinf", "argsort",
                      "searchsorted", "nonzero", "floor", "ceil", "round", "sign", "allclose", "contains",
-                     "plot", "scatter", "heatmap", "image", "hist", "surface", "savefig", "zeros", "ones", "eye", "full"] {
+                     "plot", "scatter", "heatmap", "image", "hist", "surface", "savefig", "zeros", "ones", "eye"] {
             r[name] = .constant
         }
         for (name, op) in elementwiseOps { r[name] = .rule { a in try Differentiable.unary(op, a.positional[0]) } }
@@ -204,14 +204,30 @@ extension BuiltinTable {
             return out
         }
         r["clip"] = .rule { a in
-            let x = a.positional[0]
-            let lo = try a.tensor(1, "lo"), hi = try a.tensor(2, "hi")
-            let t = Differentiable.tensor(x)!
-            let inside = try Tensor.binary(.mul, try Tensor.binary(.ge, t, lo), try Tensor.binary(.le, t, hi))
-            let clipped = try Tensor.binary(.minimum, try Tensor.binary(.maximum, t, lo), hi)
-            // x inside [lo, hi] (gradient 1, PyTorch's choice at the bounds), the bound outside.
-            return try Differentiable.add(try Differentiable.mul(x, Value.from(inside)),
-                                          Value.from(try Tensor.binary(.mul, clipped, try Tensor.binary(.sub, 1, inside))))
+            // NumPy's minimum(maximum(x, lo), hi), recorded: each output element is x, lo
+            // or hi, and its gradient goes to that one (x at the bounds, as PyTorch).
+            let x = a.positional[0], lo = a.positional[1], hi = a.positional[2]
+            guard let t = Differentiable.tensor(x), let l = Differentiable.tensor(lo), let h = Differentiable.tensor(hi) else {
+                throw a.error("x, lo and hi must be numbers or tensors", at: 0)
+            }
+            let raised = try Tensor.binary(.maximum, t, l)
+            let toHi = try Tensor.binary(.gt, raised, h)
+            let toLo = try Tensor.binary(.mul, try Tensor.binary(.lt, t, l), try Tensor.binary(.sub, 1, toHi))
+            let keep = try Tensor.binary(.sub, try Tensor.binary(.sub, 1, toHi), toLo)
+            return try Differentiable.add(try Differentiable.add(try Differentiable.mul(x, Value.from(keep)),
+                                                                 try Differentiable.mul(lo, Value.from(toLo))),
+                                          try Differentiable.mul(hi, Value.from(toHi)))
+        }
+        r["full"] = .rule { a in
+            guard let value = a.keyword("value") else { return try plain("full", a.positional) }
+            let shape = try call("full", a.positional.map(\.deepUndual), keywords: [("value", .number(0))])
+            return try Differentiable.broadcast(value, to: Differentiable.shape(shape))
+        }
+        r["append"] = .rule { a in
+            if case .list = a.positional[0].normalized { return try raw("append", a) }
+            let x = a.positional[0], v = a.positional[1]
+            guard x.undual.isTensorLike, v.undual.isTensorLike else { return try raw("append", a) }
+            return try Differentiable.concat([try Differentiable.reshape(x, [-1]), try Differentiable.reshape(v, [-1])], axis: 0)
         }
         r["where"] = .rule { a in
             guard let c = Differentiable.tensor(a.positional[0]) else { throw a.error("cond must be a tensor", at: 0) }
@@ -278,6 +294,13 @@ extension BuiltinTable {
         guard let b = all.first(where: { $0.name == name }) else { fatalError("no built-in \(name)") }
         var a = Arguments(callee: name, positional: args.map(\.deepUndual))
         return try b.implementation(&a)
+    }
+
+    /// A built-in's own implementation on the values as given (differentiated ones too).
+    static func raw(_ name: String, _ a: Arguments) throws -> Value {
+        guard let b = all.first(where: { $0.name == name }) else { fatalError("no built-in \(name)") }
+        var args = a
+        return try b.implementation(&args)
     }
 
     /// `inv` as a differentiable operation (for the rules of solve and det).

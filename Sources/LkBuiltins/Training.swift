@@ -119,8 +119,17 @@ extension BuiltinTable {
         },
     ]
 
+    /// Runs a built-in's body so that every error it raises names the built-in.
+    static func named<T>(_ a: Arguments, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as BuiltinError where !e.message.hasPrefix(a.callee + ":") {
+            throw BuiltinError("\(a.callee): \(e.message)", at: e.at)
+        }
+    }
+
     /// `train(f, params, X, Y, …)`: a model written in lk, differentiated by the tape.
-    static func trainModel(_ a: Arguments) throws -> Value {
+    static func trainModel(_ a: Arguments) throws -> Value { try named(a) { try trainModelBody(a) } }
+
+    static func trainModelBody(_ a: Arguments) throws -> Value {
         let f = try a.callable(0, "f")
         guard a.count == 4 else { throw a.error("train(f, params, X, Y) takes 4 arguments for a model written in lk, got \(a.count)", at: 0) }
         let interp = a.interpreter!
@@ -199,7 +208,9 @@ extension BuiltinTable {
     }
 
     /// `entk(f, params, X1, [X2])` for a model written in lk.
-    static func modelNTK(_ a: Arguments) throws -> Value {
+    static func modelNTK(_ a: Arguments) throws -> Value { try named(a) { try modelNTKBody(a) } }
+
+    static func modelNTKBody(_ a: Arguments) throws -> Value {
         guard a.count >= 3 else { throw a.error("entk(f, params, X1, [X2]) needs params and X1", at: 0) }
         let f = try a.callable(0, "f")
         _ = try Leaves.tensors(a.positional[1], "params")

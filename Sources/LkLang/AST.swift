@@ -89,4 +89,7 @@ public struct Stmt: Sendable {
 public struct Program: Sendable {
     public var statements: [Stmt]
     public var source: SourceFile
+    /// The last statement ends in `;` (`x;` or `x;  # note`): a front end does not
+    /// show its value. Recorded by the parser, so no front end tests the text.
+    public var hidesValue = false
 }

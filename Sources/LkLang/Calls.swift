@@ -133,7 +133,11 @@ final class CallNode: Node {
             throw Diagnostic(.runtime, msg, span: span, source: source)
         } catch var d as Diagnostic {
             // An error inside an lk function the built-in called back.
-            if d.source == nil { d.source = source; d.span = span }
+            if d.source == nil {
+                d.source = source; d.span = span
+                // Raised by the call itself (an lk function given the wrong arguments, say).
+                if !d.message.hasPrefix(b.name + ":") { d.message = "\(b.name): \(d.message)" }
+            }
             throw d
         }
     }

@@ -89,6 +89,7 @@ extension Tensor {
 /// Reads `container[keys]`.
 func readIndex(_ container: Value, _ keys: [IndexKey]) throws -> Value {
     if container.isDual { return try AD.index(container, try items(keys)) }
+    if let e = container.escaped { return try readIndex(e, keys) }
     switch container {
     case .tensor(let t):
         return Value.from(try t.get(subscript: try items(keys)))
@@ -177,6 +178,8 @@ func writeIndex(_ container: inout Value, _ keys: [IndexKey], _ value: Value) th
         container = try AD.setIndex(container, try items(keys), value)
         return
     }
+    if let e = container.escaped { container = e }
+    let value = value.escaped ?? value
     switch container {
     case .tensor(var t):
         container = .none   // keep the buffer uniquely referenced so the write does not copy

@@ -351,6 +351,7 @@ final class FieldNode: Node {
             if name == "T" { return try AD.transpose(v) }
             return try field(v.undual, name)
         }
+        if let e = v.escaped { return try field(e, name) }
         switch v {
         case .record(let r):
             if let x = r[name] { return x }

@@ -78,6 +78,9 @@ enum Operators {
         case (.list(let x), .tensor(let t)) where op == .add && t.shape == [0]:
             return .list(x)
         default:
+            if a.escaped != nil || b.escaped != nil {
+                return try binary(op, a.escaped ?? a, b.escaped ?? b, transA: transA, transB: transB)
+            }
             if op == .eq { return .bool(identical(a, b)) }
             if op == .ne { return .bool(!identical(a, b)) }
             throw mismatchKinds(op, a, b)
@@ -139,7 +142,9 @@ enum Operators {
         case .number(let x): return .number(UnaryOp.neg.apply(x))
         case .bool(let b): return .number(b ? -1 : 0)
         case .tensor(let t): return .tensor(t.map(.neg))
-        case .dual: return try AD.negate(v)
+        case .dual:
+            if let e = v.escaped { return try negate(e) }
+            return try AD.negate(v)
         default: throw Failure(message: "cannot negate \(v.describedKind)")
         }
     }

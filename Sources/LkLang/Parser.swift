@@ -19,6 +19,8 @@ public struct Parser {
     /// Operators in the chains being parsed (`1 + 1 + …` builds a tree as deep as
     /// it is long, and evaluating or freeing it recurses that deep).
     var chain = 0
+    /// Whether the last top-level statement was ended by `;`.
+    var trailingSemicolon = false
     /// Longer chains are an error: a 10 MB line of `+1` must not overflow the stack.
     /// (100,000 ran in debug and release builds but not under ThreadSanitizer, whose
     /// frames are larger; 50,000 runs under both sanitizers.)
@@ -35,7 +37,7 @@ public struct Parser {
         var p = Parser(tokens: tokens, source: source)
         do {
             let stmts = try p.parseProgram()
-            return .complete(Program(statements: stmts, source: source))
+            return .complete(Program(statements: stmts, source: source, hidesValue: p.trailingSemicolon))
         } catch let f as Failure {
             var d = f.diagnostic
             d.source = source
@@ -118,6 +120,7 @@ public struct Parser {
             if kind == .eof { return stmts }
             if kind == .rbrace { throw fail("unexpected '}' with no '{' to close") }
             stmts.append(try statement())
+            trailingSemicolon = kind == .semicolon
             try endOfStatement()
         }
     }

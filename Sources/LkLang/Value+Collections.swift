@@ -21,6 +21,11 @@ extension Value {
         case .list(let l): return l
         case .string(let s): return s.map { .string(String($0)) }
         case .record(let r): return r.names.map { .string($0) }
+        case .dual(let d):
+            guard d.tape.active else { return d.value.elements }
+            // A differentiated tensor's first axis, each row recorded as an index.
+            guard case .tensor(let t) = d.value, t.rank >= 1 else { return nil }
+            return (0..<t.shape[0]).map { i in (try? AD.index(self, [.index(i)])) ?? .none }
         default: return nil
         }
     }

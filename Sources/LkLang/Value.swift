@@ -156,7 +156,14 @@ public final class Builtin: @unchecked Sendable {
     /// Runs the built-in on arguments that may hold differentiated values.
     func call(_ args: inout Arguments) throws -> Value {
         let differentiated = args.positional.contains(where: \.containsDual) || args.keywords.contains { $0.value.containsDual }
-        guard differentiated else { return try implementation(&args) }
+        guard differentiated else {
+            // Values that escaped a finished transformation are ordinary values.
+            if args.positional.contains(where: { $0.escaped != nil }) || args.keywords.contains(where: { $0.value.escaped != nil }) {
+                args.positional = args.positional.map(\.deepUndual)
+                args.keywords = args.keywords.map { ($0.name, $0.value.deepUndual) }
+            }
+            return try implementation(&args)
+        }
         switch differentiation {
         case .none:
             throw BuiltinError("grad: \(name) is not differentiable (a differentiated value reached it; see :help grad for the differentiable operations)")

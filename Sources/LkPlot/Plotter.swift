@@ -15,7 +15,8 @@ public struct Rendered: Sendable {
 /// Draws figures with one long-lived gnuplot, chooses where figures go, and
 /// keeps the state of `subplot` grids and of `savefig`.
 public final class Plotter {
-    nonisolated(unsafe) public static let shared = Plotter()
+    /// The plotter of the session running now (a session installs its own).
+    nonisolated(unsafe) public static var shared = Plotter()
 
     private var session: GnuplotSession?
     private var windowCount = 0

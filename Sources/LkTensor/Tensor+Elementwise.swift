@@ -68,15 +68,17 @@ public enum BinaryOp: Sendable, CaseIterable {
     /// The derivative, beside the definition: the partials ∂y/∂a and ∂y/∂b of
     /// y = a op b as recipes in a, b and y (nil: no gradient, for comparisons).
     /// Ties in maximum/minimum share the gradient, ½ to each side (PyTorch's and JAX's choice).
-    /// For `^`, ∂y/∂b = y·log(a) is nan for a < 0, as it is in NumPy/PyTorch; it is
-    /// only formed when b itself is differentiated.
+    /// For `^`, ∂y/∂b = y·log(a) is nan for a < 0, as it is in NumPy/PyTorch, and 0 at
+    /// a = 0; it is only formed when b itself is differentiated.
     public var partials: (Recipe, Recipe)? {
         switch self {
         case .add: return (.one, .one)
         case .sub: return (.one, .constant(-1))
         case .mul: return (.b, .a)
         case .div: return (.binary(.div, .one, .b), .binary(.div, .unary(.neg, .y), .b))
-        case .pow: return (.binary(.mul, .b, .binary(.pow, .a, .binary(.sub, .b, .one))), .binary(.mul, .y, .unary(.log, .a)))
+        // ∂y/∂b = y·log a, taken as 0 at a = 0 (where y = 0 for b > 0), as PyTorch and JAX.
+        case .pow: return (.binary(.mul, .b, .binary(.pow, .a, .binary(.sub, .b, .one))),
+                           .binary(.mul, .y, .unary(.log, .binary(.add, .a, .binary(.eq, .a, .constant(0))))))
         case .mod: return (.one, .unary(.neg, .unary(.floor, .binary(.div, .a, .b))))
         case .maximum: return (Recipe.share(.gt, .a, .b), Recipe.share(.gt, .b, .a))
         case .minimum: return (Recipe.share(.lt, .a, .b), Recipe.share(.lt, .b, .a))
@@ -331,5 +333,72 @@ extension Tensor {
             binaryRun(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, r.count)
         }
         return out
+    }
+}
+
+extension Recipe {
+    /// g ∘ r(a, b, y) elementwise, for tensors of one shape (b may be nil when r does
+    /// not use it), in one pass without temporaries: the recipe is evaluated over
+    /// chunks of 512 elements into scratch buffers, one per level of the recipe.
+    /// What a first derivative costs when nothing is nested (`tanh`'s g·(1 − y²) is
+    /// one loop instead of three tensor operations).
+    public func pullback(g: Tensor, a: Tensor, b: Tensor?, y: Tensor) throws -> Tensor {
+        let n = g.count
+        let out = try Tensor(uninitializedShape: g.shape)
+        let chunk = 512
+        let depth = self.depth
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: chunk * (depth + 1))
+        defer { scratch.deallocate() }
+        let pa = a.pointer, pb = b?.pointer, py = y.pointer, pg = g.pointer, po = out.pointer
+        var start = 0
+        while start < n {
+            let c = Swift.min(chunk, n - start)
+            func eval(_ r: Recipe, _ level: Int) -> UnsafePointer<Double> {
+                switch r {
+                case .a: return UnsafePointer(pa + start)
+                case .b: return UnsafePointer(pb! + start)
+                case .y: return UnsafePointer(py + start)
+                case .constant(let v):
+                    let d = scratch + level * chunk
+                    d.update(repeating: v, count: c)
+                    return UnsafePointer(d)
+                case .unary(let op, let x):
+                    let s = eval(x, level + 1)
+                    let d = scratch + level * chunk
+                    op.withScalar { f in for i in 0..<c { d[i] = f(s[i]) } }
+                    return UnsafePointer(d)
+                case .binary(let op, let l, let r):
+                    let d = scratch + level * chunk
+                    let ls = eval(l, level + 1)
+                    // The left operand is kept in this level's buffer while the right is evaluated.
+                    if ls != UnsafePointer(d) { d.update(from: ls, count: c) }
+                    let rs = eval(r, level + 1)
+                    op.withScalar { f in for i in 0..<c { d[i] = f(d[i], rs[i]) } }
+                    return UnsafePointer(d)
+                }
+            }
+            let v = eval(self, 0)
+            for i in 0..<c { po[start + i] = pg[start + i] * v[i] }
+            start += c
+        }
+        return out
+    }
+
+    /// Whether the recipe reads b.
+    public var usesB: Bool {
+        switch self {
+        case .b: return true
+        case .a, .y, .constant: return false
+        case .unary(_, let x): return x.usesB
+        case .binary(_, let l, let r): return l.usesB || r.usesB
+        }
+    }
+
+    var depth: Int {
+        switch self {
+        case .a, .b, .y, .constant: return 1
+        case .unary(_, let x): return 1 + x.depth
+        case .binary(_, let l, let r): return 1 + Swift.max(l.depth, r.depth)
+        }
     }
 }

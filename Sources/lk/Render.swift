@@ -1,6 +1,7 @@
 import Foundation
 import LkBuiltins
 import LkLang
+import LkSession
 import LkTensor
 
 /// `lk render FILE.lk -o OUT.md [--html]`: runs a notebook script cell by cell in
@@ -15,12 +16,7 @@ struct Renderer {
     let output: String
     let html: Bool
 
-    /// What one code cell produced.
-    struct CellResult {
-        var text = ""
-        var figures: [String] = []   // paths relative to the document
-        var error: String? = nil
-    }
+    var arguments: [String] = []
 
     func run() -> Int32 {
         guard let data = FileManager.default.contents(atPath: input) else {
@@ -36,37 +32,19 @@ struct Renderer {
         let figureDir = outURL.deletingPathExtension().lastPathComponent + "_files"
         let figureURL = outURL.deletingLastPathComponent().appendingPathComponent(figureDir)
         // Freed on the large stack at the end (freeing a deep syntax tree recurses).
-        var holder: Interpreter? = BuiltinTable.makeInterpreter()
+        var holder: Session? = Session(arguments: arguments, interactive: false)
         defer { onLargeStack { holder = nil } }
-        let interpreter = holder!
+        let session = holder!
+        session.figures.route(to: figureURL)
         var status: Int32 = 0
         var parts: [(Notebook.Cell, CellResult?)] = []
         for (index, cell) in notebook.cells.enumerated() {
             if cell.kind == .markdown { parts.append((cell, nil)); continue }
             if cell.isBlank { continue }
-            var result = CellResult()
-            var figures: [String] = []
-            FigureOutput.route(to: figureURL) { path in
-                figures.append(figureDir + "/" + URL(fileURLWithPath: path).lastPathComponent)
-            }
-            interpreter.output = { result.text += $0 }
-            let source = SourceFile(name: input, text: notebook.sourceText(of: index))
-            onLargeStack {
-                do {
-                    if let v = try interpreter.run(source), !Runner.isNone(v),
-                       !cell.code.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(";") {
-                        result.text += Display.repr(v) + "\n"
-                    }
-                } catch let d as Diagnostic {
-                    result.error = d.render()
-                    status = d.kind == .parse ? Runner.parseError : Runner.runtimeError
-                } catch {
-                    result.error = "error: \(error)"
-                    status = Runner.runtimeError
-                }
-            }
-            FigureOutput.stopRouting()
-            result.figures = figures
+            var result = session.execute(SourceFile(name: input, text: notebook.sourceText(of: index)))
+            result.figures = result.figures.map { figureDir + "/" + URL(fileURLWithPath: $0).lastPathComponent }
+            if let shown = result.shown { result.output += shown + "\n" }
+            if let d = result.diagnostic { status = d.kind == .parse ? Runner.parseError : Runner.runtimeError }
             parts.append((cell, result))
             if status != 0 { break }
         }
@@ -77,7 +55,7 @@ struct Renderer {
             FileHandle.standardError.write(Data("lk render: \(error)\n".utf8))
             return Runner.ioError
         }
-        if status != 0, let err = parts.last?.1?.error {
+        if status != 0, let err = parts.last?.1?.diagnostic?.render() {
             FileHandle.standardError.write(Data((err + "\n").utf8))
         }
         return status
@@ -98,9 +76,9 @@ struct Renderer {
             var block = ""
             if !cell.title.isEmpty { block += "**\(cell.title)**\n\n" }
             block += fence(cell.code.trimmingCharacters(in: .newlines), "lk")
-            if !result.text.isEmpty { block += "\n" + fence(result.text, "text") }
+            if !result.output.isEmpty { block += "\n" + fence(result.output, "text") }
             for f in result.figures { block += "\n![\(URL(fileURLWithPath: f).lastPathComponent)](\(f))\n" }
-            if let e = result.error { block += "\n" + fence(e, "text") }
+            if let e = result.diagnostic?.render() { block += "\n" + fence(e, "text") }
             out.append(block)
         }
         return out.joined(separator: "\n")
@@ -149,14 +127,14 @@ struct Renderer {
         for (cell, result) in parts {
             guard let result else { body += proseHTML(cell.prose); continue }
             body += "<pre class=\"code\">\(escape(cell.code.trimmingCharacters(in: .newlines)))</pre>\n"
-            if !result.text.isEmpty { body += "<pre class=\"out\">\(escape(result.text))</pre>\n" }
+            if !result.output.isEmpty { body += "<pre class=\"out\">\(escape(result.output))</pre>\n" }
             for f in result.figures {
                 let url = base.appendingPathComponent(f)
                 guard let data = FileManager.default.contents(atPath: url.path) else { continue }
                 let mime = url.pathExtension == "svg" ? "image/svg+xml" : "image/png"
                 body += "<img alt=\"\(escape(url.lastPathComponent))\" src=\"data:\(mime);base64,\(data.base64EncodedString())\">\n"
             }
-            if let e = result.error { body += "<pre class=\"err\">\(escape(e))</pre>\n" }
+            if let e = result.diagnostic?.render() { body += "<pre class=\"err\">\(escape(e))</pre>\n" }
         }
         return """
         <!DOCTYPE html>

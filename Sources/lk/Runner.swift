@@ -1,6 +1,7 @@
 import Foundation
 import LkBuiltins
 import LkLang
+import LkSession
 import LkTensor
 
 /// Runs scripts: reads the file, runs it on a thread with a large stack (so the
@@ -54,32 +55,20 @@ enum Runner {
 
     /// Runs a whole source; with `echoResult` (for `-e`) the last expression's value is printed.
     static func runSource(_ source: SourceFile, arguments: [String], echoResult: Bool) -> Int32 {
-        FigureOutput.setInteractive(false)   // a script never leaves windows behind
-        var status: Int32 = 0
-        onLargeStack {
-            // Made and freed on the large stack: freeing a deep syntax tree recurses.
-            let interpreter = BuiltinTable.makeInterpreter()
-            interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
-            do {
-                let v = try interpreter.run(source)
-                if echoResult, let v, !isNone(v) { print(Display.repr(v)) }
-            } catch var d as Diagnostic {
-                fflush(nil)
-                if d.kind == .interrupted, let limit = Runner.timeLimit, Runner.timedOut {
-                    d = Diagnostic(.runtime, "time limit of \(formatNumber(limit)) s exceeded (--timeout)", span: d.span, source: d.source)
-                }
-                FileHandle.standardError.write(Data((d.render() + "\n").utf8))
-                status = d.kind == .parse ? parseError : runtimeError
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                status = runtimeError
-            }
-        }
+        // A script never leaves windows behind.
+        var session: Session? = Session(arguments: arguments, interactive: false)
+        session!.onOutput = { text in print(text, terminator: "") }
+        let r = session!.execute(source, echo: echoResult)
+        onLargeStack { session = nil }   // freeing a deep syntax tree recurses
+        if let shown = r.shown { print(shown) }
         fflush(nil)
-        return status
+        guard var d = r.diagnostic else { return 0 }
+        if d.kind == .interrupted, let limit = Runner.timeLimit, Runner.timedOut {
+            d = Diagnostic(.runtime, "time limit of \(formatNumber(limit)) s exceeded (--timeout)", span: d.span, source: d.source)
+        }
+        FileHandle.standardError.write(Data((d.render() + "\n").utf8))
+        return d.kind == .parse ? parseError : runtimeError
     }
-
-    static func isNone(_ v: Value) -> Bool { if case .none = v { return true }; return false }
 
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
         var i = 0
@@ -94,22 +83,3 @@ enum Runner {
     }
 }
 
-/// Runs `body` on a thread whose stack is `Interpreter.stackSize` and waits for it.
-func onLargeStack(_ body: @escaping () -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    let work = UncheckedSendable(body)
-    let thread = Thread {
-        work.value()
-        done.signal()
-    }
-    thread.stackSize = Interpreter.stackSize
-    thread.start()
-    done.wait()
-}
-
-/// Carries a value across a thread boundary that the caller keeps ordered
-/// (the caller waits for the thread before touching it again).
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

@@ -14,6 +14,10 @@ struct LK: ParsableCommand {
         lk FILE.lk [args]  run a script (exit 0 ok, 65 parse error, 70 runtime error, 74 unreadable file)
         lk -e 'code'       run code given on the command line
         lk -               read a script from standard input
+        lk render FILE.lk -o OUT.md|OUT.html|OUT.ipynb [args]
+                           run a notebook script cell by cell and write a document
+        lk kernel install [--user | --prefix DIR] [--name NAME]
+                           make lk a Jupyter kernel (JupyterLab, VS Code, nbclient)
         """,
         version: versionText(),
         subcommands: [],
@@ -96,6 +100,8 @@ struct Render: ParsableCommand {
 // `render` is a verb, not a script name: dispatch it before the script runner's parser.
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "render" {
     Render.main(Array(CommandLine.arguments.dropFirst(2)))
+} else if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "kernel" {
+    KernelCommand.main(Array(CommandLine.arguments.dropFirst(2)))
 } else {
     LK.main()
 }

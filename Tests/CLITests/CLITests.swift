@@ -344,6 +344,27 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("unknown name 'x'"), r.stderr)
     }
 
+    /// The parser records a trailing `;`: it hides the value also before a comment,
+    /// and only the last statement's `;` counts.
+    func testSemicolonHidesTheValueEvenBeforeAComment() throws {
+        let r = try run([], stdin: "x = 3\nx;  # note\nx; x + 1\nx + 2;\n")
+        XCTAssertEqual(r.stdout, "4\n")
+        XCTAssertEqual(r.stderr, "")
+    }
+
+    /// Figure state is the session's: `:reset` forgets an unfinished subplot grid, so
+    /// the next plot is drawn on its own instead of joining the old grid.
+    func testResetForgetsAnUnfinishedSubplotGrid() throws {
+        let dir = try makeTemporaryDirectory("reset-grid")
+        let png = dir.appendingPathComponent("after.png").path
+        let plotLine = "plot([1, 2, 3], out=\"\(png)\")\n"
+        let before = try run([], stdin: "subplot(1, 2)\nplot([1, 2])\n" + plotLine)
+        XCTAssertTrue(before.stderr.contains("out= cannot be given to a panel of a subplot grid"), before.stderr)
+        let after = try run([], stdin: "subplot(1, 2)\nplot([1, 2])\n:reset\n" + plotLine)
+        XCTAssertEqual(after.stderr, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: png))
+    }
+
     func testREPLWithoutATerminalReadsPlainLines() throws {
         let r = try run([], stdin: "x = 3\nx * 2\nf = fn(a,\n b) => a + b\nf(1, 2)\n:vars\nnope\n")
         XCTAssertEqual(r.status, 0)

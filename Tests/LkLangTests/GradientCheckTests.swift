@@ -120,6 +120,9 @@ final class GradientCheckTests: XCTestCase {
         Case(rule: "eigh", op: "fn(x) { v = eigh(x + x.T).vectors; return v * v }", x: "randn(4, 4)"),
         Case(rule: "svd", op: "fn(x) => svd(x).S", x: "randn(4, 3)", twice: false),   // needs U and V's rule
         Case(rule: "clip", op: "fn(x) => clip(x, -0.5, 0.5)", x: "randn(3, 4)"),
+        Case(rule: "clip", op: "fn(x) => clip(x[0], x[1], x[2])", x: "[randn(3, 4), randn(4) - 1, randn(3, 1) + 1]"),
+        Case(rule: "full", op: "fn(x) => full(2, 3, value=x)", x: "randn()"),
+        Case(rule: "append", op: "fn(x) => append(x[0], x[1])", x: "[randn(2, 2), randn(3)]"),
         Case(rule: "where", op: "fn(x) => where(x[0] > 0, x[0], x[1] * 2)", x: "[randn(3, 4), randn(3, 4)]"),
     ]
 

@@ -59,11 +59,14 @@ extension AD {
             if entry.parents.allSatisfy({ $0 == nil }) || !dataDependent[i] { continue }
             try Interrupt.check()
             var per: [PerExample?] = []
-            if entry.parents.contains(where: { $0.map(boundary) ?? false }) {
+            let atBoundary = entry.parents.map { $0.map(boundary) ?? false }
+            if atBoundary.contains(true) {
                 guard let pe = entry.perExample else { return nil }
-                per = try pe(ct)
+                per = try pe(ct, atBoundary)
             }
-            let grads = try entry.backward(ct)
+            // Only the cotangents that flow on: none to the parameters (their per-example
+            // forms replace them) and none to the data.
+            let grads = try entry.pullback(ct, entry.parents.map { p in p.map { !boundary($0) && $0 != data } ?? false })
             for (k, (p, g)) in zip(entry.parents, grads).enumerated() {
                 guard let p, p != data else { continue }
                 if boundary(p) {

@@ -36,11 +36,11 @@ extension AD {
         }
         guard let top = op.tensorOp else { throw Failure(message: "cannot apply '\(op.rawValue)'") }
         if top.partials == nil { return try Operators.binary(op, a.undual, b.undual) }
-        return try lift([a, b], { p in try Operators.binary(op, p[0], p[1]) }, perExample: { p, g in
+        return try lift([a, b], { p in try Operators.binary(op, p[0], p[1]) }, perExample: { p, g, wanted in
             let (da, db) = top.partials!
             let y = try Operators.binary(op, p[0], p[1])
-            return [try perExampleSum(try mul(g, try evaluate(da, p[0], p[1], y)), shape(p[0])),
-                    try perExampleSum(try mul(g, try evaluate(db, p[0], p[1], y)), shape(p[1]))]
+            return [wanted[0] ? try perExampleSum(try mul(g, try evaluate(da, p[0], p[1], y)), shape(p[0])) : nil,
+                    wanted[1] ? try perExampleSum(try mul(g, try evaluate(db, p[0], p[1], y)), shape(p[1])) : nil]
         }, chain: { p, form in
             let (da, db) = top.partials!
             let y = try Operators.binary(op, p[0], p[1])
@@ -50,8 +50,8 @@ extension AD {
             let (da, db) = top.partials!
             let sa = shape(p[0]), sb = shape(p[1])
             return [
-                needs[0] ? try sumTo(try mul(g, try evaluate(da, p[0], p[1], y)), sa) : nil,
-                needs[1] ? try sumTo(try mul(g, try evaluate(db, p[0], p[1], y)), sb) : nil,
+                needs[0] ? try sumTo(try scaled(g, da, p[0], p[1], y), sa) : nil,
+                needs[1] ? try sumTo(try scaled(g, db, p[0], p[1], y), sb) : nil,
             ]
         }
     }
@@ -84,11 +84,26 @@ extension AD {
         }
         guard let d = op.derivative else { return try compute(x.undual) }
         return try lift([x], { try compute($0[0]) }) { p, y, g, _ in
-            [try mul(g, try evaluate(d, p[0], .none, y))]
+            [try scaled(g, d, p[0], .none, y)]
         }
     }
 
     static func negate(_ x: Value) throws -> Value { try unary(.neg, x) }
+
+    /// g times a partial derivative; a constant ±1 (the partials of + and −) costs
+    /// no multiplication.
+    static func scaled(_ g: Value, _ r: Recipe, _ a: Value, _ b: Value, _ y: Value) throws -> Value {
+        if case .constant(let c) = r {
+            if c == 1 { return g }
+            if c == -1 { return try negate(g) }
+        }
+        // A first derivative on plain tensors of one shape: one fused pass.
+        if case .tensor(let gt) = g, case .tensor(let at) = a, at.shape == gt.shape, case .tensor(let yt) = y, yt.shape == gt.shape {
+            if !r.usesB { return .tensor(try r.pullback(g: gt, a: at, b: nil, y: yt)) }
+            if case .tensor(let bt) = b, bt.shape == gt.shape { return .tensor(try r.pullback(g: gt, a: at, b: bt, y: yt)) }
+        }
+        return try mul(g, try evaluate(r, a, b, y))
+    }
 
     /// Evaluates a derivative recipe with differentiable operations.
     static func evaluate(_ r: Recipe, _ a: Value, _ b: Value, _ y: Value) throws -> Value {
@@ -331,7 +346,7 @@ extension AD {
     /// `a @ b` for vectors and matrices; both gradients are BLAS products again
     /// (dA = G·Bᵀ, dB = Aᵀ·G), with transposes passed as flags, not copied.
     static func matmul(_ a: Value, _ b: Value) throws -> Value {
-        try lift([a, b], { p in try Operators.binary(.matmul, p[0], p[1]) }, perExample: { p, g in
+        try lift([a, b], { p in try Operators.binary(.matmul, p[0], p[1]) }, perExample: { p, g, _ in
             // H @ W with one example per row of H: example i's gradient of W is hᵢ gᵢᵀ.
             guard shape(p[0]).count == 2, shape(p[1]).count == 2, let h = tensor(p[0]), let gt = tensor(g) else { return [nil, nil] }
             return [nil, .outer(h: h, g: gt)]
@@ -369,7 +384,7 @@ extension Operators {
 }
 
 extension Value {
-    var isTensorLike: Bool {
+    public var isTensorLike: Bool {
         switch self { case .number, .tensor, .bool: return true; default: return false }
     }
 }

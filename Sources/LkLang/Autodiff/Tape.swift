@@ -21,11 +21,15 @@ public final class Tape: @unchecked Sendable {
     struct Entry {
         /// For each input, the tape index of the Dual it was (nil: a constant).
         let parents: [Int?]
-        /// Maps the cotangent of this entry's output to one per input (nil: none).
-        let backward: (Value) throws -> [Value?]
+        /// Maps the cotangent of this entry's output to one per input that `needs`
+        /// says is wanted (nil: none).
+        let pullback: (Value, [Bool]) throws -> [Value?]
+        /// Which inputs are differentiated (non-nil parents).
+        var needs: [Bool] { parents.map { $0 != nil } }
+        func backward(_ ct: Value) throws -> [Value?] { try pullback(ct, needs) }
         /// For `entk`: each input's gradient per example (row of the batch) before
         /// the batch sum, for the operations where it has a cheap form (nil: none).
-        var perExample: ((Value) throws -> [PerExample?])? = nil
+        var perExample: ((Value, [Bool]) throws -> [PerExample?])? = nil
         /// For `entk`, on values computed from parameters alone (`W.T`, `b * m`): maps
         /// one per-example gradient of the output to one per input (nil: none).
         var chain: ((PerExample) throws -> [PerExample?])? = nil
@@ -69,10 +73,10 @@ public final class Tape: @unchecked Sendable {
         if let i = stack.tapes.lastIndex(where: { $0 === t }) { stack.tapes.remove(at: i) }
     }
 
-    func append(_ parents: [Int?], perExample: ((Value) throws -> [PerExample?])? = nil,
+    func append(_ parents: [Int?], perExample: ((Value, [Bool]) throws -> [PerExample?])? = nil,
                 chain: ((PerExample) throws -> [PerExample?])? = nil,
-                _ backward: @escaping (Value) throws -> [Value?]) -> Int {
-        entries.append(Entry(parents: parents, backward: backward, perExample: perExample, chain: chain))
+                _ pullback: @escaping (Value, [Bool]) throws -> [Value?]) -> Int {
+        entries.append(Entry(parents: parents, pullback: pullback, perExample: perExample, chain: chain))
         return entries.count - 1
     }
 }
@@ -113,6 +117,13 @@ extension Value {
         return 0
     }
 
+    /// A differentiated value whose transformation has returned (kept in a global,
+    /// say) is an ordinary value: its plain value; nil for anything else.
+    public var escaped: Value? {
+        if case .dual(let d) = self, !d.tape.active { return d.value }
+        return nil
+    }
+
     /// The differentiation level (0: a constant; n: differentiated by n nested transformations).
     public var differentiationLevel: Int { level }
 
@@ -139,7 +150,7 @@ enum AD {
     /// primals of the highest active level and records one tape entry whose
     /// `backward(primals, output, cotangent)` gives a cotangent per input.
     static func lift(_ inputs: [Value], _ compute: ([Value]) throws -> Value,
-                     perExample: ((_ primals: [Value], _ cotangent: Value) throws -> [PerExample?])? = nil,
+                     perExample: ((_ primals: [Value], _ cotangent: Value, _ wanted: [Bool]) throws -> [PerExample?])? = nil,
                      chain: ((_ primals: [Value], _ form: PerExample) throws -> [PerExample?])? = nil,
                      backward: @escaping (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
         let level = inputs.map(\.level).max() ?? 0
@@ -161,9 +172,8 @@ enum AD {
         // is itself differentiated by the outer one (grad(grad(f))); at level 0,
         // `compute` runs on plain values.
         let out = try lift(primals, compute, perExample: perExample, chain: chain, backward: backward)
-        let needs = parents.map { $0 != nil }
-        let index = tape.append(parents, perExample: perExample.map { pe in { ct in try pe(primals, ct) } },
-                                chain: chain.map { c in { form in try c(primals, form) } }) { ct in
+        let index = tape.append(parents, perExample: perExample.map { pe in { ct, wanted in try pe(primals, ct, wanted) } },
+                                chain: chain.map { c in { form in try c(primals, form) } }) { ct, needs in
             try backward(primals, out, ct, needs)
         }
         return .dual(Dual(out, tape: tape, index: index))
@@ -172,8 +182,16 @@ enum AD {
     /// Reverse pass: the cotangent of each tape entry reached from `output`, seeded
     /// with `seed` (1 for a scalar output).
     static func backward(_ tape: Tape, from output: Dual, seed: Value) throws -> [Int: Value] {
-        var cts: [Int: Value] = [output.index: seed]
-        for i in stride(from: output.index, through: 0, by: -1) {
+        try backward(tape, seeds: [(output.index, seed)])
+    }
+
+    /// The reverse pass from several outputs at once (a record or list of results),
+    /// each seeded with its own cotangent.
+    static func backward(_ tape: Tape, seeds: [(Int, Value)]) throws -> [Int: Value] {
+        var cts: [Int: Value] = [:]
+        for (i, s) in seeds { cts[i] = try cts[i].map { try add($0, s) } ?? s }
+        guard let top = seeds.map(\.0).max() else { return [:] }
+        for i in stride(from: top, through: 0, by: -1) {
             guard let ct = cts.removeValue(forKey: i) else { continue }
             let entry = tape.entries[i]
             if entry.parents.allSatisfy({ $0 == nil }) { cts[i] = ct; continue }   // an input leaf: keep

@@ -12,7 +12,7 @@ public enum Autodiff {
     static func wrap(_ v: Value, _ tape: Tape, _ leaves: inout Leaves) -> Value {
         switch v {
         case .number, .bool, .tensor, .dual:
-            let i = tape.append([]) { _ in [] }
+            let i = tape.append([]) { _, _ in [] }
             leaves.indices.append(i)
             var primal = v
             if case .bool(let b) = v { primal = .number(b ? 1 : 0) }
@@ -70,7 +70,8 @@ public enum Autodiff {
         return (plain, grads)
     }
 
-    /// `vjp`: f(x) and vᵀ ∂f/∂x for a tensor (or number) argument.
+    /// `vjp`: f(x) and vᵀ ∂f/∂x. x, f(x) and v may be numbers, tensors, or records
+    /// and lists of them; v has f(x)'s structure and the cotangent x's.
     public static func vectorJacobianProduct(_ interpreter: Interpreter, _ f: Value, _ x: Value, _ v: Value,
                                              callee: String) throws -> (Value, Value) {
         let tape = Tape.push()
@@ -78,16 +79,60 @@ public enum Autodiff {
         var l = Leaves()
         let wrapped = wrap(x, tape, &l)
         let out = try interpreter.call(f, [wrapped])
-        guard AD.shape(out) == AD.shape(v) else {
-            throw BuiltinError("\(callee): v has shape \(shapeString(AD.shape(v))) but f(x) has shape \(shapeString(AD.shape(out)))")
+        var seeds: [(Int, Value)] = []
+        try pair(out, v, callee) { o, c in
+            if case .dual(let d) = o, d.tape === tape { seeds.append((d.index, c)) }
         }
-        var cts: [Int: Value] = [:]
-        if case .dual(let d) = out, d.tape === tape { cts = try AD.backward(tape, from: d, seed: v) }
+        let cts = try AD.backward(tape, seeds: seeds)
         var next = 0
         let ct = try collect(x, cts, l, &next)
-        let plain: Value
-        if case .dual(let d) = out, d.tape === tape { plain = d.primal } else { plain = out }
-        return (plain, ct)
+        return (lower(out, tape), ct)
+    }
+
+    /// Walks an output and a cotangent of the same structure, leaf by leaf.
+    static func pair(_ out: Value, _ v: Value, _ callee: String, of name: String = "f(x)", _ body: (Value, Value) throws -> Void) throws {
+        switch (out.normalized, v.normalized) {
+        case (.list(let a), .list(let b)):
+            guard a.count == b.count else { throw BuiltinError("\(callee): v is a list of \(b.count) but \(name) a list of \(a.count)") }
+            for (x, y) in zip(a, b) { try pair(x, y, callee, of: name, body) }
+        case (.record(let a), .record(let b)):
+            guard a.names == b.names else { throw BuiltinError("\(callee): v has fields \(b.names) but f(x) has \(a.names)") }
+            for (x, y) in zip(a.values, b.values) { try pair(x, y, callee, of: name, body) }
+        default:
+            guard out.undual.isTensorLike, v.undual.isTensorLike else {
+                throw BuiltinError("\(callee): v must have the structure of \(name) (\(out.describedKind)), got \(v.describedKind)")
+            }
+            guard AD.shape(out) == AD.shape(v) else {
+                throw BuiltinError("\(callee): v has shape \(shapeString(AD.shape(v))) but \(name) has shape \(shapeString(AD.shape(out)))")
+            }
+            try body(out, v)
+        }
+    }
+
+    /// A result with this tape's level removed (inside lists and records too).
+    static func lower(_ v: Value, _ tape: Tape) -> Value {
+        switch v {
+        case .dual(let d) where d.tape === tape: return d.primal
+        case .list(let l): return .list(l.map { lower($0, tape) })
+        case .record(let r): return .record(Record(r.fields.map { ($0.0, lower($0.1, tape)) }))
+        default: return v
+        }
+    }
+
+    /// Checks that two values have one structure and the same shapes.
+    public static func sameStructure(_ a: Value, _ b: Value, _ fail: (String) -> Error) throws {
+        do { try pair(a, b, "", of: "x") { _, _ in } } catch let e as BuiltinError {
+            throw fail(e.message.hasPrefix(": ") ? String(e.message.dropFirst(2)) : e.message)
+        }
+    }
+
+    /// Zeros with the structure and shapes of v.
+    public static func zeros(like v: Value) throws -> Value {
+        switch v.normalized {
+        case .list(let l): return .list(try l.map(zeros))
+        case .record(let r): return .record(Record(try r.fields.map { ($0.0, try zeros(like: $0.1)) }))
+        default: return try AD.zeros(like: v)
+        }
     }
 
     /// `jacobian`: ∂f/∂x with shape shape(f(x)) ++ shape(x), one backward pass per

@@ -8,10 +8,12 @@ import LkLang
 ///   (as `name=`), then everything below;
 /// - otherwise: variables in scope, built-ins, constants and keywords.
 /// Returns the byte offset where the completed word starts and the candidates.
-struct Completer {
-    let interpreter: Interpreter
+public struct Completer {
+    public let interpreter: Interpreter
 
-    func complete(_ before: String) -> (replaceFrom: Int, candidates: [String]) {
+    public init(interpreter: Interpreter) { self.interpreter = interpreter }
+
+    public func complete(_ before: String) -> (replaceFrom: Int, candidates: [String]) {
         let bytes = Array(before.utf8)
         if let quote = openStringStart(bytes) {
             let prefix = String(decoding: bytes[(quote + 1)...], as: UTF8.self)

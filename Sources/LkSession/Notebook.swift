@@ -4,19 +4,23 @@ import Foundation
 /// `# %%` begins a cell; `# %% [markdown]` begins a prose cell whose lines are
 /// `#` comments. Text after `# %%` is the cell's title. Lines before the first
 /// marker form a code cell of their own (if not blank).
-struct Notebook {
-    struct Cell {
-        enum Kind { case code, markdown }
-        var kind: Kind
-        var title: String
+public struct Notebook {
+    public struct Cell {
+        public enum Kind: Sendable { case code, markdown }
+        public var kind: Kind
+        public var title: String
         /// 1-based line of the first line of the cell's body (after its marker).
-        var firstLine: Int
-        var lines: [String]
+        public var firstLine: Int
+        public var lines: [String]
 
-        var code: String { lines.joined(separator: "\n") }
+        public init(kind: Kind, title: String, firstLine: Int, lines: [String]) {
+            self.kind = kind; self.title = title; self.firstLine = firstLine; self.lines = lines
+        }
+
+        public var code: String { lines.joined(separator: "\n") }
 
         /// The prose of a markdown cell: each line without its leading `# ` (or `#`).
-        var prose: String {
+        public var prose: String {
             lines.map { line in
                 if line.hasPrefix("# ") { return String(line.dropFirst(2)) }
                 if line.hasPrefix("#") { return String(line.dropFirst(1)) }
@@ -24,13 +28,13 @@ struct Notebook {
             }.joined(separator: "\n").trimmingCharacters(in: .newlines)
         }
 
-        var isBlank: Bool { lines.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        public var isBlank: Bool { lines.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
     }
 
-    var cells: [Cell] = []
-    let lineCount: Int
+    public var cells: [Cell] = []
+    public let lineCount: Int
 
-    init(text: String) {
+    public init(text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lineCount = lines.count
         var current = Cell(kind: .code, title: "", firstLine: 1, lines: [])
@@ -56,7 +60,7 @@ struct Notebook {
     }
 
     /// A title for listings: the marker's text, else the first prose line, else the first code line.
-    static func title(of cell: Cell) -> String {
+    public static func title(of cell: Cell) -> String {
         if !cell.title.isEmpty { return cell.title }
         let first = (cell.kind == .markdown ? cell.prose : cell.code).split(separator: "\n").first.map(String.init) ?? ""
         let t = first.trimmingCharacters(in: CharacterSet(charactersIn: "# ").union(.whitespaces))
@@ -65,7 +69,7 @@ struct Notebook {
 
     /// The source text of one cell, with every other line blank, so errors carry
     /// the line numbers of the file.
-    func sourceText(of index: Int) -> String {
+    public func sourceText(of index: Int) -> String {
         let cell = cells[index]
         var out = [String](repeating: "", count: cell.firstLine - 1)
         out += cell.lines
