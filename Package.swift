@@ -19,9 +19,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine"),
+        // zlib, for tests that read the pixels of rendered PNGs.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // ZeroMQ and libcrypto's HMAC, for the Jupyter kernel.
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        // SQLite 3 (Debian's libsqlite3-dev): the sweep store.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
         // glibc's SIMD math (libmvec), dispatched on the CPU at run time.
         .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
@@ -33,13 +37,18 @@ let package = Package(
             .linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"), .linkedLibrary("boost_system"),
         ]),
         .target(name: "LkPlot", dependencies: ["CGnuplot", "LkTensor"]),
-        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot"]),
+        // Sweeps (DESIGN.md §6): content-addressed tasks, the SQLite store, the engines.
+        .target(name: "LkSweep", dependencies: [
+            "CSQLite", "LkLang", "LkTensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot", "LkSweep"]),
         // One workspace with its figures and output, shared by every front end.
         .target(name: "LkSession", dependencies: ["LkBuiltins", "LkLang", "LkTensor"]),
         // The Jupyter kernel: the messaging protocol over ZeroMQ on one Session.
         .target(name: "LkJupyter", dependencies: ["LkSession", "LkLang", "LkTensor", "CZeroMQ", "COpenSSL"]),
         .executableTarget(name: "lk", dependencies: [
-            "LkBuiltins", "LkLang", "LkTensor", "LkSession", "LkJupyter", "CEditLine",
+            "LkBuiltins", "LkLang", "LkTensor", "LkSession", "LkJupyter", "CEditLine", "LkSweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -52,7 +61,7 @@ let package = Package(
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
-        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport"]),
+        .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport", "CZlib"]),
         .testTarget(name: "KernelTests", dependencies: ["lk"], exclude: ["python"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"],
                     exclude: ["cases"]),

@@ -112,7 +112,7 @@ func samplerRecord(_ r: SamplerResult, cgIterations: Int? = nil) -> Value {
 }
 
 extension BuiltinTable {
-    static let samplerCommonDoc = "schedule= is \"vp\" (default: DDPM's linear β from 1e-4 to 0.02 over 1000 steps), \"ve\" (σ geometric from 0.01 to 50 over 1000 steps) or a record from vpschedule/veschedule; the `steps` visited are tᵢ = ⌊i·T/steps⌋, largest first, and sampling starts from N(0, I) (VP) or N(0, σ_max²I) (VE). Each step denoises exactly (x̂0 = tweedie, one NFE), then moves to the next level with x' = s'(x̃0 + c_ε ε̂ + c_z z), ε̂ = (u − x̂0)/σ, u = x/s; etarule=\"ddim\" gives noise std c_z = eta·σ'√(1 − σ'²/σ²) (DDIM; eta=1 is DDPM's ancestral step, eta=0 deterministic), etarule=\"dds\" gives c_z = eta·σ' (the DDS code's √(1−ᾱ')(eta·z + √(1−eta²)ε̂)); c_ε = √(σ'² − c_z²). ref= (an image) records the PSNR of every step's estimate; every=k keeps every k-th estimate. seed= makes it reproducible."
+    static let samplerCommonDoc = "schedule= is \"vp\" (default: DDPM's linear β from 1e-4 to 0.02 over 1000 steps), \"ve\" (σ geometric from 0.01 to 50 over 1000 steps) or a record from vpschedule/veschedule; the `steps` visited are tᵢ = ⌊i·T/steps⌋, largest first, and sampling starts from N(0, I) (VP) or N(0, σ_max²I) (VE). Each step denoises exactly (x̂0 = tweedie, one NFE), then moves to the next level with x' = s'(x̃0 + c_ε ε̂ + c_z z), ε̂ = (u − x̂0)/σ, u = x/s; etarule=\"ddim\" gives noise std c_z = eta·σ'√(1 − σ'²/σ²) (DDIM; eta=1 is DDPM's ancestral step, eta=0 deterministic), etarule=\"dds\" gives c_z = eta·σ' (the DDS code's √(1−ᾱ')(eta·z + √(1−eta²)ε̂)); c_ε = √(σ'² − c_z²). ref= (an image) records the PSNR of every step's estimate; every=k keeps every k-th estimate. seed= makes it reproducible. live=true draws the PSNR against ref= (else the residual ‖y − Ax̂0‖, else σ) while it runs, redrawn in place as `train(…, live=true)`."
 
     static let samplerBuiltins: [Builtin] = [
         def("vpschedule(T=1000, beta0=1e-4, beta1=0.02)",
@@ -130,29 +130,38 @@ extension BuiltinTable {
                                                   sigmaMax: try a.keywordNumber("sigma_max", default: 50))
             return record([("kind", .string("ve")), ("T", .number(Double(s.length))), ("sigma", vector(s.sigma)), ("abar", vector(s.abar))])
         },
-        def("sample(prior, steps=50, count=1, eta=0, etarule=\"ddim\", schedule=\"vp\", every=, seed=, ref=)",
+        def("sample(prior, steps=50, count=1, eta=0, etarule=\"ddim\", schedule=\"vp\", every=, seed=, ref=, live=false)",
             "Unconditional DDIM sampling from the prior with its exact denoiser: count samples (count × the sample shape; the sample shape when count is 1). \(samplerCommonDoc) → {x, nfe, history: {t, sigma, x0?}, ops, jvp}.") { a in
             let p = try a.prior(0, shape: nil)
-            let settings = try a.samplerSettings(defaultSteps: 50, defaultEta: 0, defaultRule: .ddim)
+            var settings = try a.samplerSettings(defaultSteps: 50, defaultEta: 0, defaultRule: .ddim)
+            let live = try a.liveSampler(&settings)
             var rng = try a.generator()
-            return samplerRecord(try DiffusionSampler.sample(prior: p, count: try a.keywordInt("count", default: 1, min: 1), settings: settings, rng: &rng))
+            let r = try DiffusionSampler.sample(prior: p, count: try a.keywordInt("count", default: 1, min: 1), settings: settings, rng: &rng)
+            try FigureOutput.finish(live, a)
+            return samplerRecord(r)
         },
-        def("dds(y, op, prior, steps=50, cg_iters=5, eta=0.85, etarule=\"dds\", gamma=inf, schedule=\"vp\", ref=, every=, seed=)",
+        def("dds(y, op, prior, steps=50, cg_iters=5, eta=0.85, etarule=\"dds\", gamma=inf, schedule=\"vp\", ref=, every=, seed=, live=false)",
             "The Decomposed Diffusion Sampler (Chung, Lee & Ye, ICLR 2024) for y = A x: at each step the Tweedie estimate x̂0 is refined by cg_iters conjugate-gradient steps started at x̂0 — on AᴴA x = Aᴴy when gamma=inf (noiseless data), or on (I + γAᴴA)x = x̂0 + γAᴴy (the proximal step of ½‖x − x̂0‖² + (γ/2)‖y − Ax‖², for noisy data) — and DDIM re-noises the result with ε̂ from the uncorrected x̂0, as the DDS code does; cg_iters=0 is unconditional sampling. op is a record from mriop/ctop, a record of forward/adjoint(/normal) functions, or an m×d matrix on flattened images; y has the operator's output shape. prior is a prior record (gaussprior, gmmprior, empiricalprior, scoreprior) or any record {denoise: f(x, sigma), shape: […]} (E[x0 | x0 + σε = x]; the shape may be left out when op fixes it). Defaults follow the DDS code (50 steps, 5 CG iterations, eta=0.85 with its eta rule). \(samplerCommonDoc) → {x, nfe (= steps), history: {t, sigma, residual (‖y − Ax̃0‖ per step), cg (steps × (cg_iters+1) inner residual norms), psnr?, x0?}, ops (applications of A or Aᴴ), jvp (0)}.") { a in
             let (y, op, p) = try a.inverseProblem()
-            let settings = try a.samplerSettings(defaultSteps: 50, defaultEta: 0.85, defaultRule: .dds)
+            var settings = try a.samplerSettings(defaultSteps: 50, defaultEta: 0.85, defaultRule: .dds)
+            let live = try a.liveSampler(&settings)
             let k = try a.keywordInt("cg_iters", default: 5, min: 0)
             let gamma = try a.keywordNumber("gamma", default: .infinity, min: 0, open: true)
             var rng = try a.generator()
-            return samplerRecord(try DiffusionSampler.dds(y: y, op: op, prior: p, settings: settings, cgIterations: k, gamma: gamma, rng: &rng), cgIterations: k)
+            let r = try DiffusionSampler.dds(y: y, op: op, prior: p, settings: settings, cgIterations: k, gamma: gamma, rng: &rng)
+            try FigureOutput.finish(live, a)
+            return samplerRecord(r, cgIterations: k)
         },
-        def("dps(y, op, prior, steps=1000, zeta=1, eta=1, etarule=\"ddim\", schedule=\"vp\", ref=, every=, seed=)",
+        def("dps(y, op, prior, steps=1000, zeta=1, eta=1, etarule=\"ddim\", schedule=\"vp\", ref=, every=, seed=, live=false)",
             "Diffusion posterior sampling (Chung et al., ICLR 2023), the gradient-based baseline: after each DDIM step, x' ← x' − ζ·∇ₓₜ‖y − A x̂0(xₜ)‖ (the norm, not its square, as the DPS code). The gradient through the denoiser is exact, from second-order Tweedie: ∂x̂0/∂xₜ = Cov[x0|xₜ]/(σ²s), so each step costs one NFE, one Jacobian product (jvp) and two operator applications. Defaults: 1000 steps with eta=1 (DDPM ancestral sampling, as DPS). op and y as in dds. \(samplerCommonDoc) → {x, nfe, history: {t, sigma, residual (‖y − Ax̂0‖ per step), psnr?, x0?}, ops, jvp}.") { a in
             let (y, op, p) = try a.inverseProblem()
-            let settings = try a.samplerSettings(defaultSteps: 1000, defaultEta: 1, defaultRule: .ddim)
+            var settings = try a.samplerSettings(defaultSteps: 1000, defaultEta: 1, defaultRule: .ddim)
+            let live = try a.liveSampler(&settings)
             let zeta = try a.keywordNumber("zeta", default: 1, min: 0)
             var rng = try a.generator()
-            return samplerRecord(try DiffusionSampler.dps(y: y, op: op, prior: p, settings: settings, zeta: zeta, rng: &rng))
+            let r = try DiffusionSampler.dps(y: y, op: op, prior: p, settings: settings, zeta: zeta, rng: &rng)
+            try FigureOutput.finish(live, a)
+            return samplerRecord(r)
         },
     ]
 }

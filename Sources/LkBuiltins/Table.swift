@@ -24,6 +24,7 @@ public enum BuiltinTable {
         ("Sorting, statistics and layout (NumPy)", numpyCore),
         ("Differentiation", differentiation),
         ("Training and optimizers", training),
+        ("Sweeps", sweeps),
     ])
 
     public static var all: [Builtin] { groups.flatMap { $0.builtins } }

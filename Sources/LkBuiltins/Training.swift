@@ -175,6 +175,7 @@ extension BuiltinTable {
             if keep.contains("params") { recParams.append(params) }
         }
         var diverged = false
+        let live = try FigureOutput.liveFigure(a, title: "train: batch loss", ylabel: "loss", logy: true)
         for s in 0..<steps {
             try Interrupt.check()
             if every > 0 && s % every == 0 { try snapshot(s) }
@@ -197,10 +198,12 @@ extension BuiltinTable {
                 break
             }
             losses.append(l)
+            live?.append(Double(s), l)
             try opt.step(&tensors, try Leaves.tensors(g[0], "the gradient"), scales: Array(repeating: 1, count: tensors.count))
             params = Leaves.rebuild(params, tensors)
         }
         if every > 0 && !diverged { try snapshot(steps) }
+        try FigureOutput.finish(live, a)
         var rec: [(String, Value)] = [("steps", .tensor(Tensor(recSteps))), ("loss", .tensor(Tensor(recLoss)))]
         if keep.contains("params") { rec.append(("params", .list(recParams))) }
         return record([("params", params), ("loss", .tensor(Tensor(losses))), ("record", record(rec)), ("diverged", .bool(diverged)),
@@ -242,8 +245,18 @@ extension BuiltinTable {
                 }
                 yt = try yt.reshaped(ps)
             }
-            let d = try Differentiable.sub(pred, .tensor(yt))
-            return try Differentiable.mul(.number(0.5), try Differentiable.reduce(.mean, try Differentiable.mul(d, d), axis: nil, keepdims: false))
+            // One operation: L = ½·mean((f − y)²), ∂L/∂f = (f − y)/m.
+            let target = Value.tensor(yt)
+            return try Differentiable.lift([pred], { p in
+                guard let f = Differentiable.tensor(p[0]) else { throw BuiltinError("train: the model must return a tensor") }
+                let m = Double(Swift.max(f.count, 1))
+                var total = 0.0
+                for i in 0..<f.count { let r = f.pointer[i] - yt.pointer[i]; total += r * r }
+                return .number(0.5 * total / m)
+            }) { p, _, g, _ in
+                let m = Double(Swift.max(Differentiable.shape(p[0]).reduce(1, *), 1))
+                return [try Differentiable.mul(try Differentiable.sub(p[0], target), try Differentiable.div(g, .number(m)))]
+            }
         case .xent:
             guard ps.count == 2 else { throw BuiltinError("train: loss=\"xent\" needs outputs N×k (one score per class), got \(shapeString(ps))") }
             let (rows, k) = (ps[0], ps[1])

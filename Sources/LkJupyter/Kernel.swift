@@ -63,9 +63,14 @@ public final class Kernel: @unchecked Sendable {
         figureDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lk-kernel-\(getpid())")
         session.onOutput = { [unowned self] in stream($0) }
         session.figures.route(to: figureDirectory, format: "png") { [unowned self] in publishFigure($0) }
+        // A figure drawn again (update=true, add=true, hline, train(…, live=true)) replaces its display.
+        session.figures.onUpdate = { [unowned self] in publishFigure($0, update: true) }
     }
 
-    /// Serves until a `shutdown_request`; returns the exit status.
+    /// Serves until a `shutdown_request`; returns the exit status. Not optimised:
+    /// Swift 6.3's optimiser does not finish on this endless serving loop (a
+    /// release build hung for over 30 minutes), and it waits on sockets anyway.
+    @_optimize(none)
     public func run() -> Int32 {
         signal(SIGINT) { _ in Interrupt.flag.pointee = 1 }   // interrupt_mode signal: stop the cell, keep serving
         let hb = heartbeat
@@ -89,6 +94,7 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
+    @_optimize(none)   // as run(): the optimiser does not finish on the endless loop
     func serveControl() {
         while true {
             if poll([control], timeout: 100)[0], let frames = control.receive(wait: false), let m = accept(frames, on: "control") {
@@ -168,8 +174,10 @@ public final class Kernel: @unchecked Sendable {
         publish("stream", ["name": "stdout", "text": text], parent: parent)
     }
 
-    /// A routed figure (PNG) as `display_data`, with its SVG beside it.
-    func publishFigure(_ path: String) {
+    /// A routed figure (PNG) as `display_data`, with its SVG beside it; its
+    /// `display_id` is the figure's file, so a redraw of that file is sent as
+    /// `update_display_data` and the frontend replaces the picture in place.
+    func publishFigure(_ path: String, update: Bool = false) {
         flushOutput()
         defer { try? FileManager.default.removeItem(atPath: path) }
         guard let png = FileManager.default.contents(atPath: path) else { return }
@@ -180,7 +188,9 @@ public final class Kernel: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: svgPath)
         }
         outputLock.lock(); let parent = running; outputLock.unlock()
-        publish("display_data", ["data": data, "metadata": JSONObject(), "transient": JSONObject()], parent: parent)
+        let id = "lk-figure-" + (path as NSString).lastPathComponent
+        publish(update ? "update_display_data" : "display_data",
+                ["data": data, "metadata": JSONObject(), "transient": ["display_id": id] as JSONObject], parent: parent)
     }
 
     // MARK: requests

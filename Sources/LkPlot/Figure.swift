@@ -50,6 +50,9 @@ public struct Panel: Equatable, Sendable {
     public var crange: AxisRange?
     /// Show the legend (titles of series that have one).
     public var legend = true
+    /// Where the legend goes; `.auto` picks the emptiest inside corner from
+    /// the data, or outside on the right when every corner holds data.
+    public var legendPosition = LegendPosition.auto
     /// Draw a colour bar beside the plot.
     public var colorbar = false
     public var palette: Palette?
@@ -61,10 +64,69 @@ public struct Panel: Equatable, Sendable {
     public var bare = false
     /// A 3-D panel (`splot`).
     public var threeD = false
-    public var grid = false
+    /// A light grid behind the data (on by default for 2-D axes).
+    public var grid = true
+    /// Named tic positions on x (bar categories), replacing the automatic ones.
+    public var xticLabels: [Tick] = []
     public var series: [Series] = []
+    /// Reference lines and text drawn over the data.
+    public var annotations: [Annotation] = []
 
     public init(series: [Series] = []) { self.series = series }
+
+    /// A matrix drawn as cells (heatmap or picture), which text plots draw themselves.
+    public var isMatrix: Bool {
+        matrixOrientation && series.count == 1 && series[0].kind == .image
+    }
+}
+
+/// A named tic mark.
+public struct Tick: Equatable, Sendable {
+    public var value: Double
+    public var label: String
+    /// 0 a major tic (labelled), 1 a minor one.
+    public var minor = false
+    public init(_ value: Double, _ label: String, minor: Bool = false) { self.value = value; self.label = label; self.minor = minor }
+}
+
+/// Where a panel's legend goes.
+public enum LegendPosition: String, Equatable, Sendable, CaseIterable {
+    case auto
+    case topRight = "top right", topLeft = "top left", bottomRight = "bottom right", bottomLeft = "bottom left"
+    /// Outside the axes, on the right.
+    case outside
+    /// Outside the axes, under the x label.
+    case below
+}
+
+/// Something drawn over a panel's data that is not a data series.
+public enum Annotation: Equatable, Sendable {
+    /// A horizontal line across the axes at y.
+    case hline(Double, LineLook)
+    /// A vertical line across the axes at x.
+    case vline(Double, LineLook)
+    /// Text at (x, y) in data coordinates.
+    case text(x: Double, y: Double, String, TextLook)
+}
+
+/// How a reference line looks.
+public struct LineLook: Equatable, Sendable {
+    public var color: String = "#555555"
+    public var width: Double = 1.2
+    public var dash: Series.Dash? = .dashed
+    /// Text written at the line's end.
+    public var label: String?
+    public init() {}
+}
+
+/// How annotation text looks.
+public struct TextLook: Equatable, Sendable {
+    public enum Align: String, Equatable, Sendable, CaseIterable { case left, center, right }
+    public var align = Align.left
+    public var color: String?
+    /// Font size relative to the figure's (1 = the same).
+    public var scale: Double = 1
+    public init() {}
 }
 
 /// `[lo:hi]`; a missing end is left to gnuplot's autoscaling.
@@ -89,6 +151,13 @@ public struct Series: Equatable, Sendable {
         case lines, points, linespoints, steps, impulses
         /// Bars from records (centre, height, width).
         case boxes
+        /// Markers with vertical error bars from records (x, y, low, high);
+        /// `errorlines` also joins the markers by a line.
+        case errorbars, errorlines
+        /// Bare error bars with caps and no marker (over bars), from records (x, y, low, high).
+        case whiskers
+        /// A shaded region between two curves, from records (x, low, high).
+        case band
         /// A matrix as coloured cells (`with image`).
         case image
         /// A 3-D surface over a grid of records (x, y, z).
@@ -96,6 +165,25 @@ public struct Series: Equatable, Sendable {
     }
 
     public enum Dash: String, Equatable, Sendable, CaseIterable { case solid, dashed, dotted, dashdot }
+
+    /// Point shapes, by matplotlib's one-character names.
+    public enum Marker: String, Equatable, Sendable, CaseIterable {
+        case circle = "o", square = "s", triangle = "^", down = "v", diamond = "d", cross = "x", plus = "+", star = "*", dot = "."
+        /// gnuplot's point type (filled where there is a filled form).
+        var pointType: Int {
+            switch self {
+            case .circle: return 7
+            case .square: return 5
+            case .triangle: return 9
+            case .down: return 11
+            case .diamond: return 13
+            case .cross: return 2
+            case .plus: return 1
+            case .star: return 3
+            case .dot: return 0
+            }
+        }
+    }
 
     public var kind: Kind
     public var data: PlotData
@@ -107,8 +195,12 @@ public struct Series: Equatable, Sendable {
     public var pointSize: Double?
     /// The last data column picks the colour from the palette (scatter `color=` values).
     public var colorFromData = false
-    /// Boxes filled with this opacity (0–1).
+    /// Boxes and bands filled with this opacity (0–1).
     public var fillOpacity: Double?
+    /// The point shape (points, linespoints, error bars); nil takes the kind's default.
+    public var marker: Marker?
+    /// Opacity of lines and points (0–1); nil is opaque.
+    public var alpha: Double?
 
     public init(_ kind: Kind, _ data: PlotData, title: String? = nil) {
         self.kind = kind

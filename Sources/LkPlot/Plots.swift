@@ -145,3 +145,87 @@ public enum Plots {
         return panel
     }
 }
+
+extension Plots {
+    /// Markers at (x, y) with error bars from `lo` to `hi` (one series per
+    /// column), joined by a line unless `lines` is false.
+    public static func errorbars(x: [Double], y: [[Double]], lo: [[Double]], hi: [[Double]], lines: Bool = true) -> Panel {
+        var panel = Panel()
+        for j in y.indices {
+            panel.series.append(Series(lines ? .errorlines : .errorbars, .records([x, y[j], lo[j], hi[j]])))
+        }
+        return panel
+    }
+
+    /// How `band` summarises runs at each x.
+    public enum Spread: String, CaseIterable, Sendable {
+        /// mean ± standard deviation (over runs, ddof 0 as NumPy's `std`).
+        case std
+        /// mean ± standard error of the mean, std/√S with ddof 1.
+        case sem
+        /// mean ± 1.96 standard errors (a normal 95% interval of the mean).
+        case ci95
+        /// from the smallest run to the largest.
+        case minmax
+    }
+
+    /// The mean of each row of runs (S columns) and the low and high edge of
+    /// its spread. Non-finite values are left out of each row.
+    public static func summary(_ runs: [[Double]], spread: Spread) -> (mean: [Double], lo: [Double], hi: [Double]) {
+        var m: [Double] = [], lo: [Double] = [], hi: [Double] = []
+        for row in runs {
+            let v = row.filter { $0.isFinite }
+            guard !v.isEmpty else { m.append(.nan); lo.append(.nan); hi.append(.nan); continue }
+            let n = Double(v.count)
+            let mean = v.reduce(0, +) / n
+            let ss = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            m.append(mean)
+            switch spread {
+            case .std:
+                let s = (ss / n).squareRoot()
+                lo.append(mean - s); hi.append(mean + s)
+            case .sem, .ci95:
+                let se = v.count > 1 ? (ss / (n - 1)).squareRoot() / n.squareRoot() : 0
+                let k = spread == .ci95 ? 1.96 : 1
+                lo.append(mean - k * se); hi.append(mean + k * se)
+            case .minmax:
+                lo.append(v.min()!); hi.append(v.max()!)
+            }
+        }
+        return (m, lo, hi)
+    }
+
+    /// A shaded band from `lo` to `hi` and, when given, the line `y` over it
+    /// in the same colour.
+    public static func band(x: [Double], y: [Double]?, lo: [Double], hi: [Double]) -> [Series] {
+        var fill = Series(.band, .records([x, lo, hi]))
+        fill.fillOpacity = 0.25
+        guard let y else { return [fill] }
+        return [fill, Series(.lines, .records([x, y]))]
+    }
+
+    /// Bars of `heights` (one group of bars per row, one bar per column, side
+    /// by side within `width` of each position), with error bars when `err`
+    /// is given (the same shape as heights).
+    public static func bars(positions: [Double], heights: [[Double]], err: [[Double]]?, width: Double = 0.8) -> Panel {
+        var panel = Panel()
+        let k = heights.count
+        let w = width / Double(k)
+        for j in 0..<k {
+            let centres = positions.map { $0 - width / 2 + w * (Double(j) + 0.5) }
+            var s = Series(.boxes, .records([centres, heights[j], Array(repeating: w, count: centres.count)]))
+            s.fillOpacity = 0.85
+            panel.series.append(s)
+        }
+        if let err {
+            for j in 0..<k {
+                let centres = positions.map { $0 - width / 2 + w * (Double(j) + 0.5) }
+                let h = heights[j], e = err[j]
+                var s = Series(.whiskers, .records([centres, h, zip(h, e).map { $0 - $1 }, zip(h, e).map { $0 + $1 }]))
+                s.color = "#202020"; s.lineWidth = 1.5
+                panel.series.append(s)
+            }
+        }
+        return panel
+    }
+}

@@ -10,6 +10,9 @@ public struct Rendered: Sendable {
     public var paths: [String] = []
     /// gnuplot's warnings (e.g. points dropped on a log axis).
     public var warnings: [String] = []
+    /// The text redraws the text figure printed last (a live or layered
+    /// figure), so a terminal may print it over that one.
+    public var redraw = false
 }
 
 /// Draws figures with one long-lived gnuplot, chooses where figures go, and
@@ -25,9 +28,22 @@ public final class Plotter {
     private var sinkPaths: Set<String> = []
     /// The last figure drawn (what `savefig` saves).
     public private(set) var lastFigure: Figure?
+    /// Where the last figure went, so that an update or a layer redraws it
+    /// there (the same window, file or text plot).
+    private var lastTargets: [Terminal] = []
+    /// Sink files already reported to `PlotSink.onFigure`; a redraw of one is
+    /// reported to `PlotSink.onUpdate`.
+    private var reportedSinkPaths: Set<String> = []
     /// A `subplot` grid still being filled, and where it goes when full.
     public private(set) var pending: Figure?
     public private(set) var pendingOut: String?
+    /// The grid replaces the last figure where it was drawn.
+    private var pendingUpdate = false
+    /// The last figure was drawn with `update=true` and may be replaced by the
+    /// next one so drawn; a figure drawn without it, `show()`, new input (a
+    /// REPL line, a notebook cell) and a reset end the chain, so the first
+    /// `update=true` of a loop starts a figure of its own.
+    private var updating = false
 
     public init() {}
 
@@ -76,7 +92,9 @@ public final class Plotter {
     /// Draws a figure where it belongs: `out` (a file path) if given, else
     /// the automatic destination. Inside an unfinished `subplot` grid the
     /// figure's panel joins the grid instead, and the grid is drawn when full.
-    public func show(_ figure: Figure, out: String?) throws -> Rendered {
+    /// With `update`, the figure replaces the last one where that was drawn
+    /// (the same window, file or text plot) instead of starting a new one.
+    public func show(_ figure: Figure, out: String?, update: Bool = false) throws -> Rendered {
         if var grid = pending {
             guard out == nil else {
                 throw PlotError.usage("out= cannot be given to a panel of a subplot grid; give it to subplot(…, out=) or call savefig(path) afterwards")
@@ -86,35 +104,92 @@ public final class Plotter {
             if !grid.isFull { return Rendered() }
             return try flush()
         }
-        return try draw(figure, out: out)
+        let reuse = update && updating
+        updating = update
+        return try draw(figure, out: out, reuse: reuse)
     }
 
-    /// Starts a grid of `rows`×`cols` panels that the next plots fill.
-    public func beginGrid(rows: Int, cols: Int, title: String?, width: Int?, height: Int?, out: String?) throws -> Rendered {
+    /// Ends a chain of `update=true` figures: the next one starts a new figure.
+    public func endUpdates() { updating = false }
+
+    /// Draws more on the current panel — the last panel of the grid being
+    /// filled (drawn when the grid is), else the last panel of the last
+    /// figure, which is drawn again where it went. `change` adds series or
+    /// annotations and sets what the call set. With nothing drawn yet, the
+    /// change is made to an empty panel, drawn as a new figure.
+    public func add(out: String?, _ change: (inout Panel) throws -> Void) throws -> Rendered {
+        if var grid = pending, !grid.panels.isEmpty {
+            guard out == nil else {
+                throw PlotError.usage("out= cannot be given to a panel of a subplot grid; give it to subplot(…, out=) or call savefig(path) afterwards")
+            }
+            try change(&grid.panels[grid.panels.count - 1])
+            pending = grid
+            return Rendered()
+        }
+        guard pending == nil, var f = lastFigure, !f.panels.isEmpty else {
+            var p = Panel()
+            try change(&p)
+            return try show(Figure(p), out: out)
+        }
+        try change(&f.panels[f.panels.count - 1])
+        return try draw(f, out: out, reuse: true)
+    }
+
+    /// Draws a figure as `show` does, but never into a `subplot` grid being filled.
+    func drawOutsideGrid(_ figure: Figure, out: String?, reuse: Bool) throws -> Rendered {
+        try draw(figure, out: out, reuse: reuse)
+    }
+
+    /// Whether there is a panel that `add` would draw on.
+    public var hasCurrentPanel: Bool {
+        if let grid = pending { return !grid.panels.isEmpty }
+        return lastFigure.map { !$0.panels.isEmpty } ?? false
+    }
+
+    /// Starts a grid of `rows`×`cols` panels that the next plots fill; with
+    /// `update` it replaces the last figure where that was drawn.
+    public func beginGrid(rows: Int, cols: Int, title: String?, width: Int?, height: Int?, out: String?, update: Bool = false) throws -> Rendered {
         var r = Rendered()
         if pending != nil { r = try flush() }
         if let out { _ = try Terminal.file(out) }
         pending = Figure(panels: [], rows: rows, cols: cols, title: title, width: width, height: height)
         pendingOut = out
+        pendingUpdate = update
         return r
     }
 
-    /// Draws an unfinished grid as it is.
+    /// Draws an unfinished grid as it is, and ends it: the next plot is a
+    /// figure of its own.
     public func flush() throws -> Rendered {
         guard let grid = pending else { return Rendered() }
         pending = nil
+        let update = pendingUpdate
+        pendingUpdate = false
         if grid.panels.isEmpty { pendingOut = nil; return Rendered() }
         let out = pendingOut
         pendingOut = nil
-        return try draw(grid, out: out)
+        let reuse = update && updating
+        updating = update
+        return try draw(grid, out: out, reuse: reuse)
     }
 
-    /// Forgets the figures kept for `savefig` (the last one and an unfinished
-    /// grid), so their data is freed before the process ends.
+    /// `show()` and `subplot()`: draws an unfinished grid and ends any chain
+    /// of `update=true` figures.
+    public func end() throws -> Rendered {
+        defer { updating = false }
+        return try flush()
+    }
+
+    /// Forgets the figures kept for `savefig` and `add` (the last one and an
+    /// unfinished grid, which is dropped undrawn), so the next plot starts a
+    /// new figure and their data is freed. Windows already open stay open.
     public func forgetFigures() {
         lastFigure = nil
+        lastTargets = []
         pending = nil
         pendingOut = nil
+        pendingUpdate = false
+        updating = false
     }
 
     /// Saves the last figure (or the grid being filled) to a file.
@@ -130,19 +205,33 @@ public final class Plotter {
         return try render(f, to: terminal)
     }
 
-    private func draw(_ figure: Figure, out: String?) throws -> Rendered {
-        lastFigure = figure
-        if let out {
-            _ = try Terminal.file(out)
-            var r = try render(figure, to: try Terminal.file(absolute(out)))
-            if let sinkFile = sinkFile() {
-                let more = try render(figure, to: sinkFile)
-                r.paths += more.paths
-                r.warnings += more.warnings
-            }
-            return r
+    /// Draws a figure to `out` (and the render directory, if any) or to the
+    /// automatic destination; with `reuse`, to where the last figure went
+    /// (unless `out` names another file).
+    private func draw(_ figure: Figure, out: String?, reuse: Bool = false) throws -> Rendered {
+        if let out { _ = try Terminal.file(out) }
+        let outTerminal = try out.map { try Terminal.file(absolute($0)) }
+        var targets: [Terminal]
+        let redraw = reuse && !lastTargets.isEmpty && (outTerminal == nil || lastTargets.contains(outTerminal!))
+        if redraw {
+            targets = lastTargets
+        } else if let outTerminal {
+            targets = [outTerminal]
+            if let sinkFile = sinkFile() { targets.append(sinkFile) }
+        } else {
+            targets = [try automaticTerminal()]
         }
-        return try render(figure, to: try automaticTerminal())
+        lastFigure = figure
+        lastTargets = targets
+        var r = Rendered()
+        for t in targets {
+            let more = try render(figure, to: t)
+            r.paths += more.paths
+            r.warnings += more.warnings
+            if let text = more.text { r.text = text }
+        }
+        r.redraw = redraw && r.text != nil
+        return r
     }
 
     /// gnuplot may have been started in another working directory.
@@ -196,20 +285,28 @@ public final class Plotter {
         do { try staged.commit() } catch { throw PlotError.file("\(error)") }
         result.warnings = result.warnings.map { $0.replacingOccurrences(of: staged.temporaryPath, with: target) }
         result.paths.append(target)
-        if sinkPaths.remove(target) != nil { PlotSink.onFigure?(target) }
+        if sinkPaths.remove(target) != nil {
+            reportedSinkPaths.insert(target)
+            PlotSink.onFigure?(target)
+        } else if reportedSinkPaths.contains(target) {
+            PlotSink.onUpdate?(target)
+        }
         return result
     }
 
     /// Draws a figure on a terminal; for a file terminal, `target` is the file
     /// the user named (for messages), the terminal's own path a temporary file.
     private func draw(_ figure: Figure, on terminal: Terminal, target: String?) throws -> Rendered {
+        if case .text(let w, let h) = terminal, figure.panels.contains(where: \.isMatrix) {
+            return try drawText(figure, width: w, height: h)
+        }
         let session = try startedSession()
         let dir = session.directory
         let figure = Decimation.thinned(figure, pixels: terminal.width(figure))
         // Window figures keep their files so the window can redraw on zoom;
         // everything else is removed once drawn.
         let first = blockCount
-        let script = GnuplotScript(figure) { dir.appendingPathComponent("data-\(first + $0).bin").path }
+        let script = GnuplotScript(figure, canvas: terminal.canvas(figure)) { dir.appendingPathComponent("data-\(first + $0).bin").path }
         blockCount += script.blocks.count
         let files = (0..<script.blocks.count).map { dir.appendingPathComponent("data-\(first + $0).bin").path }
         defer {
@@ -247,6 +344,32 @@ public final class Plotter {
             if case .text = terminal { result.text = Self.tidyText(s) } else { result.text = s }
         }
         return result
+    }
+
+    /// A text figure with matrices in it: each panel drawn on its own (a
+    /// matrix as shaded cells, anything else by gnuplot), the panels put side
+    /// by side in rows.
+    private func drawText(_ figure: Figure, width: Int, height: Int) throws -> Rendered {
+        let w = figure.width ?? width, h = figure.height ?? height
+        let cellW = max(10, (w - 2 * (figure.cols - 1)) / figure.cols)
+        let cellH = max(4, (h - (figure.title == nil ? 0 : 1)) / figure.rows)
+        let single = figure.rows * figure.cols == 1
+        var blocks: [[String]] = []
+        var r = Rendered()
+        let colour = TextPictures.colour
+        for p in figure.panels {
+            var panel = p
+            if single, panel.title == nil { panel.title = figure.title }
+            if panel.isMatrix {
+                blocks.append(TextPictures.render(panel, width: cellW, height: cellH, colour: colour))
+            } else {
+                let one = try draw(Figure(panel), on: .text(width: cellW, height: cellH), target: nil)
+                r.warnings += one.warnings
+                blocks.append((one.text ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+            }
+        }
+        r.text = TextPictures.compose(blocks, cols: figure.cols, cellWidth: cellW, title: single ? nil : figure.title)
+        return r
     }
 
     /// A dumb-terminal page without its form feed, trailing blanks and blank

@@ -49,7 +49,32 @@ public enum Terminal: Equatable, Sendable {
         default:
             let extra = f.rows * f.cols > 1 && f.title != nil ? 40 : 0
             if let pw = f.panelWidth, let ph = f.panelHeight { return (pw * f.cols, ph * f.rows + extra) }
-            return f.rows * f.cols == 1 ? (720, 450) : (480 * f.cols, 360 * f.rows + extra)
+            return f.rows * f.cols == 1 ? (640, 420) : (480 * f.cols, 360 * f.rows + extra)
+        }
+    }
+
+    /// The font size in points: 14 for a 640×420 panel, scaled with the
+    /// panel, so that a figure shrunk to one column of a paper (8 cm) still
+    /// has tic labels of about 6 pt.
+    func fontSize(_ f: Figure) -> Int {
+        let d = defaultSize(f)
+        let w = Double(f.width ?? d.0) / Double(f.cols), h = Double(f.height ?? d.1) / Double(f.rows)
+        let s = 14 * min(w / 640, h / 420).squareRoot()
+        return Int(min(20, max(9, s.rounded())))
+    }
+
+    /// One panel and one character, for laying out legends.
+    func canvas(_ f: Figure) -> Canvas {
+        let d = defaultSize(f)
+        let w = Double(f.width ?? d.0) / Double(f.cols), h = Double(f.height ?? d.1) / Double(f.rows)
+        switch self {
+        case .text: return Canvas(panelWidth: w, panelHeight: h, charWidth: 1, lineHeight: 1)
+        default:
+            let pt = Double(fontSize(f))
+            // Cairo draws 1 pt as about 1.33 px at its 96 dpi; sixel cells are 8×16.
+            let px = pt * 4 / 3
+            if case .sixel = self { return Canvas(panelWidth: w * 8, panelHeight: h * 16, charWidth: 8, lineHeight: 16) }
+            return Canvas(panelWidth: w, panelHeight: h, charWidth: px * 0.55, lineHeight: px * 1.2, fontSize: pt)
         }
     }
 
@@ -64,16 +89,17 @@ public enum Terminal: Equatable, Sendable {
     func setup(_ f: Figure, output: String?) -> String {
         let d = defaultSize(f)
         let w = f.width ?? d.0, h = f.height ?? d.1
+        let pt = fontSize(f)
         var lines = ["unset multiplot"]
         switch self {
         case .png(let p):
-            lines.append("set terminal pngcairo noenhanced size \(w),\(h) font 'sans,10'")
+            lines.append("set terminal pngcairo noenhanced size \(w),\(h) font 'sans,\(pt)'")
             lines.append("set output \(gnuplotQuoted(p))")
         case .svg(let p):
-            lines.append("set terminal svg noenhanced size \(w),\(h) font 'sans,10' background '#ffffff'")
+            lines.append("set terminal svg noenhanced size \(w),\(h) font 'sans,\(pt)' background '#ffffff'")
             lines.append("set output \(gnuplotQuoted(p))")
         case .pdf(let p):
-            lines.append("set terminal pdfcairo noenhanced size \(gnuplotNumber(Double(w) / 100))in,\(gnuplotNumber(Double(h) / 100))in font 'sans,8'")
+            lines.append("set terminal pdfcairo noenhanced size \(gnuplotNumber(Double(w) / 100))in,\(gnuplotNumber(Double(h) / 100))in font 'sans,\(pt)'")
             lines.append("set output \(gnuplotQuoted(p))")
         case .text:
             lines.append("set terminal dumb noenhanced size \(w),\(h)")
@@ -143,6 +169,10 @@ public enum PlotSink {
     /// "svg" (the default) or "png".
     nonisolated(unsafe) public static var fileFormat = "svg"
     nonisolated(unsafe) public static var onFigure: ((String) -> Void)?
+    /// Called when a file already reported to `onFigure` is drawn again (a
+    /// live figure, `update=true`, a layer added with `add=true`): a host
+    /// that shows figures as they come (the Jupyter kernel) updates its display.
+    nonisolated(unsafe) public static var onUpdate: ((String) -> Void)?
     nonisolated(unsafe) public static var nextIndex = 1
     /// Whether figures without `out=` may open windows: true in the REPL,
     /// false for scripts. nil (the default) guesses from whether standard

@@ -37,6 +37,7 @@ final class REPL {
                     return 0
                 }
                 line = l
+                FigureOutput.newInput()   // a text figure printed before is no longer the last output
             } catch {
                 pending = ""   // Ctrl-C at the prompt abandons the input
                 continue

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LkBuiltins
 import LkLang
+import LkSession
+import LkSweep
 import LkTensor
 
 /// `lk` — the command line of DESIGN.md §5.
@@ -61,8 +63,11 @@ struct LK: ParsableCommand {
     }
 }
 
+/// lk's version (also part of every sweep task's id).
+let lkVersion = "0.1.0"
+
 func versionText() -> String {
-    var text = "lk 0.1.0\n" + BLASInfo.summary
+    var text = "lk \(lkVersion)\n" + BLASInfo.summary
     if let w = BLASInfo.warning { text += "\nwarning: " + w }
     return text
 }
@@ -102,6 +107,11 @@ if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "render" {
     Render.main(Array(CommandLine.arguments.dropFirst(2)))
 } else if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "kernel" {
     KernelCommand.main(Array(CommandLine.arguments.dropFirst(2)))
+} else if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "sweep" {
+    // `lk sweep FILE.lk --out DIR …` (Sources/LkSweep, Docs/sweeps.md).
+    FigureOutput.setInteractive(false)
+    SweepCommand.host = SweepHost(version: lkVersion, makeInterpreter: BuiltinTable.makeInterpreter, onLargeStack: onLargeStack)
+    SweepCommand.main(arguments: Array(CommandLine.arguments.dropFirst(2)))
 } else {
     LK.main()
 }

@@ -24,7 +24,7 @@ final class BuiltinSweepTests: XCTestCase {
     /// Built-ins that write files where they are told or wait for a person are
     /// tested elsewhere (Tests/LkPlotTests, the bad_input conformance cases).
     static let excluded: Set<String> = ["savenpy", "writecsv", "savefig", "compasssave", "compassstep", "compasswalk", "compass"]
-    static let plots: Set<String> = ["plot", "scatter", "heatmap", "image", "hist", "surface", "subplot", "show"]
+    static let plots: Set<String> = ["plot", "scatter", "heatmap", "image", "hist", "surface", "subplot", "show", "errorbar", "band", "bar", "hline", "vline", "text"]
 
     static let setup = """
     M = [[4, 1, 0, 0], [1, 3, 1, 0], [0, 1, 2, 0.5], [0, 0, 0.5, 1]]

@@ -19,13 +19,15 @@ final class RenderTests: XCTestCase {
         return Figure(p, width: 50, height: 16)
     }
 
+    /// The legend goes to the top left, which the rising line leaves empty
+    /// (gnuplot's default top right would sit on the line's end).
     func testDumbTerminalTextOfAKnownLinePlot() throws {
         let r = try Plotter().render(squares(), to: .text(width: 50, height: 16))
         XCTAssertEqual(r.text, """
                                   squares
               16 +----------------------------------------+
               14 |-+  +    +    +     +    +    +    + **-|
-              12 |-+                          n^2 *******-|
+              12 |-*****n^2                         *** +-|
               10 |-+                              **    +-|
                8 |-+                           ***      +-|
                  |                         ****           |

@@ -153,11 +153,14 @@ enum AD {
                      perExample: ((_ primals: [Value], _ cotangent: Value, _ wanted: [Bool]) throws -> [PerExample?])? = nil,
                      chain: ((_ primals: [Value], _ form: PerExample) throws -> [PerExample?])? = nil,
                      backward: @escaping (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
-        let level = inputs.map(\.level).max() ?? 0
+        var level = 0
+        for v in inputs { level = Swift.max(level, v.level) }
         if level == 0 { return try compute(inputs) }
         var tape: Tape! = nil
         var parents: [Int?] = []
         var primals: [Value] = []
+        parents.reserveCapacity(inputs.count)
+        primals.reserveCapacity(inputs.count)
         for v in inputs {
             if case .dual(let d) = v, d.tape.active, d.tape.level == level {
                 tape = d.tape
@@ -188,13 +191,15 @@ enum AD {
     /// The reverse pass from several outputs at once (a record or list of results),
     /// each seeded with its own cotangent.
     static func backward(_ tape: Tape, seeds: [(Int, Value)]) throws -> [Int: Value] {
-        var cts: [Int: Value] = [:]
-        for (i, s) in seeds { cts[i] = try cts[i].map { try add($0, s) } ?? s }
         guard let top = seeds.map(\.0).max() else { return [:] }
+        var cts = [Value?](repeating: nil, count: top + 1)
+        for (i, s) in seeds { cts[i] = try cts[i].map { try add($0, s) } ?? s }
+        var leaves: [Int: Value] = [:]
         for i in stride(from: top, through: 0, by: -1) {
-            guard let ct = cts.removeValue(forKey: i) else { continue }
+            guard let ct = cts[i] else { continue }
+            cts[i] = nil
             let entry = tape.entries[i]
-            if entry.parents.allSatisfy({ $0 == nil }) { cts[i] = ct; continue }   // an input leaf: keep
+            if entry.parents.isEmpty { leaves[i] = ct; continue }   // an input leaf: keep
             try Interrupt.check()
             let grads = try entry.backward(ct)
             for (p, g) in zip(entry.parents, grads) {
@@ -202,6 +207,6 @@ enum AD {
                 cts[p] = try cts[p].map { try add($0, g) } ?? g
             }
         }
-        return cts
+        return leaves
     }
 }

@@ -33,6 +33,8 @@ public struct SamplerSettings {
     public var etaRule: EtaRule = .ddim
     public var reference: Tensor? = nil
     public var keepEvery = 0
+    /// Called after each step with its index and the result so far (live figures).
+    public var onStep: ((Int, SamplerResult) throws -> Void)? = nil
     public init(schedule: NoiseSchedule, steps: Int, eta: Double) {
         self.schedule = schedule; self.steps = steps; self.eta = eta
     }
@@ -196,6 +198,7 @@ public enum DiffusionSampler {
             if settings.keepEvery > 0 && (i % settings.keepEvery == 0 || i == ts.count - 1) {
                 result.snapshots.append(try st.corrected.reshaped(count == 1 ? prior.sampleShape : [count] + prior.sampleShape))
             }
+            try settings.onStep?(i, result)
         }
         result.x = try x.reshaped(count == 1 ? prior.sampleShape : [count] + prior.sampleShape)
         return result

@@ -18,6 +18,8 @@ public struct Training {
     public var seed: UInt64 = 0
     /// The update rule (nil: plain gradient descent at `lr`, the parametrization's scales).
     public var optimizer: Optimizer? = nil
+    /// Called after each step with its index and batch loss (live figures).
+    public var onStep: ((Int, Double) throws -> Void)? = nil
 
     public init() {}
 
@@ -95,6 +97,7 @@ public struct Training {
             } else {
                 net.step((g.weights, g.biases), lr: lr)
             }
+            try onStep?(s, g.loss)
         }
         if every > 0 { try snapshot(steps) }
         return (losses, try regrouped(record, hiddenSnapshots), false)

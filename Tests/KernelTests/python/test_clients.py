@@ -135,6 +135,25 @@ class KernelSessionTests(unittest.TestCase):
         reply, _ = run(self.kc, "ran")
         self.assertEqual(reply["status"], "error")
 
+    def test_live_and_updated_figures_update_their_display(self):
+        # A loop redrawing one figure: one display_data, then updates of the same display_id.
+        reply, msgs = run(self.kc, "for i in 0..3 { plot([1, 2, 3 + i], update=true) }")
+        self.assertEqual(reply["status"], "ok", reply)
+        shown = [m for m in msgs if m["msg_type"] == "display_data"]
+        updates = [m for m in msgs if m["msg_type"] == "update_display_data"]
+        self.assertEqual(len(shown), 1)
+        self.assertEqual(len(updates), 2)
+        first = shown[0]["content"]["transient"]["display_id"]
+        self.assertTrue(all(u["content"]["transient"]["display_id"] == first for u in updates))
+        self.assertTrue(updates[-1]["content"]["data"]["image/png"].startswith("iVBORw0KGgo"))
+        # train(…, live=true) ends with its whole curve in one display.
+        reply, msgs = run(self.kc, "r = train(mlp([2, 8, 1], seed=1), randn(16, 2), randn(16), steps=30, live=true)")
+        self.assertEqual(reply["status"], "ok", reply)
+        shown = [m for m in msgs if m["msg_type"] == "display_data"]
+        self.assertEqual(len(shown), 1)
+        ids = {m["content"]["transient"]["display_id"] for m in msgs if m["msg_type"] in ("display_data", "update_display_data")}
+        self.assertEqual(len(ids), 1, "every redraw updates the one display")
+
     def test_commands_and_reset(self):
         run(self.kc, "v = ones(3)")
         reply, msgs = run(self.kc, ":vars")
