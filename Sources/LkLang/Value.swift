@@ -174,7 +174,31 @@ public final class Builtin: @unchecked Sendable {
             args.keywords = args.keywords.map { ($0.name, $0.value.deepUndual) }
             return try implementation(&args)
         case .rule(let rule):
+            // A list or record holding a differentiated value is not a tensor: the
+            // built-in's own check words the error (as outside grad); if it accepts
+            // one, differentiating through it is refused, never a silent zero.
+            if !Builtin.rulesTakingLists.contains(name),
+               args.positional.contains(where: Builtin.holdsDualInside) || args.keywords.contains(where: { Builtin.holdsDualInside($0.value) }) {
+                var plain = args
+                plain.positional = plain.positional.map(\.deepUndual)
+                plain.keywords = plain.keywords.map { ($0.name, $0.value.deepUndual) }
+                _ = try implementation(&plain)
+                throw BuiltinError("grad: \(name) cannot differentiate through a list or record holding differentiated values; make it a tensor first (stack)")
+            }
             return try rule(&args)
+        }
+    }
+}
+
+extension Builtin {
+    /// Built-ins whose rule handles lists itself.
+    static let rulesTakingLists: Set<String> = ["append"]
+
+    /// A list or record with a differentiated value somewhere inside.
+    static func holdsDualInside(_ v: Value) -> Bool {
+        switch v {
+        case .list, .record: return v.containsDual
+        default: return false
         }
     }
 }

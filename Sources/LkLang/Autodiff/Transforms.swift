@@ -96,7 +96,7 @@ public enum Autodiff {
             guard a.count == b.count else { throw BuiltinError("\(callee): v is a list of \(b.count) but \(name) a list of \(a.count)") }
             for (x, y) in zip(a, b) { try pair(x, y, callee, of: name, body) }
         case (.record(let a), .record(let b)):
-            guard a.names == b.names else { throw BuiltinError("\(callee): v has fields \(b.names) but f(x) has \(a.names)") }
+            guard a.names == b.names else { throw BuiltinError("\(callee): v has fields \(b.names) but \(name) has \(a.names)") }
             for (x, y) in zip(a.values, b.values) { try pair(x, y, callee, of: name, body) }
         default:
             guard out.undual.isTensorLike, v.undual.isTensorLike else {
