@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // System libraries: OpenBLAS (CBLAS + LAPACKE), FFTW3, libedit.
@@ -50,6 +51,7 @@ let package = Package(
         .executableTarget(name: "lk", dependencies: [
             "LkBuiltins", "LkLang", "LkTensor", "LkSession", "LkJupyter", "CEditLine", "LkSweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Ink", package: "Ink"),
         ]),
 
         // What the test targets share (swift-numerics' _TestSupport is the model):

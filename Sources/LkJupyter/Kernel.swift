@@ -13,6 +13,11 @@ import LkTensor
 /// and sends printed output in batches while the cell runs; a heartbeat thread
 /// echoes pings. iopub is shared by them under a lock. A message that fails its
 /// signature or is malformed is logged to stderr and dropped, never run.
+///
+/// Every method is `@_optimize(none)`: with them optimized, Swift 6.3's `-O`
+/// whole-module build of this file did not finish in 30 minutes (the optimizer,
+/// not the type checker: `-Onone` takes seconds). Its work is waiting on sockets,
+/// so nothing measurable is lost (Benchmarks/ `kernel` rows).
 public final class Kernel: @unchecked Sendable {
     public static let protocolVersion = "5.3"
     public static let version = "0.1.0"
@@ -87,7 +92,7 @@ public final class Kernel: @unchecked Sendable {
     // MARK: receiving
 
     /// The message, or nil (logged) when it must be dropped.
-    func accept(_ frames: [Data], on channel: String) -> Message? {
+    @_optimize(none) func accept(_ frames: [Data], on channel: String) -> Message? {
         do { return try signer.message(frames) } catch {
             FileHandle.standardError.write(Data("lk kernel: dropped a message on \(channel): \(error)\n".utf8))
             return nil
@@ -104,49 +109,67 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    func dispatch(_ m: Message, on socket: Socket) {
-        let handlers: [String: (Message) -> (String, JSONObject)?] = [
-            "kernel_info_request": { _ in ("kernel_info_reply", self.kernelInfo()) },
-            "execute_request": { self.execute($0) },
-            "is_complete_request": { ("is_complete_reply", self.isComplete($0.content)) },
-            "complete_request": { ("complete_reply", self.complete($0.content)) },
-            "inspect_request": { ("inspect_reply", self.inspect($0.content)) },
-            "history_request": { ("history_reply", self.historyReply($0.content)) },
-            "comm_info_request": { _ in ("comm_info_reply", ["status": "ok", "comms": JSONObject()]) },
-            "interrupt_request": { _ in Interrupt.flag.pointee = 1; return ("interrupt_reply", ["status": "ok"]) },
-            "shutdown_request": { m in ("shutdown_reply", ["status": "ok", "restart": m.content["restart"] as? Bool ?? false]) },
-        ]
-        guard let handler = handlers[m.type] else {
+    @_optimize(none) func dispatch(_ m: Message, on socket: Socket) {
+        let known: Set<String> = ["kernel_info_request", "execute_request", "is_complete_request", "complete_request",
+                                  "inspect_request", "history_request", "comm_info_request", "interrupt_request",
+                                  "shutdown_request"]
+        guard known.contains(m.type) else {
             FileHandle.standardError.write(Data("lk kernel: ignored a message of type \(m.type)\n".utf8))
             return
         }
         publish("status", ["execution_state": "busy"], parent: m)
-        if let (type, content) = handler(m) {
+        if let (type, content) = answer(m) {
             reply(to: m, on: socket, type: type, content: content)
         }
         publish("status", ["execution_state": "idle"], parent: m)
         if m.type == "shutdown_request" {
             // Let the reply and the idle status leave, then end (the client restarts us if asked).
+            try? FileManager.default.removeItem(at: figureDirectory)
             usleep(100_000)
             exit(0)
         }
     }
 
+    /// The reply to a request (nil when the handler sent it itself).
+    @_optimize(none) func answer(_ m: Message) -> (String, JSONObject)? {
+        switch m.type {
+        case "kernel_info_request": return ("kernel_info_reply", kernelInfo())
+        case "execute_request": return execute(m)
+        case "is_complete_request": return ("is_complete_reply", isComplete(m.content))
+        case "complete_request": return ("complete_reply", complete(m.content))
+        case "inspect_request": return ("inspect_reply", inspect(m.content))
+        case "history_request": return ("history_reply", historyReply(m.content))
+        case "comm_info_request":
+            var c = JSONObject()
+            c["status"] = "ok"
+            c["comms"] = JSONObject()
+            return ("comm_info_reply", c)
+        case "interrupt_request":
+            Interrupt.flag.pointee = 1
+            return ("interrupt_reply", ["status": "ok"])
+        default:   // shutdown_request
+            var c = JSONObject()
+            c["status"] = "ok"
+            c["restart"] = m.content["restart"] as? Bool ?? false
+            return ("shutdown_reply", c)
+        }
+    }
+
     // MARK: sending
 
-    func header(_ type: String) -> JSONObject {
+    @_optimize(none) func header(_ type: String) -> JSONObject {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return ["msg_id": UUID().uuidString.lowercased(), "session": sessionID, "username": "lk",
                 "date": f.string(from: Date()), "msg_type": type, "version": Kernel.protocolVersion]
     }
 
-    func reply(to m: Message, on socket: Socket, type: String, content: JSONObject) {
+    @_optimize(none) func reply(to m: Message, on socket: Socket, type: String, content: JSONObject) {
         let r = Message(identities: m.identities, header: header(type), parent: m.header, content: content)
         socket.send(signer.frames(r))
     }
 
-    func publish(_ type: String, _ content: JSONObject, parent: Message?) {
+    @_optimize(none) func publish(_ type: String, _ content: JSONObject, parent: Message?) {
         let topic = Data("kernel.\(sessionID).\(type)".utf8)
         let m = Message(identities: [topic], header: header(type), parent: parent?.header ?? [:], content: content)
         let frames = signer.frames(m)
@@ -156,7 +179,7 @@ public final class Kernel: @unchecked Sendable {
 
     /// Printed text of the running cell: sent at once if none went out in the last
     /// 50 ms, else gathered and sent by the control thread within 100 ms.
-    func stream(_ text: String) {
+    @_optimize(none) func stream(_ text: String) {
         outputLock.lock()
         pendingOutput += text
         let due = DispatchTime.now().uptimeNanoseconds - lastSent.uptimeNanoseconds > 50_000_000 || pendingOutput.utf8.count > 1 << 16
@@ -164,7 +187,7 @@ public final class Kernel: @unchecked Sendable {
         if due { flushOutput() }
     }
 
-    func flushOutput() {
+    @_optimize(none) func flushOutput() {
         outputLock.lock()
         let text = pendingOutput, parent = running
         pendingOutput = ""
@@ -177,7 +200,7 @@ public final class Kernel: @unchecked Sendable {
     /// A routed figure (PNG) as `display_data`, with its SVG beside it; its
     /// `display_id` is the figure's file, so a redraw of that file is sent as
     /// `update_display_data` and the frontend replaces the picture in place.
-    func publishFigure(_ path: String, update: Bool = false) {
+    @_optimize(none) func publishFigure(_ path: String, update: Bool = false) {
         flushOutput()
         defer { try? FileManager.default.removeItem(atPath: path) }
         guard let png = FileManager.default.contents(atPath: path) else { return }
@@ -195,23 +218,37 @@ public final class Kernel: @unchecked Sendable {
 
     // MARK: requests
 
-    func kernelInfo() -> JSONObject {
-        ["status": "ok", "protocol_version": Kernel.protocolVersion, "implementation": "lk",
-         "implementation_version": Kernel.version,
-         "language_info": ["name": "lk", "version": Kernel.version, "mimetype": "text/x-lk",
-                           "file_extension": ".lk", "pygments_lexer": "text", "codemirror_mode": "text/plain"] as JSONObject,
-         "banner": "lk \(Kernel.version) — \(BLASInfo.summary)", "help_links": [Any](),
-         "debugger": false]
+    @_optimize(none) func kernelInfo() -> JSONObject {
+        var language = JSONObject()
+        language["name"] = "lk"
+        language["version"] = Kernel.version
+        language["mimetype"] = "text/x-lk"
+        language["file_extension"] = ".lk"
+        language["pygments_lexer"] = "text"
+        language["codemirror_mode"] = "text/plain"
+        var info = JSONObject()
+        info["status"] = "ok"
+        info["protocol_version"] = Kernel.protocolVersion
+        info["implementation"] = "lk"
+        info["implementation_version"] = Kernel.version
+        info["language_info"] = language
+        info["banner"] = "lk \(Kernel.version) — \(BLASInfo.summary)"
+        info["help_links"] = [Any]()
+        info["debugger"] = false
+        return info
     }
 
-    func execute(_ m: Message) -> (String, JSONObject)? {
+    @_optimize(none) func execute(_ m: Message) -> (String, JSONObject)? {
         let code = m.content["code"] as? String ?? ""
         let silent = m.content["silent"] as? Bool ?? false
         let store = (m.content["store_history"] as? Bool ?? true) && !silent
         let stopOnError = m.content["stop_on_error"] as? Bool ?? true
         if store { executionCount += 1 }
         let count = executionCount
-        publish("execute_input", ["code": code, "execution_count": count], parent: m)
+        var input = JSONObject()
+        input["code"] = code
+        input["execution_count"] = count
+        publish("execute_input", input, parent: m)
         outputLock.lock(); running = m; outputLock.unlock()
 
         var shown: String? = nil
@@ -231,25 +268,46 @@ public final class Kernel: @unchecked Sendable {
         if store { history.append((count, code, shown)) }
 
         if let d = diagnostic {
-            let error: JSONObject = ["ename": d.kind == .interrupted ? "Interrupted" : d.kind == .parse ? "ParseError" : "Error",
-                                     "evalue": d.kind == .interrupted ? "interrupted" : d.message,
-                                     "traceback": d.render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)]
+            let error = Kernel.errorContent(d)
             if !silent { publish("error", error, parent: m) }
             // The cells sent before this reply are aborted; those sent after it run.
             let queued = stopOnError ? waiting() : []
-            reply(to: m, on: shell, type: "execute_reply",
-                  content: error.merging(["status": "error", "execution_count": count]) { $1 })
+            var content = error
+            content["status"] = "error"
+            content["execution_count"] = count
+            reply(to: m, on: shell, type: "execute_reply", content: content)
             abort(queued)
             return nil
         }
         if let shown, !silent {
-            publish("execute_result", ["execution_count": count, "data": ["text/plain": shown], "metadata": JSONObject()], parent: m)
+            var result = JSONObject()
+            result["execution_count"] = count
+            result["data"] = ["text/plain": shown]
+            result["metadata"] = JSONObject()
+            publish("execute_result", result, parent: m)
         }
-        return ("execute_reply", ["status": "ok", "execution_count": count, "user_expressions": JSONObject(), "payload": [Any]()])
+        var ok = JSONObject()
+        ok["status"] = "ok"
+        ok["execution_count"] = count
+        ok["user_expressions"] = JSONObject()
+        ok["payload"] = [Any]()
+        return ("execute_reply", ok)
+    }
+
+    /// An `error` message's content: the diagnostic with its caret as the traceback.
+    @_optimize(none) static func errorContent(_ d: Diagnostic) -> JSONObject {
+        var e = JSONObject()
+        switch d.kind {
+        case .interrupted: e["ename"] = "Interrupted"; e["evalue"] = "interrupted"
+        case .parse: e["ename"] = "ParseError"; e["evalue"] = d.message
+        case .runtime: e["ename"] = "Error"; e["evalue"] = d.message
+        }
+        e["traceback"] = d.render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return e
     }
 
     /// After a failed cell, the cells already waiting are not run (`stop_on_error`).
-    func waiting() -> [Message] {
+    @_optimize(none) func waiting() -> [Message] {
         var queued: [Message] = []
         while let frames = shell.receive(wait: false) {
             if let m = accept(frames, on: "shell") { queued.append(m) }
@@ -257,7 +315,7 @@ public final class Kernel: @unchecked Sendable {
         return queued
     }
 
-    func abort(_ queued: [Message]) {
+    @_optimize(none) func abort(_ queued: [Message]) {
         for m in queued {
             guard m.type == "execute_request" else { dispatch(m, on: shell); continue }
             publish("status", ["execution_state": "busy"], parent: m)
@@ -266,7 +324,7 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    func isComplete(_ content: JSONObject) -> JSONObject {
+    @_optimize(none) func isComplete(_ content: JSONObject) -> JSONObject {
         let code = content["code"] as? String ?? ""
         if Session.isCommand(code.trimmingCharacters(in: .whitespaces)) { return ["status": "complete"] }
         switch session.parse(SourceFile(name: "<cell>", text: code)) {
@@ -277,21 +335,26 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// The text before a cursor given in Unicode code points (protocol 5.2+).
-    static func prefix(_ code: String, _ cursor: Int) -> String {
+    @_optimize(none) static func prefix(_ code: String, _ cursor: Int) -> String {
         String(String.UnicodeScalarView(code.unicodeScalars.prefix(max(0, cursor))))
     }
 
-    func complete(_ content: JSONObject) -> JSONObject {
+    @_optimize(none) func complete(_ content: JSONObject) -> JSONObject {
         let code = content["code"] as? String ?? ""
         let cursor = content["cursor_pos"] as? Int ?? code.unicodeScalars.count
         let before = Kernel.prefix(code, cursor)
         let (from, candidates) = session.complete(before)
         let start = String(decoding: Array(before.utf8)[..<from], as: UTF8.self).unicodeScalars.count
-        return ["status": "ok", "matches": candidates, "cursor_start": start, "cursor_end": before.unicodeScalars.count,
-                "metadata": JSONObject()]
+        var r = JSONObject()
+        r["status"] = "ok"
+        r["matches"] = candidates
+        r["cursor_start"] = start
+        r["cursor_end"] = before.unicodeScalars.count
+        r["metadata"] = JSONObject()
+        return r
     }
 
-    func inspect(_ content: JSONObject) -> JSONObject {
+    @_optimize(none) func inspect(_ content: JSONObject) -> JSONObject {
         let code = content["code"] as? String ?? ""
         let cursor = content["cursor_pos"] as? Int ?? code.unicodeScalars.count
         let scalars = Array(code.unicodeScalars)
@@ -303,13 +366,16 @@ public final class Kernel: @unchecked Sendable {
         while start > 0 && isIdent(scalars[start - 1]) { start -= 1 }
         while end < scalars.count && isIdent(scalars[end]) { end += 1 }
         let name = String(String.UnicodeScalarView(scalars[start..<end]))
-        guard !name.isEmpty, let doc = session.documentation(of: name) else {
-            return ["status": "ok", "found": false, "data": JSONObject(), "metadata": JSONObject()]
-        }
-        return ["status": "ok", "found": true, "data": ["text/plain": doc], "metadata": JSONObject()]
+        let doc = name.isEmpty ? nil : session.documentation(of: name)
+        var r = JSONObject()
+        r["status"] = "ok"
+        r["found"] = doc != nil
+        r["data"] = doc.map { ["text/plain": $0] } ?? [String: String]()
+        r["metadata"] = JSONObject()
+        return r
     }
 
-    func historyReply(_ content: JSONObject) -> JSONObject {
+    @_optimize(none) func historyReply(_ content: JSONObject) -> JSONObject {
         let output = content["output"] as? Bool ?? false
         let n = content["n"] as? Int
         var rows = history
@@ -328,15 +394,14 @@ public final class Kernel: @unchecked Sendable {
         default:
             if let n { rows = Array(rows.suffix(n)) }
         }
-        let entries: [[Any]] = rows.map { row in
-            [1, row.0, output ? [row.1, row.2 ?? NSNull()] as [Any] : row.1 as Any]
+        var entries: [[Any]] = []
+        for (line, input, shown) in rows {
+            let text: Any = output ? [input, shown ?? ""] : input
+            entries.append([1, line, text])
         }
-        return ["status": "ok", "history": entries]
+        var r = JSONObject()
+        r["status"] = "ok"
+        r["history"] = entries
+        return r
     }
-}
-
-/// An SVG whose embedded bitmaps (gnuplot draws `heatmap` and `image` as one)
-/// stay crisp when scaled, instead of being smoothed into blobs.
-public func crispSVG(_ svg: String) -> String {
-    svg.replacingOccurrences(of: "<image ", with: "<image style=\"image-rendering:pixelated\" ")
 }

@@ -114,7 +114,7 @@ public struct Completer {
         let typedDir = prefix.hasPrefix("~/") ? "~/" + dir.dropFirst(NSHomeDirectory().count + 1) : dir
         return items.filter { $0.hasPrefix(stem) && (stem.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().map { item in
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: (dir.isEmpty ? "" : dir) + item, isDirectory: &isDir)
+            _ = fm.fileExists(atPath: (dir.isEmpty ? "" : dir) + item, isDirectory: &isDir)
             return typedDir + item + (isDir.boolValue ? "/" : "")
         }
     }

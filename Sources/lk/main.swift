@@ -119,23 +119,42 @@ func configureProgress(render: Bool) {
 }
 
 /// `lk render FILE.lk -o OUT.md [--html]`
+/// `lk render FILE.lk -o OUT.md|OUT.html|OUT.ipynb [args…]`
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lk render",
-        abstract: "Run a notebook script cell by cell and write Markdown (or HTML) with its output and figures.")
+        abstract: "Run a notebook script cell by cell and write a document with its output and figures.",
+        discussion: """
+        The format follows OUT's extension: .md (Markdown; figures as SVG files in OUT_files/ beside it),
+        .html (one self-contained page), .ipynb (a Jupyter notebook with its outputs).
+        `lk render NOTEBOOK.ipynb -o FILE.lk` turns an lk notebook back into a # %% script.
+        Arguments after the script are what it sees as `args`.
+        """)
 
-    @ArgumentParser.Argument(help: "The notebook script (Jupytext percent format: # %% cells).")
+    @ArgumentParser.Argument(help: "The notebook script (Jupytext percent format: # %% cells), or an .ipynb to turn into a script.")
     var file: String
 
-    @Option(name: .shortAndLong, help: "The document to write (.md, or .html with --html).")
+    @Option(name: .shortAndLong, help: "The document to write: OUT.md, OUT.html or OUT.ipynb (or FILE.lk from an .ipynb).")
     var output: String?
 
-    @Flag(help: "Write one self-contained HTML page (figures inlined).")
+    @Flag(help: .hidden)
     var html = false
+
+    @ArgumentParser.Argument(parsing: .allUnrecognized, help: "Arguments the script sees as `args`.")
+    var scriptArguments: [String] = []
 
     func run() throws {
         configureProgress(render: true)
-        let out = output ?? (URL(fileURLWithPath: file).deletingPathExtension().path + (html ? ".html" : ".md"))
-        throw ExitCode(Renderer(input: file, output: out, html: html).run())
+        guard let output else {
+            throw ValidationError("give the document to write with -o OUT.md, OUT.html or OUT.ipynb (lk render writes nothing beside the script unasked)")
+        }
+        let format: Renderer.Format
+        switch Renderer.format(of: output) {
+        case .success(let f): format = f
+        case .failure(let e): throw ValidationError(e.message)
+        }
+        if html && format != .html { throw ValidationError("--html with -o \(output): name an .html file (the extension picks the format)") }
+        installInterruptHandler()
+        throw ExitCode(Renderer(input: file, output: output, format: format, arguments: scriptArguments).run())
     }
 }
 

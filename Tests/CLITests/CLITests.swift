@@ -413,9 +413,111 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(svg.contains("sine wave"))
     }
 
+    /// `-o` is required (nothing is written beside the script unasked), its extension
+    /// picks the format, and arguments after the script are its `args`.
+    func testOutputIsRequiredAndArgumentsReachTheScript() throws {
+        let dir = try makeTemporaryDirectory("render")
+        let nb = dir.appendingPathComponent("a.lk")
+        try "# %% Arguments\nprint(args)\n".write(to: nb, atomically: true, encoding: .utf8)
+        let none = try CLITests.run(["render", nb.path])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.contains("give the document to write with -o"), none.stderr)
+        XCTAssertEqual(try directoryEntries(dir.path), ["a.lk"])
+        let bad = try CLITests.run(["render", nb.path, "-o", dir.appendingPathComponent("a.txt").path])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("the extension picks the format"), bad.stderr)
+        let out = dir.appendingPathComponent("out/a.md")
+        try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let r = try CLITests.run(["render", nb.path, "-o", out.path, "one", "--two"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "lk render: wrote \(out.path)\n")
+        XCTAssertTrue(try String(contentsOf: out, encoding: .utf8).contains("[\"one\", \"--two\"]"))
+    }
+
+    /// The HTML renders the Markdown people write (by Ink), heads each cell with its
+    /// title and wraps long lines instead of hiding them behind a scroll bar.
+    func testHTMLRendersMarkdownAndTitles() throws {
+        let dir = try makeTemporaryDirectory("render")
+        let nb = dir.appendingPathComponent("m.lk")
+        try """
+        # %% [markdown]
+        # Some **bold**, _italic_ and a [link](https://example.org).
+        #
+        # - one
+        # - two
+        #
+        # | a | b |
+        # | --- | --- |
+        # | 1 | 2 |
+
+        # %% The title
+        print("x")
+
+        """.write(to: nb, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("m.html")
+        let r = try CLITests.run(["render", nb.path, "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let page = try String(contentsOf: out, encoding: .utf8)
+        for want in ["<strong>bold</strong>", "<em>italic</em>", "<a href=\"https://example.org\">link</a>",
+                     "<li>one</li>", "<table>", "<h3 class=\"cell-title\">The title</h3>", "white-space:pre-wrap"] {
+            XCTAssertTrue(page.contains(want), "\(want) missing from\n\(page)")
+        }
+        XCTAssertFalse(page.contains("**bold**"))
+        XCTAssertFalse(page.contains("overflow-x:auto"))
+    }
+
+    /// A notebook renders back to the percent script it came from.
+    func testIPYNBRoundTripsToTheScript() throws {
+        let dir = try makeTemporaryDirectory("render")
+        let ipynb = dir.appendingPathComponent("n.ipynb"), back = dir.appendingPathComponent("n.lk")
+        let source = Self.fixtures.appendingPathComponent("notebook.lk")
+        XCTAssertEqual(try CLITests.run(["render", source.path, "-o", ipynb.path]).status, 0)
+        let r = try CLITests.run(["render", ipynb.path, "-o", back.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try String(contentsOf: back, encoding: .utf8), try String(contentsOf: source, encoding: .utf8))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: ipynb)) as? [String: Any]
+        XCTAssertEqual(json?["nbformat"] as? Int, 4)
+    }
+
+    /// SVG figures keep the bitmap of a heatmap pixel-sharp when a browser scales it.
+    func testSVGHeatmapsStayCrisp() throws {
+        let dir = try makeTemporaryDirectory("render")
+        let nb = dir.appendingPathComponent("h.lk")
+        try "# %% A matrix\nheatmap(reshape(linspace(0, 1, 16), 4, 4))\n".write(to: nb, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["render", nb.path, "-o", dir.appendingPathComponent("h.md").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let svg = try String(contentsOf: dir.appendingPathComponent("h_files/figure-001.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("<image style=\"image-rendering:pixelated"), String(svg.prefix(3000)))
+    }
+
+    func testHelpMentionsRenderAndKernel() throws {
+        let r = try CLITests.run(["--help"])
+        XCTAssertTrue(r.stdout.contains("lk render FILE.lk -o OUT.md|OUT.html|OUT.ipynb"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("lk kernel install"), r.stdout)
+    }
+
+    /// `lk kernel install` writes a kernelspec naming this lk; bad requests are usage errors.
+    func testKernelInstallWritesTheKernelspec() throws {
+        let dir = try makeTemporaryDirectory("kernelspec")
+        let r = try CLITests.run(["kernel", "install", "--prefix", dir.path, "--name", "lk-test"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let spec = dir.appendingPathComponent("share/jupyter/kernels/lk-test/kernel.json")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: spec)) as? [String: Any]
+        XCTAssertEqual(json?["argv"] as? [String], [CLITests.lk.resolvingSymlinksInPath().path, "kernel", "-f", "{connection_file}"])
+        XCTAssertEqual(json?["language"] as? String, "lk")
+        let both = try CLITests.run(["kernel", "install", "--user", "--prefix", dir.path])
+        XCTAssertEqual(both.status, 64)
+        let badName = try CLITests.run(["kernel", "install", "--prefix", dir.path, "--name", "../x"])
+        XCTAssertNotEqual(badName.status, 0)
+        XCTAssertTrue(badName.stderr.contains("is not a kernel name"), badName.stderr)
+        let noFile = try CLITests.run(["kernel"])
+        XCTAssertEqual(noFile.status, 64)
+        XCTAssertTrue(noFile.stderr.contains("lk kernel -f CONNECTION_FILE"), noFile.stderr)
+    }
+
     func testHTMLIsOneSelfContainedPage() throws {
         let out = try makeTemporaryDirectory("render").appendingPathComponent("notebook.html")
-        let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path, "--html"])
+        let r = try CLITests.run(["render", Self.fixtures.appendingPathComponent("notebook.lk").path, "-o", out.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let page = try String(contentsOf: out, encoding: .utf8)
         XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>"))

@@ -50,4 +50,7 @@ final class KernelTests: XCTestCase {
 
     /// jupyter_client sessions: streaming, errors, interrupts, restart, forged messages; nbclient notebooks.
     func testClients() throws { try runPython("test_clients") }
+
+    /// Every example through `lk render`; .ipynb output validated by nbformat and run by nbclient.
+    func testRender() throws { try runPython("test_render") }
 }
