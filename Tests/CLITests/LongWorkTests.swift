@@ -83,7 +83,7 @@ final class LongWorkTests: XCTestCase {
     func testCtrlCInDdsReturnsTheStepsSoFar() throws {
         let s = try session()
         type(s, "kept = 41")
-        type(s, "P = rand(2000, 32, 32); p = empiricalprior(P);")
+        type(s, "P = rand(20000, 32, 32); p = empiricalprior(P);")   // ~8 s of dds: still running 2 s in on a fast machine
         type(s, "op = mriop(32, accel=4, seed=0); y = op.forward(P[0]);")
         interrupt(s, "res = dds(y, op, p, steps=1000, seed=1)")
         XCTAssertTrue(value(s, "res.interrupted").contains("true"), s.transcript)

@@ -12,7 +12,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "Examples", "*.lk")))
+# Every example, except the one that plots a sweep's results (it needs `lk sweep` run first).
+EXAMPLES = sorted(e for e in glob.glob(os.path.join(ROOT, "Examples", "*.lk")) if not e.endswith("_plot.lk"))
 FORMATS = ["ipynb", "md", "html"]
 
 
