@@ -54,7 +54,7 @@ class RenderTests(unittest.TestCase):
     def test_a_rendered_notebook_validates_and_runs_on_the_kernel(self):
         script = os.path.join(self.dir, "nb.lk")
         with open(script, "w") as f:
-            f.write("# %% [markdown]\n# # Title\n# Some *prose*.\n\n# %% Data\nx = linspace(0, 1, 11)\nprint(sum(x))\n\n"
+            f.write("# %% [markdown]\n# # Title\n# Some *prose*.\n\n# %% Data\nx = linspace(0, 1, 11)\nprint(sum(arange(11)))\n\n"
                     "# %% A figure\nplot(x, x ^ 2)\n\n# %% Value\nlen(args)\n")
         out = os.path.join(self.dir, "nb.ipynb")
         self.render(script, out, "a", "b")
@@ -63,12 +63,12 @@ class RenderTests(unittest.TestCase):
         self.assertEqual([c.cell_type for c in nb.cells], ["markdown", "code", "code", "code"])
         self.assertEqual(nb.cells[0].source, "# Title\nSome *prose*.")
         self.assertEqual(nb.cells[1].metadata["title"], "Data")
-        self.assertEqual(nb.cells[1].outputs[0]["text"], "5.5\n")
+        self.assertEqual(nb.cells[1].outputs[0]["text"], "55\n")
         self.assertIn("image/png", nb.cells[2].outputs[0]["data"])
         self.assertEqual(nb.cells[3].outputs[0]["data"]["text/plain"], "2")   # args from the command line
         # The same notebook runs on the kernel (where args is empty).
         NotebookClient(nb, timeout=60, kernel_name="lk").execute()
-        self.assertEqual(nb.cells[1].outputs[0]["text"], "5.5\n")
+        self.assertEqual(nb.cells[1].outputs[0]["text"], "55\n")
         self.assertEqual(nb.cells[3].outputs[0]["data"]["text/plain"], "0")
         nbformat.validate(nb)
         # And back to a percent script that renders the same cells.
