@@ -67,7 +67,8 @@ extension BuiltinTable {
 
     /// Running sums; the pull-back of a running sum is the running sum from the end.
     static func cumsum(_ x: Value, axis: Int?) throws -> Value {
-        try Differentiable.lift([x], { p in Value.from(try Differentiable.tensor(p[0]).unwrap("x").cumsum(axis: axis)) }) { p, _, g, _ in
+        try Differentiable.lift([x], { p in Value.from(try Differentiable.tensor(p[0]).unwrap("x").cumsum(axis: axis)) },
+                                forward: { _, _, t in try cumsum(t[0]!, axis: axis) }) { p, _, g, _ in
             let flipped = try call("flip", [g], keywords: axis.map { [("axis", .number(Double($0)))] } ?? [])
             let back = try call("flip", [try cumsum(flipped, axis: axis)], keywords: axis.map { [("axis", .number(Double($0)))] } ?? [])
             return [try Differentiable.reshape(back, Differentiable.shape(p[0]))]
@@ -90,7 +91,18 @@ extension BuiltinTable {
         for s in inputs where Set(s).count != s.count {
             throw BuiltinError("grad: einsum with a letter repeated in one operand (a diagonal) is not differentiable yet")
         }
-        return try Differentiable.lift(operands, { p in try call("einsum", [.string(spec)] + p) }) { p, _, g, needs in
+        return try Differentiable.lift(operands, { p in try call("einsum", [.string(spec)] + p) }, forward: { p, _, t in
+            // multilinear: one term per differentiated operand, its tangent in its place
+            var total: Value? = nil
+            for (i, ti) in t.enumerated() {
+                guard let ti else { continue }
+                var q = p
+                q[i] = ti
+                let term = try call("einsum", [.string(spec)] + q)
+                total = try total.map { try Differentiable.add($0, term) } ?? term
+            }
+            return total ?? .number(0)
+        }) { p, _, g, needs in
             try (0..<p.count).map { i in
                 guard needs[i] else { return nil }
                 let others = (0..<p.count).filter { $0 != i }
@@ -154,20 +166,64 @@ extension BuiltinTable {
         return record([("values", values), ("vectors", vectors)])
     }
 
-    /// svd's singular values pull back to U diag(S̄) Vᵀ. U and V have no rule yet:
-    /// a gradient that reaches them is an error, never a silent zero.
+    /// svd (thin, A = U diag(S) Vᵀ, k = min(m, n)): S pulls back to U diag(S̄) Vᵀ;
+    /// U and V as in Townsend 2016, "Differentiating the singular value
+    /// decomposition": with F_ij = 1/(s_j² − s_i²) (0 on the diagonal),
+    ///   Ā_U = U (F∘(UᵀŪ − ŪᵀU)) S Vᵀ + (I − UUᵀ) Ū S⁻¹ Vᵀ
+    ///   Ā_V = U S (F∘(VᵀV̄ − V̄ᵀV)) Vᵀ + U S⁻¹ V̄ᵀ (I − VVᵀ).
+    /// The vectors are determined (up to sign) only for distinct, nonzero singular
+    /// values; elsewhere the gradient is refused, never a silent zero or NaN.
     static func svd(_ a: Value) throws -> Value {
         let primal = Decomposition("svd")
-        let s = try Differentiable.lift([a], { p in try primal.field(p[0], "S") }) { p, _, g, _ in
+        typealias D = Differentiable
+        func t(_ x: Value) throws -> Value { try D.transpose(x, axes: nil) }
+        func mm(_ x: Value, _ y: Value) throws -> Value { try D.matmul(x, y) }
+        let s = try D.lift([a], { p in try primal.field(p[0], "S") }) { p, _, g, _ in
             let u = try primal.field(p[0], "U"), v = try primal.field(p[0], "V")
-            return [try Differentiable.matmul(try Differentiable.mul(u, try Differentiable.reshape(g, [1, -1])), try Differentiable.transpose(v, axes: nil))]
+            return [try mm(try D.mul(u, try D.reshape(g, [1, -1])), try t(v))]
         }
-        func refused(_ name: String) throws -> Value {
-            try Differentiable.lift([a], { p in try primal.field(p[0], name) }) { _, _, _, _ in
-                throw BuiltinError("grad: the singular vectors U and V of svd are not differentiable yet (its singular values S are)")
+        /// U, S (as a column of ones times S: the matrix diag), V, F and S⁻¹ of the primal.
+        func parts(_ a: Value) throws -> (u: Value, sv: Value, v: Value, f: Value, sinv: Value) {
+            let u = try primal.field(a, "U"), sv = try primal.field(a, "S"), v = try primal.field(a, "V")
+            let st = D.tensor(sv)!.scalars
+            let top = st.max() ?? 0
+            for (i, x) in st.enumerated() {
+                guard x > 1e-12 * Swift.max(top, 1e-300) else {
+                    throw BuiltinError("grad: the singular vectors of svd are not differentiable where a singular value is 0 (S[\(i)] = \(formatNumber(x)))")
+                }
+                for y in st[(i + 1)...] where Swift.abs(x - y) <= 1e-10 * top {
+                    throw BuiltinError("grad: the singular vectors of svd are not differentiable at repeated singular values (\(formatNumber(x)))")
+                }
             }
+            let sq = try D.mul(sv, sv)
+            let d = try D.sub(try D.reshape(sq, [1, -1]), try D.reshape(sq, [-1, 1]))   // s_j² − s_i²
+            let k = st.count
+            var eyeT = try Tensor(shape: [k, k], repeating: 0)
+            for i in 0..<k { eyeT[flat: i * k + i] = 1 }
+            let eye = Value.from(eyeT)
+            let f = try D.mul(try D.div(.number(1), try D.add(d, eye)), try D.sub(.number(1), eye))
+            return (u, sv, v, f, try D.div(.number(1), sv))
         }
-        return record([("U", try refused("U")), ("S", s), ("V", try refused("V"))])
+        func projectedOut(_ q: Value, _ x: Value) throws -> Value {   // (I − QQᵀ) X
+            try D.sub(x, try mm(q, try mm(try t(q), x)))
+        }
+        let u = try D.lift([a], { p in try primal.field(p[0], "U") }) { p, _, g, _ in
+            let (u, sv, v, f, sinv) = try parts(p[0])
+            let utg = try mm(try t(u), g)
+            let inner = try D.mul(try D.mul(f, try D.sub(utg, try t(utg))), try D.reshape(sv, [1, -1]))   // (F∘…) S
+            let first = try mm(try mm(u, inner), try t(v))
+            let second = try mm(try D.mul(try projectedOut(u, g), try D.reshape(sinv, [1, -1])), try t(v))
+            return [try D.add(first, second)]
+        }
+        let v = try D.lift([a], { p in try primal.field(p[0], "V") }) { p, _, g, _ in
+            let (u, sv, v, f, sinv) = try parts(p[0])
+            let vtg = try mm(try t(v), g)
+            let inner = try D.mul(try D.reshape(sv, [-1, 1]), try D.mul(f, try D.sub(vtg, try t(vtg))))   // S (F∘…)
+            let first = try mm(try mm(u, inner), try t(v))
+            let second = try mm(try D.mul(u, try D.reshape(sinv, [1, -1])), try t(try projectedOut(v, g)))
+            return [try D.add(first, second)]
+        }
+        return record([("U", u), ("S", s), ("V", v)])
     }
 }
 

@@ -114,22 +114,16 @@ extension BuiltinTable {
         },
         def("jvp(f, x, v)", """
             `{value, tangent}`: f(x) and ∂f/∂x·v, the derivative of f at x along v (v \
-            has x's shape, the tangent f(x)'s). Computed as the transpose of the \
-            vector–Jacobian product (u ↦ uᵀJ is linear, and its own vjp with v is J·v), \
-            which costs two reverse passes; results equal forward mode's.
+            has x's structure, the tangent f(x)'s), in forward mode: one run of f that \
+            carries the tangent beside each value, recording nothing (an operation with \
+            only a reverse rule transposes it). Nests with grad: jvp(grad(f), x, v) is \
+            the Hessian-vector product.
             """, differentiation: .passthrough) { a in
             let f = try a.callable(0, "f")
             let x = a.positional[1], v = a.positional[2]
-            let interp = a.interpreter!
             try Autodiff.sameStructure(x, v) { a.error($0, at: 2) }
-            let y = try interp.call(f, [x])
-            let u0 = try Autodiff.zeros(like: y)
-            // g(u) = uᵀ J(x): linear in u; its vjp with v is J v.
-            let g = Value.builtin(Builtin(signature: "g(u)", doc: "", differentiation: .passthrough) { b in
-                try Autodiff.vectorJacobianProduct(interp, f, x, b.positional[0], callee: "jvp").1
-            })
-            let (_, tangent) = try Autodiff.vectorJacobianProduct(interp, g, u0, v, callee: "jvp")
-            return record([("value", y), ("tangent", tangent)])
+            let (value, tangent) = try Autodiff.jacobianVectorProduct(a.interpreter!, f, x, v, callee: "jvp")
+            return record([("value", value), ("tangent", tangent)])
         },
     ]
 

@@ -6,8 +6,10 @@ import LkTestSupport
 import XCTest
 
 /// Every derivative rule against central differences, at random points: the
-/// gradient of F(x) = Σ W∘op(x) (W random, so every output element counts) and,
-/// so that rules compose, the Hessian-vector product ∇(∇F·u). The table below
+/// gradient of F(x) = Σ W∘op(x) (W random, so every output element counts), the
+/// forward-mode derivative of op along a random u (`jvp`), and, so that rules
+/// compose, the Hessian-vector product ∇(∇F·u) in reverse-over-reverse,
+/// forward-over-reverse and reverse-over-forward. The table below
 /// must cover every rule the engine has — a rule added without a check fails
 /// `testEveryRuleIsChecked`.
 final class GradientCheckTests: XCTestCase {
@@ -70,7 +72,9 @@ final class GradientCheckTests: XCTestCase {
         Case(rule: "mean", op: "mean", x: "randn(3, 4)"),
         Case(rule: "var", op: "fn(x) => var(x, axis=0)", x: "randn(3, 4)"),
         Case(rule: "std", op: "std", x: "randn(3, 4)"),
-        Case(rule: "prod", op: "prod", x: "rand(5) + 0.5", twice: false),
+        Case(rule: "prod", op: "prod", x: "rand(5) + 0.5"),
+        Case(rule: "prod", op: "fn(x) => prod(x, axis=1)", x: "rand(3, 4) + 0.5"),
+        Case(rule: "prod", op: "fn(x) => prod(x, axis=0, keepdims=true)", x: "randn(3, 4)"),
         Case(rule: "max", op: "fn(x) => max(x, axis=1)", x: "randn(3, 4)"),
         Case(rule: "max", op: "fn(x) => max(x[0], x[1])", x: "[randn(3), randn(3)]"),
         Case(rule: "min", op: "min", x: "randn(3, 4)"),
@@ -118,7 +122,13 @@ final class GradientCheckTests: XCTestCase {
         // eigenvectors have a free sign: v∘v is the function of them that is determined
         Case(rule: "eigh", op: "fn(x) => eigh(x + x.T).values", x: "randn(4, 4)"),
         Case(rule: "eigh", op: "fn(x) { v = eigh(x + x.T).vectors; return v * v }", x: "randn(4, 4)"),
-        Case(rule: "svd", op: "fn(x) => svd(x).S", x: "randn(4, 3)", twice: false),   // needs U and V's rule
+        Case(rule: "svd", op: "fn(x) => svd(x).S", x: "randn(4, 3)"),
+        Case(rule: "svd", op: "fn(x) => svd(x).S", x: "randn(3, 5)"),
+        // singular vectors have a free sign too: u∘u, v∘v and products of pairs are determined
+        Case(rule: "svd", op: "fn(x) { r = svd(x); return r.U * r.U }", x: "randn(4, 3)"),
+        Case(rule: "svd", op: "fn(x) { r = svd(x); return r.V * r.V }", x: "randn(4, 3)"),
+        Case(rule: "svd", op: "fn(x) { r = svd(x); return (r.U * r.U) @ (r.V * r.V).T }", x: "randn(3, 5)"),
+        Case(rule: "svd", op: "fn(x) { r = svd(x); return r.U[:, 0:1] * r.V[:, 0:1].T }", x: "randn(5, 3)"),
         Case(rule: "clip", op: "fn(x) => clip(x, -0.5, 0.5)", x: "randn(3, 4)"),
         Case(rule: "clip", op: "fn(x) => clip(x[0], x[1], x[2])", x: "[randn(3, 4), randn(4) - 1, randn(3, 1) + 1]"),
         Case(rule: "full", op: "fn(x) => full(2, 3, value=x)", x: "randn()"),
@@ -192,6 +202,16 @@ final class GradientCheckTests: XCTestCase {
         return out
     }
 
+    /// (op(x + hu) − op(x − hu)) / 2h, element by element.
+    static func numericDirectional(_ interp: Interpreter, _ f: Value, _ x: Value, _ u: Value) throws -> [Double] {
+        let x0 = flatten(x), u0 = flatten(u)
+        let h = 1e-5 * max(1, x0.map(abs).max() ?? 0)
+        var a = 0, b = 0
+        let fp = flatten(try interp.call(f, [rebuild(x, zip(x0, u0).map { $0 + h * $1 }, &a)]))
+        let fm = flatten(try interp.call(f, [rebuild(x, zip(x0, u0).map { $0 - h * $1 }, &b)]))
+        return zip(fp, fm).map { ($0 - $1) / (2 * h) }
+    }
+
     func check(_ c: Case, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
         final class Box: @unchecked Sendable { var failure: String?; var results: [(String, [Double], [Double])] = [] }
         let box = Box()
@@ -209,16 +229,21 @@ final class GradientCheckTests: XCTestCase {
                 }
                 if type(x) == "list" { u = map(fn(v) => randn(shape(v)), x) } else { u = randn(shape(x)) }
                 g = grad(F)(x)
+                jt = jvp(op, x, u).tangent
                 HV = fn(x) => inner(grad(F)(x), u)
-                """ + (c.twice ? "\nhv = grad(HV)(x)\n" : "")
+                """ + (c.twice ? "\nhv = grad(HV)(x)\nhvf = jvp(grad(F), x, u).tangent\nhvr = grad(fn(x) => jvp(F, x, u).tangent)(x)\n" : "")
             let outcome = runLk(program, in: interp)
             if let e = outcome.error { box.failure = "\(c.rule) \(c.op): \(e.message)"; return }
             do {
                 let x = interp.value(of: "x")!
                 box.results.append(("gradient", Self.flatten(interp.value(of: "g")!), try Self.numericGradient(interp, interp.value(of: "F")!, x)))
+                box.results.append(("forward-mode tangent", Self.flatten(interp.value(of: "jt")!),
+                                    try Self.numericDirectional(interp, interp.value(of: "op")!, x, interp.value(of: "u")!)))
                 if c.twice {
-                    box.results.append(("Hessian-vector product", Self.flatten(interp.value(of: "hv")!),
-                                        try Self.numericGradient(interp, interp.value(of: "HV")!, x)))
+                    let hv = try Self.numericGradient(interp, interp.value(of: "HV")!, x)
+                    box.results.append(("Hessian-vector product", Self.flatten(interp.value(of: "hv")!), hv))
+                    box.results.append(("forward-over-reverse Hessian-vector product", Self.flatten(interp.value(of: "hvf")!), hv))
+                    box.results.append(("reverse-over-forward Hessian-vector product", Self.flatten(interp.value(of: "hvr")!), hv))
                 }
             } catch { box.failure = "\(c.rule) \(c.op): \(error)" }
         }

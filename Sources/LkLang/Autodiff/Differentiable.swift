@@ -38,9 +38,12 @@ public enum Differentiable {
     /// A new differentiable operation from an engine function and its pull-back
     /// (written with these operations, so it nests): for built-ins whose rule is
     /// not a composition (diag, where, inv, solve, det …).
+    /// `forward` (optional) gives the output's tangent from the inputs' (nil for a
+    /// constant input) for `jvp`; without it forward mode transposes `backward`.
     public static func lift(_ inputs: [Value], _ compute: @escaping ([Value]) throws -> Value,
+                            forward: ((_ primals: [Value], _ output: Value, _ tangents: [Value?]) throws -> Value)? = nil,
                             backward: @escaping (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
-        try run { try AD.lift(inputs, compute, backward: backward) }
+        try run { try AD.lift(inputs, compute, forward: forward, backward: backward) }
     }
 
     /// `x` as the engine tensor it stands for (its value, any differentiation removed).

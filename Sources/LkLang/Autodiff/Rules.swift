@@ -36,7 +36,10 @@ extension AD {
         }
         guard let top = op.tensorOp else { throw Failure(message: "cannot apply '\(op.rawValue)'") }
         if top.partials == nil { return try Operators.binary(op, a.undual, b.undual) }
-        return try lift([a, b], { p in try Operators.binary(op, p[0], p[1]) }, perExample: { p, g, wanted in
+        return try lift([a, b], { p in try Operators.binary(op, p[0], p[1]) }, forward: { p, y, t in
+            let (da, db) = top.partials!
+            return try tangentSum([t[0].map { try scaled($0, da, p[0], p[1], y) }, t[1].map { try scaled($0, db, p[0], p[1], y) }])
+        }, perExample: { p, g, wanted in
             let (da, db) = top.partials!
             let y = try Operators.binary(op, p[0], p[1])
             return [wanted[0] ? try perExampleSum(try mul(g, try evaluate(da, p[0], p[1], y)), shape(p[0])) : nil,
@@ -63,6 +66,9 @@ extension AD {
         }
         return try lift([a, b], { p in
             try Operators.value(try Tensor.binary(op, try engine(p[0], "a"), try engine(p[1], "b")))
+        }, forward: { p, y, t in
+            try tangentSum([t[0].map { try mul($0, try evaluate(da, p[0], p[1], y)) },
+                            t[1].map { try mul($0, try evaluate(db, p[0], p[1], y)) }])
         }) { p, y, g, needs in
             [needs[0] ? try sumTo(try mul(g, try evaluate(da, p[0], p[1], y)), shape(p[0])) : nil,
              needs[1] ? try sumTo(try mul(g, try evaluate(db, p[0], p[1], y)), shape(p[1])) : nil]
@@ -83,12 +89,19 @@ extension AD {
             }
         }
         guard let d = op.derivative else { return try compute(x.undual) }
-        return try lift([x], { try compute($0[0]) }) { p, y, g, _ in
+        return try lift([x], { try compute($0[0]) }, forward: { p, y, t in try scaled(t[0]!, d, p[0], .none, y) }) { p, y, g, _ in
             [try scaled(g, d, p[0], .none, y)]
         }
     }
 
     static func negate(_ x: Value) throws -> Value { try unary(.neg, x) }
+
+    /// The sum of an operation's tangent contributions, one per differentiated input.
+    static func tangentSum(_ parts: [Value?]) throws -> Value {
+        var total: Value? = nil
+        for case let p? in parts { total = try total.map { try add($0, p) } ?? p }
+        return total ?? .number(0)
+    }
 
     /// g times a partial derivative; a constant ±1 (the partials of + and −) costs
     /// no multiplication.
@@ -164,7 +177,8 @@ extension AD {
     /// `x` repeated to `target` (NumPy's broadcast_to); its cotangent is summed back.
     static func broadcastTo(_ x: Value, _ target: [Int]) throws -> Value {
         if shape(x) == target { return x }
-        return try lift([x], { p in .tensor(try engine(p[0], "x").broadcast(to: target)) }) { p, _, g, _ in
+        return try lift([x], { p in .tensor(try engine(p[0], "x").broadcast(to: target)) },
+                        forward: { _, _, t in try broadcastTo(t[0]!, target) }) { p, _, g, _ in
             [try sumTo(g, shape(p[0]))]
         }
     }
@@ -175,7 +189,7 @@ extension AD {
         func compute(_ v: Value) throws -> Value { Value.from(try engine(v, "x").reduce(op, axis: axis, keepdims: keepdims)) }
         switch op {
         case .sum, .mean:
-            return try lift([x], { try compute($0[0]) }) { p, _, g, _ in
+            return try lift([x], { try compute($0[0]) }, forward: { _, _, t in try reduce(op, t[0]!, axis: axis, keepdims: keepdims) }) { p, _, g, _ in
                 let s = shape(p[0])
                 var g = try expand(g, s, axis: axis, keepdims: keepdims)
                 if op == .mean {
@@ -202,23 +216,51 @@ extension AD {
         case .argmax, .argmin, .any, .all:
             return try compute(x.undual)
         case .prod:
-            // ∂/∂xᵢ Πx = Π_{j≠i} x_j, computed as a product of the others so zeros are exact.
-            return try lift([x], { try compute($0[0]) }) { p, _, g, _ in
+            // ∂/∂xᵢ Πx = Π_{j≠i} x_j along each lane, computed as a product of the
+            // others so zeros are exact; nested (grad(grad(…))), y/x where no x is 0.
+            return try lift([x], { try compute($0[0]) }) { p, y, g, _ in
                 let t = try engine(p[0].undual, "x")
-                guard axis == nil else { throw Failure(message: "prod with axis= is not differentiable yet; use exp(sum(log(x), axis=…)) for positive x") }
-                var others = try Tensor(shape: t.shape, repeating: 0)
-                let n = t.count
-                var prefix = 1.0
-                var left = [Double](repeating: 1, count: n)
-                for i in 0..<n { left[i] = prefix; prefix *= t.pointer[i] }
-                var suffix = 1.0
-                for i in stride(from: n - 1, through: 0, by: -1) {
-                    others[flat: i] = left[i] * suffix; suffix *= t.pointer[i]
+                let s = t.shape
+                let ge = try broadcastTo(try expand(g, s, axis: axis, keepdims: keepdims), s)
+                if p[0].isDual || y.isDual {
+                    guard !t.scalars.contains(0) else {
+                        throw Failure(message: "prod is differentiable twice only where no element is 0")
+                    }
+                    let yb = try broadcastTo(try expand(y, s, axis: axis, keepdims: keepdims), s)
+                    return [try mul(ge, try div(yb, p[0]))]
                 }
-                if p[0].isDual { throw Failure(message: "prod is differentiable once only (not inside grad(grad(…)))") }
-                return [try mul(g, Value.from(others))]
+                return [try mul(ge, Value.from(try productOfOthers(t, axis: axis)))]
             }
         }
+    }
+
+    /// For each element, the product of the other elements of its lane along
+    /// `axis` (all elements when nil): prefix times suffix products, no division.
+    static func productOfOthers(_ t: Tensor, axis: Int?) throws -> Tensor {
+        var out = try Tensor(shape: t.shape, repeating: 0)
+        let s = t.shape
+        let (outer, n, inner): (Int, Int, Int)
+        if let axis, !s.isEmpty {
+            let a = try Tensor.normalizedAxis(axis, rank: s.count)
+            (outer, n, inner) = (s[..<a].reduce(1, *), s[a], s[(a + 1)...].reduce(1, *))
+        } else {
+            (outer, n, inner) = (1, t.count, 1)
+        }
+        let x = t.scalars
+        out.withUnsafeMutableBufferPointer { o in
+            for lo in 0..<outer {
+                for li in 0..<inner {
+                    let base = lo * n * inner + li
+                    var prefix = 1.0
+                    for k in 0..<n { o[base + k * inner] = prefix; prefix *= x[base + k * inner] }
+                    var suffix = 1.0
+                    for k in stride(from: n - 1, through: 0, by: -1) {
+                        o[base + k * inner] *= suffix; suffix *= x[base + k * inner]
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// A reduced cotangent given back its reduced axis (size 1), ready to broadcast.
@@ -247,6 +289,7 @@ extension AD {
 
     static func reshape(_ x: Value, _ s: [Int]) throws -> Value {
         try lift([x], { p in Value.from(try engine(p[0], "x").reshaped(s)) },
+                 forward: { _, _, t in try reshape(t[0]!, s) },
                  chain: { _, form in [.dense(try form.materialized)] }) { p, _, g, _ in
             [try reshape(g, shape(p[0]))]
         }
@@ -256,7 +299,7 @@ extension AD {
         try lift([x], { p in
             let t = try engine(p[0], "x")
             return Value.from(try axes.map { try t.transposed(axes: $0) } ?? t.transposed())
-        }, chain: { p, form in
+        }, forward: { _, _, t in try transpose(t[0]!, axes: axes) }, chain: { p, form in
             let s = shape(p[0])
             guard s.count == 2, axes == nil || axes! == [1, 0] || axes! == [-1, -2] else { return [nil] }
             switch form {
@@ -275,7 +318,8 @@ extension AD {
     }
 
     static func concat(_ xs: [Value], axis: Int) throws -> Value {
-        try lift(xs, { p in .tensor(try Tensor.concat(try p.map { try engine($0, "tensors") }, axis: axis)) }) { p, _, g, needs in
+        try lift(xs, { p in .tensor(try Tensor.concat(try p.map { try engine($0, "tensors") }, axis: axis)) },
+                 forward: { p, _, t in try concat(try zip(p, t).map { try $1 ?? zeros(like: $0) }, axis: axis) }) { p, _, g, needs in
             var start = 0
             let r = shape(p[0]).count
             let a = try Tensor.normalizedAxis(axis, rank: r)
@@ -291,7 +335,8 @@ extension AD {
     }
 
     static func stack(_ xs: [Value], axis: Int) throws -> Value {
-        try lift(xs, { p in .tensor(try Tensor.stack(try p.map { try engine($0, "tensors") }, axis: axis)) }) { p, _, g, needs in
+        try lift(xs, { p in .tensor(try Tensor.stack(try p.map { try engine($0, "tensors") }, axis: axis)) },
+                 forward: { p, _, t in try stack(try zip(p, t).map { try $1 ?? zeros(like: $0) }, axis: axis) }) { p, _, g, needs in
             let r = shape(p[0]).count + 1
             let a = try Tensor.normalizedAxis(axis, rank: r)
             return try (0..<p.count).map { i in
@@ -307,7 +352,8 @@ extension AD {
 
     /// `x[items]`; its cotangent is scattered (added) back into zeros of x's shape.
     static func index(_ x: Value, _ items: [Subscript]) throws -> Value {
-        try lift([x], { p in Value.from(try engine(p[0], "x").get(subscript: items)) }) { p, _, g, _ in
+        try lift([x], { p in Value.from(try engine(p[0], "x").get(subscript: items)) },
+                 forward: { _, _, t in try index(t[0]!, items) }) { p, _, g, _ in
             [try scatterAdd(g, items, shape(p[0]))]
         }
     }
@@ -318,7 +364,7 @@ extension AD {
             var z = try Tensor(shape: s, repeating: 0)
             try z.add(subscript: items, try engine(p[0], "g"))
             return Value.from(z)
-        }) { _, _, gg, _ in [try index(gg, items)] }
+        }, forward: { _, _, t in try scatterAdd(t[0]!, items, s) }) { _, _, gg, _ in [try index(gg, items)] }
     }
 
     /// `x[items] = v` as a new value: x's cotangent outside the selection, v's inside.
@@ -327,7 +373,7 @@ extension AD {
             var t = try engine(p[0], "x")
             try t.set(subscript: items, to: try engine(p[1], "the value"))
             return Value.from(t)
-        }) { p, _, g, needs in
+        }, forward: { p, _, t in try setIndex(try t[0] ?? zeros(like: p[0]), items, try t[1] ?? zeros(like: p[1])) }) { p, _, g, needs in
             let vs = shape(p[1])
             let dv = needs[1] ? try sumTo(try index(g, items), vs) : nil
             var dx: Value? = nil
@@ -346,7 +392,10 @@ extension AD {
     /// `a @ b` for vectors and matrices; both gradients are BLAS products again
     /// (dA = G·Bᵀ, dB = Aᵀ·G), with transposes passed as flags, not copied.
     static func matmul(_ a: Value, _ b: Value) throws -> Value {
-        try lift([a, b], { p in try Operators.binary(.matmul, p[0], p[1]) }, perExample: { p, g, _ in
+        try lift([a, b], { p in try Operators.binary(.matmul, p[0], p[1]) }, forward: { p, _, t in
+            // d(AB) = dA·B + A·dB
+            try tangentSum([try t[0].map { try Operators.binary(.matmul, $0, p[1]) }, try t[1].map { try Operators.binary(.matmul, p[0], $0) }])
+        }, perExample: { p, g, _ in
             // H @ W with one example per row of H: example i's gradient of W is hᵢ gᵢᵀ.
             guard shape(p[0]).count == 2, shape(p[1]).count == 2, let h = tensor(p[0]), let gt = tensor(g) else { return [nil, nil] }
             return [nil, .outer(h: h, g: gt)]

@@ -16,8 +16,18 @@ import Synchronization
 // written with the same differentiable operations, so the inner backward pass is
 // itself recorded on the outer tape.
 
+// Forward mode (`jvp`) uses the same machinery with a tape that records nothing:
+// a `Dual` of a forward tape carries its tangent, every operation computes its
+// output's tangent at once (its `forward` rule, or — for an operation that has
+// only a reverse rule — the transpose of its pullback, which is linear in the
+// cotangent: J·t = ∂/∂g ⟨pullback(g), t⟩), and memory does not grow with the
+// length of the computation.
+
 /// One recording of a differentiated computation.
 public final class Tape: @unchecked Sendable {
+    /// Reverse: entries are recorded for a backward pass. Forward: nothing is
+    /// recorded; Duals carry tangents.
+    enum Mode { case reverse, forward }
     struct Entry {
         /// For each input, the tape index of the Dual it was (nil: a constant).
         let parents: [Int?]
@@ -36,12 +46,13 @@ public final class Tape: @unchecked Sendable {
     }
 
     let level: Int
+    let mode: Mode
     var entries: [Entry] = []
     /// False once the transformation that made the tape has returned: a `Dual`
     /// that escaped (stored in a global, say) is then an ordinary value.
     var active = true
 
-    init(level: Int) { self.level = level }
+    init(level: Int, mode: Mode = .reverse) { self.level = level; self.mode = mode }
 
     /// The active tapes of this thread, innermost last, for the next transformation
     /// to nest inside (per thread: a built-in may run lk code on a worker thread).
@@ -58,10 +69,10 @@ public final class Tape: @unchecked Sendable {
     /// an active Dual, and the checks on every built-in call cost one load.
     static let activeCount = Atomic<Int>(0)
 
-    static func push() -> Tape {
+    static func push(mode: Mode = .reverse) -> Tape {
         activeCount.add(1, ordering: .relaxed)
         let stack = current
-        let t = Tape(level: (stack.tapes.last?.level ?? 0) + 1)
+        let t = Tape(level: (stack.tapes.last?.level ?? 0) + 1, mode: mode)
         stack.tapes.append(t)
         return t
     }
@@ -87,7 +98,11 @@ public final class Dual: @unchecked Sendable {
     let primal: Value
     let tape: Tape
     let index: Int
-    init(_ primal: Value, tape: Tape, index: Int) { self.primal = primal; self.tape = tape; self.index = index }
+    /// On a forward tape: the derivative of this value along the input's tangent.
+    let tangent: Value?
+    init(_ primal: Value, tape: Tape, index: Int, tangent: Value? = nil) {
+        self.primal = primal; self.tape = tape; self.index = index; self.tangent = tangent
+    }
 
     /// The value with every level of differentiation removed (for printing, shapes
     /// and conditions: `if loss > 1` reads the number).
@@ -150,6 +165,7 @@ enum AD {
     /// primals of the highest active level and records one tape entry whose
     /// `backward(primals, output, cotangent)` gives a cotangent per input.
     static func lift(_ inputs: [Value], _ compute: ([Value]) throws -> Value,
+                     forward: ((_ primals: [Value], _ output: Value, _ tangents: [Value?]) throws -> Value)? = nil,
                      perExample: ((_ primals: [Value], _ cotangent: Value, _ wanted: [Bool]) throws -> [PerExample?])? = nil,
                      chain: ((_ primals: [Value], _ form: PerExample) throws -> [PerExample?])? = nil,
                      backward: @escaping (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
@@ -159,6 +175,7 @@ enum AD {
         var tape: Tape! = nil
         var parents: [Int?] = []
         var primals: [Value] = []
+        var tangents: [Value?] = []
         parents.reserveCapacity(inputs.count)
         primals.reserveCapacity(inputs.count)
         for v in inputs {
@@ -166,20 +183,48 @@ enum AD {
                 tape = d.tape
                 parents.append(d.index)
                 primals.append(d.primal)
+                tangents.append(d.tangent)
             } else {
                 parents.append(nil)
                 primals.append(v)
+                tangents.append(nil)
             }
         }
         // The same operation one level down: the output of a nested transformation
         // is itself differentiated by the outer one (grad(grad(f))); at level 0,
         // `compute` runs on plain values.
-        let out = try lift(primals, compute, perExample: perExample, chain: chain, backward: backward)
+        let out = try lift(primals, compute, forward: forward, perExample: perExample, chain: chain, backward: backward)
+        if tape.mode == .forward {
+            let t = try forward?(primals, out, tangents) ?? pushforward(primals, out, tangents, backward)
+            return .dual(Dual(out, tape: tape, index: -1, tangent: try broadcastTo(t, shape(out))))
+        }
         let index = tape.append(parents, perExample: perExample.map { pe in { ct, wanted in try pe(primals, ct, wanted) } },
                                 chain: chain.map { c in { form in try c(primals, form) } }) { ct, needs in
             try backward(primals, out, ct, needs)
         }
         return .dual(Dual(out, tape: tape, index: index))
+    }
+
+    /// An operation's tangent from its reverse rule alone: the pullback g ↦ Jᵀg is
+    /// linear, so J·t is the gradient in g of ⟨pullback(g), t⟩ (taken at g = 0 on a
+    /// tape of its own; every pullback is written with differentiable operations).
+    static func pushforward(_ primals: [Value], _ out: Value, _ tangents: [Value?],
+                            _ backward: (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]) throws -> Value {
+        let g0 = try zeros(like: out)
+        let tape = Tape.push()
+        defer { Tape.pop(tape) }
+        var leaves = Autodiff.Leaves()
+        let g = Autodiff.wrap(g0, tape, &leaves)
+        let pulled = try backward(primals, out, g, tangents.map { $0 != nil })
+        var s: Value = .number(0)
+        for (c, t) in zip(pulled, tangents) {
+            guard let c, let t else { continue }
+            s = try add(s, try reduce(.sum, try mul(c, t), axis: nil, keepdims: false))
+        }
+        guard case .dual(let d) = s, d.tape === tape else { return g0 }
+        let cts = try AD.backward(tape, from: d, seed: .number(1))
+        var next = 0
+        return try Autodiff.collect(g0, cts, leaves, &next)
     }
 
     /// Reverse pass: the cotangent of each tape entry reached from `output`, seeded

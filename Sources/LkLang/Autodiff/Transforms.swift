@@ -89,6 +89,41 @@ public enum Autodiff {
         return (lower(out, tape), ct)
     }
 
+    /// `jvp`: f(x) and ∂f/∂x·v in forward mode — one run of f on a forward tape,
+    /// each number and tensor of x carrying its part of v as a tangent. Nothing is
+    /// recorded, so memory does not grow with the length of the computation.
+    public static func jacobianVectorProduct(_ interpreter: Interpreter, _ f: Value, _ x: Value, _ v: Value,
+                                             callee: String) throws -> (Value, Value) {
+        let tape = Tape.push(mode: .forward)
+        defer { Tape.pop(tape) }
+        func seeded(_ x: Value, _ v: Value) -> Value {
+            switch (x, v.normalized) {
+            case (.list(let a), .list(let b)): return .list(zip(a, b).map { seeded($0, $1) })
+            case (.record(let a), .record(let b)):
+                return .record(Record(zip(a.fields, b.values).map { ($0.0, seeded($0.1, $1)) }))
+            case (.number, _), (.bool, _), (.tensor, _), (.dual, _):
+                var primal = x
+                if case .bool(let b) = x { primal = .number(b ? 1 : 0) }
+                return .dual(Dual(primal, tape: tape, index: -1, tangent: v))
+            default: return x
+            }
+        }
+        let out = try interpreter.call(f, [seeded(x, v)])
+        func tangent(_ o: Value) throws -> Value {
+            switch o {
+            case .dual(let d) where d.tape === tape: return d.tangent!.normalized
+            case .list(let l): return .list(try l.map(tangent))
+            case .record(let r): return .record(Record(try r.fields.map { ($0.0, try tangent($0.1)) }))
+            default:
+                guard o.undual.isTensorLike else {
+                    throw BuiltinError("\(callee): the function must return numbers or tensors (or lists and records of them), got \(o.describedKind)")
+                }
+                return try AD.zeros(like: o)
+            }
+        }
+        return (lower(out, tape), try tangent(out))
+    }
+
     /// Walks an output and a cotangent of the same structure, leaf by leaf.
     static func pair(_ out: Value, _ v: Value, _ callee: String, of name: String = "f(x)", _ body: (Value, Value) throws -> Void) throws {
         switch (out.normalized, v.normalized) {
