@@ -13,28 +13,30 @@ extension BuiltinTable {
             return wrap(try Tensor.matmul(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
         def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.") { a in
-            return wrap(try a.matrix(0, "A").inverse())
+            let m = try a.matrix(0, "A")
+            return wrap(try factorised(m, work: 2) { try $0.inverse() })
         },
         def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.") { a in
-            return wrap(try Tensor.solve(try a.matrix(0, "A"), try a.tensor(1, "b")))
+            let m = try a.matrix(0, "A"), b = try a.tensor(1, "b")
+            return wrap(try factorised(m, work: 1) { try Tensor.solve($0, b) })
         },
         def("chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.") { a in
-            return wrap(try a.matrix(0, "A").cholesky())
+            return wrap(try factorised(try a.matrix(0, "A"), work: 1.0 / 3) { try $0.cholesky() })
         },
         def("qr(A)", "The thin QR decomposition {Q, R} of an m×n matrix: Q is m×k with orthonormal columns, R is k×n upper triangular, k = min(m, n), A = Q @ R (LAPACK dgeqrf + dorgqr).") { a in
-            let (q, r) = try a.matrix(0, "A").qr()
+            let (q, r) = try factorised(try a.matrix(0, "A"), work: 4) { try $0.qr() }
             return record([("Q", wrap(q)), ("R", wrap(r))])
         },
         def("svd(A)", "The thin singular value decomposition {U, S, V} with A = U @ diag(S) @ V.T, S descending, U m×k and V n×k with orthonormal columns, k = min(m, n) (LAPACK dgesdd).") { a in
-            let (u, s, v) = try a.matrix(0, "A").svd()
+            let (u, s, v) = try factorised(try a.matrix(0, "A"), work: 14) { try $0.svd() }
             return record([("U", wrap(u)), ("S", .tensor(s)), ("V", wrap(v))])
         },
         def("eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd). A must be symmetric to within 1e-8·max|A| (else an error naming the first pair that differs); LAPACK reads its lower triangle.") { a in
-            let (w, v) = try a.matrix(0, "A").eigh()
+            let (w, v) = try factorised(try a.matrix(0, "A"), work: 9) { try $0.eigh() }
             return record([("values", .tensor(w)), ("vectors", wrap(v))])
         },
         def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.") { a in
-            return .number(try a.matrix(0, "A").determinant())
+            return .number(try factorised(try a.matrix(0, "A"), work: 2.0 / 3) { try $0.determinant() })
         },
         def("trace(A)", "The sum of the main diagonal of a matrix.") { a in
             return .number(try a.matrix(0, "A").trace())
@@ -68,4 +70,13 @@ extension BuiltinTable {
                                         interrupted: r.interrupted)
         },
     ]
+}
+
+/// One LAPACK call on matrix A that costs about `work`·m·n·min(m, n) flops: run so
+/// that Ctrl-C returns at once even though the call itself cannot poll (see
+/// `Interrupt.abandonable`: a large call runs on a worker thread and is abandoned
+/// — left to finish, its result dropped — when Ctrl-C is pressed).
+func factorised<T>(_ a: Tensor, work: Double, _ body: @escaping @Sendable (Tensor) throws -> T) throws -> T {
+    let m = Double(a.shape.first ?? 0), n = Double(a.shape.count > 1 ? a.shape[1] : 1)
+    return try Interrupt.abandonable(work: work * m * n * Swift.min(m, n)) { try body(a) }
 }

@@ -24,7 +24,7 @@ extension BuiltinTable {
             } else {
                 cutoff = try a.keywordNumber("rcond", default: 1e-15)
             }
-            return wrap(try m.pseudoInverse(rcond: cutoff))
+            return wrap(try factorised(m, work: 14) { [cutoff] in try $0.pseudoInverse(rcond: cutoff) })
         },
         def("lstsq(A, b, rcond=none)", """
             The least-squares solution of A x ≈ b (numpy.linalg.lstsq) → {x, residuals, rank, sv}.
@@ -45,7 +45,7 @@ extension BuiltinTable {
             guard b.shape[0] == m.shape[0] else { throw a.error("b has \(b.shape[0]) rows but A has \(m.shape[0])", at: 1) }
             var rcond: Double? = nil
             if let v = a.keyword("rcond"), !isNone(v) { rcond = try a.keywordNumber("rcond", default: 0) }
-            let r = try Tensor.leastSquares(m, b, rcond: rcond)
+            let r = try factorised(m, work: 14) { [rcond] in try Tensor.leastSquares($0, b, rcond: rcond) }
             return record([("x", wrap(r.x)), ("residuals", .tensor(r.residuals)), ("rank", .number(Double(r.rank))),
                            ("sv", .tensor(r.singularValues))])
         },
@@ -60,7 +60,7 @@ extension BuiltinTable {
             2-norm with its largest component real. For a symmetric matrix prefer eigh.
             NaN or infinity in A is an error.
             """) { a in
-            let (w, v) = try a.matrix(0, "A").eig()
+            let (w, v) = try factorised(try a.matrix(0, "A"), work: 25) { try $0.eig() }
             return record([("values", .tensor(w)), ("vectors", .tensor(v))])
         },
         def("fft(x, n=none, axis=-1, norm=\"backward\", complex=none)", """

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The Ctrl-C flag. The SIGINT handler only sets it (that is all a signal handler
 /// may safely do); the evaluator checks it on every loop iteration and call, and
@@ -34,4 +35,48 @@ public enum Interrupt {
 /// diagnostic at the call that was running; the workspace is kept.
 public struct Interrupted: Error, Sendable, Equatable {
     public init() {}
+}
+
+extension Interrupt {
+    /// Work (in floating-point operations) above which a single library call that
+    /// cannot poll — one LAPACK factorisation — runs on a thread of its own, so that
+    /// Ctrl-C returns at once (about 0.1 s of work on this class of machine).
+    /// LK_ABANDONABLE_WORK overrides it (`inf`: never abandon — the REPL's tests of
+    /// a call that cannot be stopped use it).
+    nonisolated(unsafe) public static var abandonableWork: Double =
+        ProcessInfo.processInfo.environment["LK_ABANDONABLE_WORK"].flatMap(Double.init) ?? 2e8
+
+    /// Runs `body`, one call that cannot check the flag itself, so that Ctrl-C still
+    /// stops the caller within a few milliseconds: small work runs inline; larger
+    /// work runs on a worker thread while this one polls the flag every 5 ms. On
+    /// Ctrl-C the caller gets `Interrupted` at once and the call is abandoned: it
+    /// finishes on its thread (its inputs are its own copies) and its result is
+    /// dropped. The cores stay busy until it returns — say so where it is used.
+    public static func abandonable<T>(work: Double, _ body: @escaping @Sendable () throws -> T) throws -> T {
+        if work < abandonableWork { return try body() }
+        try check()
+        let outcome = AbandonableOutcome<T>()
+        let thread = Thread {
+            outcome.result = Result { try body() }
+            outcome.done.signal()
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+        while outcome.done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
+            if isRequested {
+                abandoned.add(1, ordering: .relaxed)
+                throw Interrupted()
+            }
+        }
+        return try outcome.result!.get()
+    }
+
+    /// How many calls Ctrl-C has abandoned (still finishing, or finished) this run.
+    public static let abandoned = Atomic<Int>(0)
+}
+
+/// The result of an abandonable call, written by its worker thread.
+final class AbandonableOutcome<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+    let done = DispatchSemaphore(value: 0)
 }

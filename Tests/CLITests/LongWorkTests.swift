@@ -92,9 +92,24 @@ final class LongWorkTests: XCTestCase {
         XCTAssertTrue(value(s, "kept + 1").contains("42"), s.transcript)
     }
 
-    /// One LAPACK call cannot be stopped: a second Ctrl-C says so and the session stays.
-    func testASecondCtrlCDoesNotEndTheSession() throws {
+    /// A single LAPACK call cannot poll, so a large one runs on a thread of its own:
+    /// Ctrl-C returns at once (the call is abandoned) and the workspace is kept.
+    func testCtrlCInOneLargeLapackCallReturnsAtOnce() throws {
         let s = try session()
+        type(s, "kept = 41")
+        type(s, "M = randn(3500, 3500); S = M + M.T;")   // eigh: ~15 s on this class of machine
+        let start = Date()
+        interrupt(s, "E = eigh(S)", delay: 1.0)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 6, "Ctrl-C waited for the LAPACK call: \(s.transcript)")
+        XCTAssertTrue(value(s, "kept + 1").contains("42"), s.transcript)
+        XCTAssertTrue(value(s, "E").contains("unknown name 'E'"), s.transcript)
+        XCTAssertTrue(value(s, "print(det(eye(3) * 2))").contains("8"), s.transcript)
+    }
+
+    /// A call that cannot be stopped (here: one LAPACK call with abandoning turned
+    /// off): a second Ctrl-C says so and the session stays.
+    func testASecondCtrlCDoesNotEndTheSession() throws {
+        let s = try session(["LK_ABANDONABLE_WORK": "inf"])
         type(s, "kept = 41")
         type(s, "M = randn(2500, 2500); S = M + M.T;")
         s.send("E = eigh(S)\r")

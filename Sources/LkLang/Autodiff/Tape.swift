@@ -175,7 +175,6 @@ enum AD {
         var tape: Tape! = nil
         var parents: [Int?] = []
         var primals: [Value] = []
-        var tangents: [Value?] = []
         parents.reserveCapacity(inputs.count)
         primals.reserveCapacity(inputs.count)
         for v in inputs {
@@ -183,11 +182,9 @@ enum AD {
                 tape = d.tape
                 parents.append(d.index)
                 primals.append(d.primal)
-                tangents.append(d.tangent)
             } else {
                 parents.append(nil)
                 primals.append(v)
-                tangents.append(nil)
             }
         }
         // The same operation one level down: the output of a nested transformation
@@ -195,6 +192,10 @@ enum AD {
         // `compute` runs on plain values.
         let out = try lift(primals, compute, forward: forward, perExample: perExample, chain: chain, backward: backward)
         if tape.mode == .forward {
+            let tangents = inputs.map { v -> Value? in
+                if case .dual(let d) = v, d.tape === tape { return d.tangent }
+                return nil
+            }
             let t = try forward?(primals, out, tangents) ?? pushforward(primals, out, tangents, backward)
             return .dual(Dual(out, tape: tape, index: -1, tangent: try broadcastTo(t, shape(out))))
         }
