@@ -353,32 +353,44 @@ extension Recipe {
         var start = 0
         while start < n {
             let c = Swift.min(chunk, n - start)
-            func eval(_ r: Recipe, _ level: Int) -> UnsafePointer<Double> {
+            // Each level gives a pointer and a stride (0: one value, a constant part),
+            // computed with the same run kernels as the tensor operations.
+            func eval(_ r: Recipe, _ level: Int) -> (UnsafePointer<Double>, Int) {
+                let d = scratch + level * chunk
                 switch r {
-                case .a: return UnsafePointer(pa + start)
-                case .b: return UnsafePointer(pb! + start)
-                case .y: return UnsafePointer(py + start)
+                case .a: return (UnsafePointer(pa + start), 1)
+                case .b: return (UnsafePointer(pb! + start), 1)
+                case .y: return (UnsafePointer(py + start), 1)
                 case .constant(let v):
-                    let d = scratch + level * chunk
-                    d.update(repeating: v, count: c)
-                    return UnsafePointer(d)
+                    d[0] = v
+                    return (UnsafePointer(d), 0)
                 case .unary(let op, let x):
-                    let s = eval(x, level + 1)
-                    let d = scratch + level * chunk
-                    op.withScalar { f in for i in 0..<c { d[i] = f(s[i]) } }
-                    return UnsafePointer(d)
+                    let (s, ss) = eval(x, level + 1)
+                    if ss == 0 { d[0] = op.apply(s[0]); return (UnsafePointer(d), 0) }
+                    unaryRun(op, s, d, c)
+                    return (UnsafePointer(d), 1)
                 case .binary(let op, let l, let r):
-                    let d = scratch + level * chunk
-                    let ls = eval(l, level + 1)
-                    // The left operand is kept in this level's buffer while the right is evaluated.
-                    if ls != UnsafePointer(d) { d.update(from: ls, count: c) }
-                    let rs = eval(r, level + 1)
-                    op.withScalar { f in for i in 0..<c { d[i] = f(d[i], rs[i]) } }
-                    return UnsafePointer(d)
+                    var (ls, sl) = eval(l, level + 1)
+                    // The left operand moves to this level's buffer if it sits in the
+                    // next level's, which the right operand is about to use.
+                    if ls == UnsafePointer(scratch + (level + 1) * chunk) {
+                        d.update(from: ls, count: sl == 0 ? 1 : c)
+                        ls = UnsafePointer(d)
+                    }
+                    let (rs, sr) = eval(r, level + 1)
+                    if sl == 0 && sr == 0 { d[0] = op.apply(ls[0], rs[0]); return (UnsafePointer(d), 0) }
+                    if sl == 0 {
+                        var v = ls[0]   // not in d, which the run writes
+                        withUnsafePointer(to: &v) { binaryRun(op, $0, 0, rs, sr, d, c) }
+                    } else {
+                        binaryRun(op, ls, sl, rs, sr, d, c)
+                    }
+                    return (UnsafePointer(d), 1)
                 }
             }
-            let v = eval(self, 0)
-            for i in 0..<c { po[start + i] = pg[start + i] * v[i] }
+            let (v, sv) = eval(self, 0)
+            if sv == 0 { let k = v[0]; for i in 0..<c { po[start + i] = pg[start + i] * k } }
+            else { for i in 0..<c { po[start + i] = pg[start + i] * v[i] } }
             start += c
         }
         return out

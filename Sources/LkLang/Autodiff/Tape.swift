@@ -28,21 +28,38 @@ public final class Tape: @unchecked Sendable {
     /// Reverse: entries are recorded for a backward pass. Forward: nothing is
     /// recorded; Duals carry tangents.
     enum Mode { case reverse, forward }
+    /// One recorded operation: its inputs, its output and its rules, stored as they
+    /// came (no closure is made per entry: recording is on the hot path).
     struct Entry {
         /// For each input, the tape index of the Dual it was (nil: a constant).
         let parents: [Int?]
-        /// Maps the cotangent of this entry's output to one per input that `needs`
-        /// says is wanted (nil: none).
-        let pullback: (Value, [Bool]) throws -> [Value?]
-        /// Which inputs are differentiated (non-nil parents).
-        var needs: [Bool] { parents.map { $0 != nil } }
-        func backward(_ ct: Value) throws -> [Value?] { try pullback(ct, needs) }
+        /// The inputs one level down and the output, as the rules need them.
+        let primals: [Value]
+        let output: Value
+        /// Maps (primals, output, cotangent, needs) to a cotangent per input that
+        /// `needs` says is wanted (nil: none). Nil for an input leaf.
+        let rule: Rule?
         /// For `entk`: each input's gradient per example (row of the batch) before
         /// the batch sum, for the operations where it has a cheap form (nil: none).
-        var perExample: ((Value, [Bool]) throws -> [PerExample?])? = nil
+        let perExampleRule: PerExampleRule?
         /// For `entk`, on values computed from parameters alone (`W.T`, `b * m`): maps
         /// one per-example gradient of the output to one per input (nil: none).
-        var chain: ((PerExample) throws -> [PerExample?])? = nil
+        let chainRule: ChainRule?
+
+        typealias Rule = (_ primals: [Value], _ output: Value, _ cotangent: Value, _ needs: [Bool]) throws -> [Value?]
+        typealias PerExampleRule = (_ primals: [Value], _ cotangent: Value, _ wanted: [Bool]) throws -> [PerExample?]
+        typealias ChainRule = (_ primals: [Value], _ form: PerExample) throws -> [PerExample?]
+
+        /// Which inputs are differentiated (non-nil parents).
+        var needs: [Bool] { parents.map { $0 != nil } }
+        func pullback(_ ct: Value, _ needs: [Bool]) throws -> [Value?] { try rule?(primals, output, ct, needs) ?? [] }
+        func backward(_ ct: Value) throws -> [Value?] { try pullback(ct, needs) }
+        var perExample: ((Value, [Bool]) throws -> [PerExample?])? {
+            perExampleRule.map { r in { ct, wanted in try r(primals, ct, wanted) } }
+        }
+        var chain: ((PerExample) throws -> [PerExample?])? {
+            chainRule.map { r in { form in try r(primals, form) } }
+        }
     }
 
     let level: Int
@@ -84,12 +101,15 @@ public final class Tape: @unchecked Sendable {
         if let i = stack.tapes.lastIndex(where: { $0 === t }) { stack.tapes.remove(at: i) }
     }
 
-    func append(_ parents: [Int?], perExample: ((Value, [Bool]) throws -> [PerExample?])? = nil,
-                chain: ((PerExample) throws -> [PerExample?])? = nil,
-                _ pullback: @escaping (Value, [Bool]) throws -> [Value?]) -> Int {
-        entries.append(Entry(parents: parents, pullback: pullback, perExample: perExample, chain: chain))
+    func append(_ parents: [Int?], primals: [Value], output: Value, rule: Entry.Rule?,
+                perExample: Entry.PerExampleRule? = nil, chain: Entry.ChainRule? = nil) -> Int {
+        entries.append(Entry(parents: parents, primals: primals, output: output, rule: rule,
+                             perExampleRule: perExample, chainRule: chain))
         return entries.count - 1
     }
+
+    /// An input of the transformation: a leaf whose cotangent is the gradient.
+    func appendLeaf() -> Int { append([], primals: [], output: .none, rule: nil) }
 }
 
 /// A number or tensor being differentiated: its value (`primal`, possibly a Dual
@@ -199,10 +219,7 @@ enum AD {
             let t = try forward?(primals, out, tangents) ?? pushforward(primals, out, tangents, backward)
             return .dual(Dual(out, tape: tape, index: -1, tangent: try broadcastTo(t, shape(out))))
         }
-        let index = tape.append(parents, perExample: perExample.map { pe in { ct, wanted in try pe(primals, ct, wanted) } },
-                                chain: chain.map { c in { form in try c(primals, form) } }) { ct, needs in
-            try backward(primals, out, ct, needs)
-        }
+        let index = tape.append(parents, primals: primals, output: out, rule: backward, perExample: perExample, chain: chain)
         return .dual(Dual(out, tape: tape, index: index))
     }
 

@@ -12,7 +12,7 @@ public enum Autodiff {
     static func wrap(_ v: Value, _ tape: Tape, _ leaves: inout Leaves) -> Value {
         switch v {
         case .number, .bool, .tensor, .dual:
-            let i = tape.append([]) { _, _ in [] }
+            let i = tape.appendLeaf()
             leaves.indices.append(i)
             var primal = v
             if case .bool(let b) = v { primal = .number(b ? 1 : 0) }
