@@ -76,9 +76,14 @@ public enum FigureOutput {
     }
 
     /// Draws a live figure for the last time; a drawing failure is an error
-    /// of the built-in, after its computation is done.
+    /// of the built-in, after its computation is done. After Ctrl-C too: an interrupted run returns its
+    /// result so far, and its figure shows the same steps (the flag is held back
+    /// while gnuplot draws, so the draw is not itself interrupted, then restored).
     static func finish(_ live: LiveFigure?, _ a: Arguments) throws {
         guard let live else { return }
+        let pending = Interrupt.isRequested
+        if pending { Interrupt.clear() }
+        defer { if pending { Interrupt.request() } }
         do { try live.finish() } catch let e as PlotError {
             if e == .interrupted { throw Interrupted() }
             throw BuiltinError("\(a.callee): live figure: \(e.description)", at: .keyword("live"))

@@ -216,7 +216,7 @@ extension BuiltinTable {
           }
         }
         if every > 0 && !diverged && !interrupted { try snapshot(steps) }
-        if !interrupted { try FigureOutput.finish(live, a) }
+        try FigureOutput.finish(live, a)
         var rec: [(String, Value)] = [("steps", .tensor(Tensor(recSteps))), ("loss", .tensor(Tensor(recLoss)))]
         if keep.contains("params") { rec.append(("params", .list(recParams))) }
         return PartialResult.record([("params", params), ("loss", .tensor(Tensor(losses))), ("record", record(rec)), ("diverged", .bool(diverged)),

@@ -75,6 +75,9 @@ public final class LiveFigure {
             let r = try plotter.drawLive(figure, out: out, first: !drawn)
             drawn = true
             show(r)
+        } catch let e as PlotError where e == .interrupted {
+            // Ctrl-C while gnuplot drew: not a failure of the figure; the run's last
+            // draw (`finish`, with the flag held back) shows the steps it kept.
         } catch {
             failure = error
         }

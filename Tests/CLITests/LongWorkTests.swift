@@ -69,6 +69,23 @@ final class LongWorkTests: XCTestCase {
         XCTAssertTrue(out.contains("true true true [2 1]"), out)
     }
 
+    /// The live figure of an interrupted run is drawn a last time with the steps it kept.
+    func testCtrlCInALiveTrainDrawsTheCurveSoFar() throws {
+        let figure = FileManager.default.temporaryDirectory.appendingPathComponent("lk-live-\(UUID().uuidString).svg").path
+        defer { unlink(figure) }
+        let s = try session()
+        type(s, "net = mlp([20, 256, 256, 1], seed=1);")
+        type(s, "X = randn(4000, 20); Y = randn(4000, 1);")
+        let pressed = Date()
+        interrupt(s, "res = train(net, X, Y, steps=1000000, lr=0.01, live=\"\(figure)\")", delay: 2.0)
+        XCTAssertTrue(value(s, "res.interrupted").contains("true"), s.transcript)
+        let svg = (try? String(contentsOfFile: figure, encoding: .utf8)) ?? ""
+        XCTAssertTrue(svg.contains("</svg>"), "no complete figure after Ctrl-C: \(svg.suffix(200))")
+        // Drawn once more after Ctrl-C (the loop draws no more once it has stopped).
+        let modified = (try? FileManager.default.attributesOfItem(atPath: figure)[.modificationDate] as? Date) ?? .distantPast
+        XCTAssertGreaterThan(modified.timeIntervalSince(pressed), 2.0, "the figure was not drawn after Ctrl-C")
+    }
+
     func testCtrlCInNtkAndInALargeProductKeepsTheWorkspace() throws {
         let s = try session()
         type(s, "kept = 41")
