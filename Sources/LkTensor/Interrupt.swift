@@ -57,26 +57,37 @@ extension Interrupt {
         try check()
         let outcome = AbandonableOutcome<T>()
         let thread = Thread {
-            outcome.result = Result { try body() }
+            let r = Result { try body() }
+            outcome.lock.lock()
+            outcome.result = r
+            outcome.finished = true
+            if outcome.abandoned { runningAbandoned.subtract(1, ordering: .relaxed) }
+            outcome.lock.unlock()
             outcome.done.signal()
         }
         thread.stackSize = 16 << 20
         thread.start()
         while outcome.done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
-            if isRequested {
-                abandoned.add(1, ordering: .relaxed)
-                throw Interrupted()
-            }
+            guard isRequested else { continue }
+            outcome.lock.lock()
+            let finished = outcome.finished
+            if !finished { outcome.abandoned = true; runningAbandoned.add(1, ordering: .relaxed) }
+            outcome.lock.unlock()
+            if !finished { throw Interrupted() }
         }
         return try outcome.result!.get()
     }
 
-    /// How many calls Ctrl-C has abandoned (still finishing, or finished) this run.
-    public static let abandoned = Atomic<Int>(0)
+    /// Abandoned calls still running. At exit lk must not wait for them: OpenBLAS's
+    /// exit handler would block on its busy thread pool (see lk's main.swift).
+    public static let runningAbandoned = Atomic<Int>(0)
 }
 
 /// The result of an abandonable call, written by its worker thread.
 final class AbandonableOutcome<T>: @unchecked Sendable {
     var result: Result<T, Error>?
+    var finished = false
+    var abandoned = false
+    let lock = NSLock()
     let done = DispatchSemaphore(value: 0)
 }

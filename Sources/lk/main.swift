@@ -5,6 +5,7 @@ import LkLang
 import LkSession
 import LkSweep
 import LkTensor
+import Synchronization
 
 /// `lk` — the command line of DESIGN.md §5.
 struct LK: ParsableCommand {
@@ -156,6 +157,16 @@ struct Render: ParsableCommand {
         installInterruptHandler()
         throw ExitCode(Renderer(input: file, output: output, format: format, arguments: scriptArguments).run())
     }
+}
+
+// Registered first, so it runs after every other exit handler and just before the
+// libraries' own: if Ctrl-C abandoned a LAPACK call that is still running on its
+// thread (Interrupt.abandonable), OpenBLAS's exit handler would wait forever for its
+// busy thread pool, so lk ends here — a script stopped by Ctrl-C with 130, the REPL 0.
+atexit {
+    guard Interrupt.runningAbandoned.load(ordering: .relaxed) > 0 else { return }
+    fflush(nil)
+    _exit(InterruptMessages.keepSession.pointee != 0 ? 0 : 130)
 }
 
 // `render` is a verb, not a script name: dispatch it before the script runner's parser.

@@ -176,6 +176,25 @@ final class LongWorkTests: XCTestCase {
         XCTAssertTrue(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("interrupted"))
     }
 
+    /// A script stopped inside one large LAPACK call exits at once, though the call
+    /// still runs on its thread (OpenBLAS's exit handler would wait for it forever).
+    func testAScriptInterruptedInALapackCallExitsAtOnce() throws {
+        let p = Process()
+        p.executableURL = CLITests.lk
+        p.arguments = ["-e", "M = randn(3500, 3500); S = M + M.T; E = eigh(S)"]   // eigh: ~15 s
+        p.standardOutput = Pipe(); let err = Pipe(); p.standardError = err
+        try p.run()
+        usleep(2_500_000)   // inside eigh
+        let pressed = Date()
+        kill(p.processIdentifier, SIGINT)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
+        if done.wait(timeout: .now() + 30) == .timedOut { p.terminate(); XCTFail("lk did not exit after Ctrl-C"); return }
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertLessThan(Date().timeIntervalSince(pressed), 5, "exit waited for the LAPACK call")
+        XCTAssertTrue(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("interrupted"))
+    }
+
     // MARK: :save and :restore
 
     func testSaveAndRestoreRoundTripEveryKindOfValue() throws {
