@@ -326,6 +326,18 @@ final class ScriptPathTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: scripts.appendingPathComponent("written.csv").path))
     }
 
+    /// Every example that writes a figure takes its folder from figdir() (LK_FIGURES,
+    /// else ./figures, else its argument) — never a fixed folder such as /tmp.
+    func testEveryExampleThatDrawsUsesFigdir() throws {
+        let folder = Self.repository.appendingPathComponent("Examples")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".lk") {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+                .split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.joined(separator: "\n")
+            guard text.contains("out=") || text.contains("savefig(") else { continue }
+            XCTAssertTrue(text.contains("figdir("), "\(name) writes figures but does not take its folder from figdir()")
+        }
+    }
+
     func testExamplesRunFromAnotherFolderAndNameTheirFigureFolder() throws {
         let cwd = try makeTemporaryDirectory("examples-cwd")
         for example in ["compass", "relreps"] {
