@@ -31,7 +31,12 @@ extension BuiltinTable {
             are copied, as everywhere in lk). `xs = []; xs = append(xs, v)` builds a list \
             as Python's `xs.append(v)` does. For a tensor xs, NumPy's `np.append`: the \
             flattened xs followed by the flattened value.
-            """) { a in
+            """, differentiation: .rule { a in
+            if case .list = a.positional[0].normalized { return try raw("append", a) }
+            let x = a.positional[0], v = a.positional[1]
+            guard x.undual.isTensorLike, v.undual.isTensorLike else { return try raw("append", a) }
+            return try Differentiable.concat([try Differentiable.reshape(x, [-1]), try Differentiable.reshape(v, [-1])], axis: 0)
+        }) { a in
             let v = a.positional[1]
             switch a.positional[0] {
             case .list(let l): return .list(l + [v])

@@ -9,7 +9,11 @@ extension BuiltinTable {
         def("ones([sizes...])", "A tensor of ones with the given sizes, as for `zeros`.") { a in
             wrap(try Tensor(shape: try a.sizes(from: 0), repeating: 1))
         },
-        def("full([sizes...], value=)", "A tensor with every element equal to `value` (required), e.g. `full(2, 3, value=7)`.") { a in
+        def("full([sizes...], value=)", "A tensor with every element equal to `value` (required), e.g. `full(2, 3, value=7)`.", differentiation: .rule { a in
+            guard let value = a.keyword("value") else { return try plain("full", a.positional) }
+            let shape = try call("full", a.positional.map(\.deepUndual), keywords: [("value", .number(0))])
+            return try Differentiable.broadcast(value, to: Differentiable.shape(shape))
+        }) { a in
             guard a.keyword("value") != nil else { throw BuiltinError("full: missing keyword argument value=, e.g. full(2, 3, value=7)") }
             return wrap(try Tensor(shape: try a.sizes(from: 0), repeating: try a.keywordNumber("value", default: 0)))
         },

@@ -5,40 +5,6 @@ import LkTensor
 // each written with differentiable operations, so it is differentiable again.
 
 extension BuiltinTable {
-    /// Rules merged into `differentiationRules`.
-    static let structuralRules: [String: Differentiation] = {
-        var r: [String: Differentiation] = [:]
-        // Built-ins that only copy elements (and fill zeros) are gathers: run the
-        // built-in on the positions 1…n of x, then index x (0 for a filled zero)
-        // — the gradient is then the scatter-add of indexing, for any arguments.
-        for name in ["tile", "repeat", "flip", "roll", "triu", "tril"] { r[name] = .rule { a in try gather(name, a) } }
-        r["cumsum"] = .rule { a in try cumsum(a.positional[0], axis: try a.axis()) }
-        r["diff"] = .rule { a in
-            var x = a.positional[0]
-            let n = try a.keywordInt("n", default: 1, min: 0)
-            let rank = Differentiable.shape(x).count
-            guard rank > 0 else { throw a.error("x must have at least one axis", at: 0) }
-            let axis = try Tensor.normalizedAxis(try a.keywordInt("axis", default: -1), rank: rank)
-            for _ in 0..<n {
-                func part(_ start: Int?, _ stop: Int?) -> [Subscript] {
-                    var items = [Subscript](repeating: .slice(start: nil, stop: nil, step: nil), count: rank)
-                    items[axis] = .slice(start: start, stop: stop, step: nil)
-                    return items
-                }
-                x = try Differentiable.sub(try Differentiable.index(x, part(1, nil)), try Differentiable.index(x, part(nil, -1)))
-            }
-            return x
-        }
-        r["einsum"] = .rule { a in
-            guard case .string(let spec) = a.positional[0] else { throw a.error("spec must be a string", at: 0) }
-            return try einsum(spec, Array(a.positional.dropFirst()))
-        }
-        r["chol"] = .rule { a in try cholesky(a.positional[0]) }
-        r["eigh"] = .rule { a in try eigh(a.positional[0]) }
-        r["svd"] = .rule { a in try svd(a.positional[0]) }
-        return r
-    }()
-
     /// A built-in called on values that may be differentiated: its rule when they
     /// are, its implementation when not.
     static func call(_ name: String, _ args: [Value], keywords: [(name: String, value: Value)] = []) throws -> Value {
@@ -46,12 +12,15 @@ extension BuiltinTable {
         var a = Arguments(callee: name, positional: args, keywords: keywords)
         a.declaration = b.declaration
         let differentiated = args.contains(where: \.containsDual) || keywords.contains { $0.value.containsDual }
-        if differentiated, case .rule(let rule) = differentiationRules[name] { return try rule(&a) }
+        if differentiated, case .rule(let rule) = b.differentiation { return try rule(&a) }
         a.positional = a.positional.map(\.deepUndual)
         a.keywords = a.keywords.map { ($0.name, $0.value.deepUndual) }
         return try b.implementation(&a)
     }
 
+    /// The rule of a built-in that only copies elements (and fills zeros): run the
+    /// built-in on the positions 1…n of x, then index x (0 for a filled zero) — the
+    /// gradient is then the scatter-add of indexing, for any arguments.
     static func gather(_ name: String, _ a: Arguments) throws -> Value {
         let x = a.positional[0]
         let s = Differentiable.shape(x)

@@ -3,8 +3,10 @@ import LkTensor
 
 /// A one-argument elementwise function: numbers stay numbers (no tensor is
 /// allocated for them), tensors are mapped by the engine.
+/// Its derivative is the engine's (`UnaryOp.derivative`); a function without one is
+/// refused under `grad` unless the table calls it constant (floor, round, …).
 func unaryMath(_ name: String, _ op: UnaryOp, _ doc: String) -> Builtin {
-    def("\(name)(x)", doc) { a in
+    def("\(name)(x)", doc, differentiation: op.derivative == nil ? .none : .rule { a in try Differentiable.unary(op, a.positional[0]) }) { a in
         switch a.positional[0].normalized {
         case .number(let x): return .number(op.apply(x))
         case .bool(let b): return .number(op.apply(b ? 1 : 0))
@@ -14,8 +16,11 @@ func unaryMath(_ name: String, _ op: UnaryOp, _ doc: String) -> Builtin {
 }
 
 /// A two-argument elementwise function with broadcasting.
+/// Its partial derivatives are the engine's (`BinaryOp.partials`).
 func binaryMath(_ name: String, _ op: BinaryOp, _ doc: String) -> Builtin {
-    def("\(name)(a, b)", doc) { a in
+    def("\(name)(a, b)", doc, differentiation: op.partials == nil ? .none : .rule { a in
+        try Differentiable.binary(op, a.positional[0], a.positional[1])
+    }) { a in
         if case .number(let x) = a.positional[0].normalized, case .number(let y) = a.positional[1].normalized {
             return .number(op.apply(x, y))
         }
@@ -44,7 +49,21 @@ extension BuiltinTable {
         unaryMath("sign", .sign, "−1, 0 or 1 by the sign of x (nan stays nan), elementwise."),
         binaryMath("maximum", .maximum, "The larger of a and b, elementwise with broadcasting; nan if either is nan (as NumPy)."),
         binaryMath("minimum", .minimum, "The smaller of a and b, elementwise with broadcasting; nan if either is nan."),
-        def("clip(x, lo, hi)", "x with values below lo raised to lo and above hi lowered to hi.") { a in
+        def("clip(x, lo, hi)", "x with values below lo raised to lo and above hi lowered to hi.", differentiation: .rule { a in
+            // NumPy's minimum(maximum(x, lo), hi), recorded: each output element is x, lo
+            // or hi, and its gradient goes to that one (x at the bounds, as PyTorch).
+            let x = a.positional[0], lo = a.positional[1], hi = a.positional[2]
+            guard let t = Differentiable.tensor(x), let l = Differentiable.tensor(lo), let h = Differentiable.tensor(hi) else {
+                throw a.error("x, lo and hi must be numbers or tensors", at: 0)
+            }
+            let raised = try Tensor.binary(.maximum, t, l)
+            let toHi = try Tensor.binary(.gt, raised, h)
+            let toLo = try Tensor.binary(.mul, try Tensor.binary(.lt, t, l), try Tensor.binary(.sub, 1, toHi))
+            let keep = try Tensor.binary(.sub, try Tensor.binary(.sub, 1, toHi), toLo)
+            return try Differentiable.add(try Differentiable.add(try Differentiable.mul(x, Value.from(keep)),
+                                                                 try Differentiable.mul(lo, Value.from(toLo))),
+                                          try Differentiable.mul(hi, Value.from(toHi)))
+        }) { a in
             let t = try a.tensor(0, "x")
             let lo = try a.tensor(1, "lo"), hi = try a.tensor(2, "hi")
             return wrap(try Tensor.binary(.minimum, try Tensor.binary(.maximum, t, lo), hi))
@@ -53,7 +72,14 @@ extension BuiltinTable {
             let t = try a.tensor(0, "x")
             return wrap(try Tensor.build(shape: t.shape) { p, n in for i in 0..<n { p[i] = t.pointer[i].isNaN ? 1 : 0 } })
         },
-        def("softmax(x, axis=-1)", "exp(x) / sum(exp(x)) along `axis` (the last by default), computed stably by subtracting the maximum first.") { a in
+        def("softmax(x, axis=-1)", "exp(x) / sum(exp(x)) along `axis` (the last by default), computed stably by subtracting the maximum first.", differentiation: .rule { a in
+            let axis = try a.keywordInt("axis", default: -1)
+            let x = a.positional[0]
+            // Shifted by the (constant) maximum for stability; the shift cancels in the gradient.
+            let m = Value.from(try Differentiable.tensor(x)!.reduce(.max, axis: axis, keepdims: true))
+            let e = try Differentiable.unary(.exp, try Differentiable.sub(x, m))
+            return try Differentiable.div(e, try Differentiable.reduce(.sum, e, axis: axis, keepdims: true))
+        }) { a in
             return wrap(try a.tensor(0, "x").softmax(axis: try a.axis() ?? -1))
         },
     ]

@@ -3,45 +3,76 @@ import LkTensor
 
 extension BuiltinTable {
     static let linearAlgebra: [Builtin] = [
-        def("dot(a, b)", "The inner product Σ aᵢbᵢ of two vectors of the same length (BLAS ddot).") { a in
+        def("dot(a, b)", "The inner product Σ aᵢbᵢ of two vectors of the same length (BLAS ddot).", differentiation: .rule { a in
+            try Differentiable.reduce(.sum, try Differentiable.mul(a.positional[0], a.positional[1]), axis: nil, keepdims: false)
+        }) { a in
             return .number(try Tensor.dot(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("outer(a, b)", "The outer product: the matrix with entries aᵢbⱼ (inputs are flattened).") { a in
+        def("outer(a, b)", "The outer product: the matrix with entries aᵢbⱼ (inputs are flattened).", differentiation: .rule { a in
+            let x = try Differentiable.reshape(a.positional[0], [-1, 1]), y = try Differentiable.reshape(a.positional[1], [1, -1])
+            return try Differentiable.mul(x, y)
+        }) { a in
             return wrap(try Tensor.outer(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("matmul(a, b)", "The matrix product a @ b (BLAS dgemm/dgemv), with NumPy's rules for vectors and stacks of matrices.") { a in
+        def("matmul(a, b)", "The matrix product a @ b (BLAS dgemm/dgemv), with NumPy's rules for vectors and stacks of matrices.", differentiation: .rule { a in try Differentiable.matmul(a.positional[0], a.positional[1]) }) { a in
             return wrap(try Tensor.matmul(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.") { a in
+        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.", differentiation: .rule { a in
+            try Differentiable.lift([a.positional[0]], { p in Value.from(try Differentiable.tensor(p[0]).unwrap("A").inverse()) }) { _, y, g, _ in
+                // d(A⁻¹) = −A⁻¹ dA A⁻¹, so Ā = −A⁻ᵀ Ḡ A⁻ᵀ.
+                let yt = try Differentiable.transpose(y, axes: nil)
+                return [try Differentiable.unary(.neg, try Differentiable.matmul(try Differentiable.matmul(yt, g), yt))]
+            }
+        }) { a in
             let m = try a.matrix(0, "A")
             return wrap(try factorised(m, work: 2) { try $0.inverse() })
         },
-        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.") { a in
+        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.", differentiation: .rule { a in
+            try Differentiable.lift([a.positional[0], a.positional[1]], { p in
+                Value.from(try Tensor.solve(try Differentiable.tensor(p[0]).unwrap("A"), try Differentiable.tensor(p[1]).unwrap("b")))
+            }) { p, x, g, needs in
+                // x = A⁻¹b: b̄ = A⁻ᵀ ḡ, Ā = −b̄ xᵀ.
+                let at = try Differentiable.transpose(p[0], axes: nil)
+                let bbar = try Differentiable.matmul(try invert(at), g)
+                var abar: Value? = nil
+                if needs[0] {
+                    let bb = Differentiable.shape(bbar).count == 1 ? try Differentiable.reshape(bbar, [-1, 1]) : bbar
+                    let xx = Differentiable.shape(x).count == 1 ? try Differentiable.reshape(x, [-1, 1]) : x
+                    abar = try Differentiable.unary(.neg, try Differentiable.matmul(bb, try Differentiable.transpose(xx, axes: nil)))
+                }
+                return [abar, needs[1] ? bbar : nil]
+            }
+        }) { a in
             let m = try a.matrix(0, "A"), b = try a.tensor(1, "b")
             return wrap(try factorised(m, work: 1) { try Tensor.solve($0, b) })
         },
-        def("chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.") { a in
+        def("chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.", differentiation: .rule { a in try cholesky(a.positional[0]) }) { a in
             return wrap(try factorised(try a.matrix(0, "A"), work: 1.0 / 3) { try $0.cholesky() })
         },
         def("qr(A)", "The thin QR decomposition {Q, R} of an m×n matrix: Q is m×k with orthonormal columns, R is k×n upper triangular, k = min(m, n), A = Q @ R (LAPACK dgeqrf + dorgqr).") { a in
             let (q, r) = try factorised(try a.matrix(0, "A"), work: 4) { try $0.qr() }
             return record([("Q", wrap(q)), ("R", wrap(r))])
         },
-        def("svd(A)", "The thin singular value decomposition {U, S, V} with A = U @ diag(S) @ V.T, S descending, U m×k and V n×k with orthonormal columns, k = min(m, n) (LAPACK dgesdd).") { a in
+        def("svd(A)", "The thin singular value decomposition {U, S, V} with A = U @ diag(S) @ V.T, S descending, U m×k and V n×k with orthonormal columns, k = min(m, n) (LAPACK dgesdd).", differentiation: .rule { a in try svd(a.positional[0]) }) { a in
             let (u, s, v) = try factorised(try a.matrix(0, "A"), work: 14) { try $0.svd() }
             return record([("U", wrap(u)), ("S", .tensor(s)), ("V", wrap(v))])
         },
-        def("eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd). A must be symmetric to within 1e-8·max|A| (else an error naming the first pair that differs); LAPACK reads its lower triangle.") { a in
+        def("eigh(A)", "Eigenvalues (ascending) and orthonormal eigenvectors (columns) {values, vectors} of a symmetric matrix, so A @ vectors = vectors @ diag(values) (LAPACK dsyevd). A must be symmetric to within 1e-8·max|A| (else an error naming the first pair that differs); LAPACK reads its lower triangle.", differentiation: .rule { a in try eigh(a.positional[0]) }) { a in
             let (w, v) = try factorised(try a.matrix(0, "A"), work: 9) { try $0.eigh() }
             return record([("values", .tensor(w)), ("vectors", wrap(v))])
         },
-        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.") { a in
+        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.", differentiation: .rule { a in
+            try Differentiable.lift([a.positional[0]], { p in .number(try Differentiable.tensor(p[0]).unwrap("A").determinant()) }) { p, y, g, _ in
+                // ∂det/∂A = det(A)·A⁻ᵀ.
+                [try Differentiable.mul(try Differentiable.mul(g, y), try Differentiable.transpose(try invert(p[0]), axes: nil))]
+            }
+        }) { a in
             return .number(try factorised(try a.matrix(0, "A"), work: 2.0 / 3) { try $0.determinant() })
         },
-        def("trace(A)", "The sum of the main diagonal of a matrix.") { a in
+        def("trace(A)", "The sum of the main diagonal of a matrix.", differentiation: .rule { a in try Differentiable.reduce(.sum, try diagonal(a.positional[0]), axis: nil, keepdims: false) }) { a in
             return .number(try a.matrix(0, "A").trace())
         },
-        def("diag(x)", "For a vector, the square matrix with x on its diagonal; for a matrix, its main diagonal as a vector.") { a in
+        def("diag(x)", "For a vector, the square matrix with x on its diagonal; for a matrix, its main diagonal as a vector.", differentiation: .rule { a in try diagonal(a.positional[0]) }) { a in
             return wrap(try Tensor.diag(try a.tensor(0, "x")))
         },
     ]

@@ -13,7 +13,7 @@ extension BuiltinTable {
             `tile(x, [2, 3])`). Fewer reps than axes repeat the last axes; more reps give x \
             leading axes of size 1 first. Counts must be non-negative integers; a result over \
             the memory limit is an error.
-            """) { a in
+            """, differentiation: .rule { a in try gather("tile", a) }) { a in
             let x = try a.tensor(0, "x")
             return wrap(try x.tiled(try a.sizes(from: 1, name: "reps")))
         },
@@ -21,7 +21,7 @@ extension BuiltinTable {
             Each element of the flattened x (`axis=none`), or each slice along `axis`, repeated \
             in place, as NumPy's `repeat`: `repeats` is one count for all or a vector with one \
             count per element of the axis (non-negative integers).
-            """) { a in
+            """, differentiation: .rule { a in try gather("repeat", a) }) { a in
             let x = try a.tensor(0, "x")
             let counts = try a.integers(a.positional[1], "repeats", at: .positional(1))
             return wrap(try x.repeated(counts, axis: try a.axis()))
@@ -30,21 +30,21 @@ extension BuiltinTable {
             The upper triangle of A: element (i, j) of each matrix in the last two axes kept \
             where j − i ≥ k, the rest 0 (k > 0 above the diagonal, k < 0 below), as NumPy's \
             `triu`. A vector v is first made the square matrix with every row v.
-            """) { a in
+            """, differentiation: .rule { a in try gather("triu", a) }) { a in
             return wrap(try a.tensor(0, "A").triangle(upper: true, k: try a.keywordInt("k", default: 0)))
         },
         def("tril(A, k=0)", """
             The lower triangle of A: element (i, j) of each matrix in the last two axes kept \
             where j − i ≤ k, the rest 0, as NumPy's `tril`. A vector v is first made the square \
             matrix with every row v.
-            """) { a in
+            """, differentiation: .rule { a in try gather("tril", a) }) { a in
             return wrap(try a.tensor(0, "A").triangle(upper: false, k: try a.keywordInt("k", default: 0)))
         },
         def("flip(x, axis=none)", """
             x with the order of its elements reversed along `axis` (a number, negative from \
             the end, or a vector of axes), or along every axis when `axis=none`, as NumPy's \
             `flip`.
-            """) { a in
+            """, differentiation: .rule { a in try gather("flip", a) }) { a in
             let x = try a.tensor(0, "x")
             var axes: [Int]? = nil
             if let v = a.keyword("axis"), !v.isNone { axes = try a.integers(v, "axis", at: .keyword("axis")) }
@@ -55,7 +55,7 @@ extension BuiltinTable {
             come back at the start; negative shifts go the other way), as NumPy's `roll`. \
             With `axis=none` the flattened x is rolled and the shape restored. shift and axis \
             may be vectors of the same length (one shift per axis).
-            """) { a in
+            """, differentiation: .rule { a in try gather("roll", a) }) { a in
             let x = try a.tensor(0, "x")
             let shifts = try a.integers(a.positional[1], "shift", at: .positional(1))
             var axes: [Int]? = nil
@@ -67,7 +67,22 @@ extension BuiltinTable {
             The n-th discrete difference along `axis` (default the last), as NumPy's `diff`: \
             out[k] = x[k+1] − x[k], applied n times, so that axis gets n shorter (empty when n \
             is at least its length); n = 0 gives x.
-            """) { a in
+            """, differentiation: .rule { a in
+            var x = a.positional[0]
+            let n = try a.keywordInt("n", default: 1, min: 0)
+            let rank = Differentiable.shape(x).count
+            guard rank > 0 else { throw a.error("x must have at least one axis", at: 0) }
+            let axis = try Tensor.normalizedAxis(try a.keywordInt("axis", default: -1), rank: rank)
+            for _ in 0..<n {
+                func part(_ start: Int?, _ stop: Int?) -> [Subscript] {
+                    var items = [Subscript](repeating: .slice(start: nil, stop: nil, step: nil), count: rank)
+                    items[axis] = .slice(start: start, stop: stop, step: nil)
+                    return items
+                }
+                x = try Differentiable.sub(try Differentiable.index(x, part(1, nil)), try Differentiable.index(x, part(nil, -1)))
+            }
+            return x
+        }) { a in
             let x = try a.tensor(0, "x")
             return wrap(try x.differenced(try a.keywordInt("n", default: 1, min: 0), axis: try a.axis() ?? -1))
         },

@@ -122,7 +122,18 @@ extension BuiltinTable {
             m + log Σ exp(xᵢ − m) with m the lane maximum (scipy.special.logsumexp), so \
             `logsumexp([1000, 1000])` is 1000 + log 2. A lane holding nan gives nan, one \
             holding +inf gives inf, and an all −inf (or empty) lane gives −inf.
-            """) { a in
+            """, differentiation: .rule { a in
+            let axis = try a.axis(), keep = try a.keywordBool("keepdims", default: false)
+            let x = a.positional[0]
+            var mt = try Differentiable.tensor(x)!.reduce(.max, axis: axis, keepdims: true)
+            // A constant shift (its gradient cancels); an infinite maximum shifts by 0.
+            mt.withUnsafeMutableBufferPointer { b in for i in b.indices where !b[i].isFinite { b[i] = 0 } }
+            let m = Value.from(mt)
+            let s = try Differentiable.reduce(.sum, try Differentiable.unary(.exp, try Differentiable.sub(x, m)), axis: axis, keepdims: true)
+            var out = try Differentiable.add(try Differentiable.unary(.log, s), m)
+            if !keep { out = try Differentiable.reshape(out, try Differentiable.tensor(x)!.reduce(.sum, axis: axis).shape) }
+            return out
+        }) { a in
             return wrap(try a.tensor(0, "x").logsumexp(axis: try a.axis(), keepdims: try a.keywordBool("keepdims", default: false)))
         },
         def("bincount(x, weights=none, minlength=0)", """

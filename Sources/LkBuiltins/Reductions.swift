@@ -6,16 +6,25 @@ let keepdimsNote = " `axis` may be negative (counting from the end); `keepdims=t
 
 /// A reduction over all elements, or along `axis=`; `keepdims=` keeps the
 /// reduced axis with size 1 so the result broadcasts against the input.
+/// Sums, means, variances and products are differentiable (AD.reduce gives each its
+/// rule); positions and truth values (argmax, any, …) are constants.
 func reduction(_ name: String, _ op: ReduceOp, _ doc: String) -> Builtin {
-    def("\(name)(x, axis=, keepdims=false)", doc + keepdimsNote) { a in
+    let differentiable: Set<ReduceOp> = [.sum, .mean, .variance, .std, .prod]
+    return def("\(name)(x, axis=, keepdims=false)", doc + keepdimsNote, differentiation: differentiable.contains(op) ? .rule { a in
+        try Differentiable.reduce(op, a.positional[0], axis: try a.axis(), keepdims: try a.keywordBool("keepdims", default: false))
+    } : .constant) { a in
         let t = try a.tensor(0, "x")
         return wrap(try t.reduce(op, axis: try a.axis(), keepdims: try a.keywordBool("keepdims", default: false)))
     }
 }
 
 /// `max`/`min`: one argument reduces (like NumPy's max); two compare elementwise.
+/// Ties share the gradient (AD.reduce, AD.binary).
 func extremum(_ name: String, _ op: ReduceOp, _ pair: BinaryOp, _ doc: String) -> Builtin {
-    def("\(name)(x, axis=, keepdims=false) / \(name)(a, b)", doc + keepdimsNote) { a in
+    def("\(name)(x, axis=, keepdims=false) / \(name)(a, b)", doc + keepdimsNote, differentiation: .rule { a in
+        if a.count == 2 { return try Differentiable.binary(pair, a.positional[0], a.positional[1]) }
+        return try Differentiable.reduce(op, a.positional[0], axis: try a.axis(), keepdims: try a.keywordBool("keepdims", default: false))
+    }) { a in
         if a.count == 2 {
             if case .number(let x) = a.positional[0].normalized, case .number(let y) = a.positional[1].normalized {
                 return .number(pair.apply(x, y))
@@ -40,10 +49,10 @@ extension BuiltinTable {
         reduction("argmin", .argmin, "The 0-based position of the smallest element (the first, if several), over the flattened x or along `axis`."),
         reduction("any", .any, "1 if any element of x is non-zero, else 0; or along `axis`."),
         reduction("all", .all, "1 if every element of x is non-zero, else 0; or along `axis`."),
-        def("cumsum(x, axis=)", "Running sums of x along `axis`, or of the flattened x.") { a in
+        def("cumsum(x, axis=)", "Running sums of x along `axis`, or of the flattened x.", differentiation: .rule { a in try cumsum(a.positional[0], axis: try a.axis()) }) { a in
             return wrap(try a.tensor(0, "x").cumsum(axis: try a.axis()))
         },
-        def("norm(x, axis=)", "The Euclidean norm √(Σ xᵢ²) of a vector, the Frobenius norm of a matrix, or the norms along `axis` (`norm(X, axis=1)` gives each row's length).") { a in
+        def("norm(x, axis=)", "The Euclidean norm √(Σ xᵢ²) of a vector, the Frobenius norm of a matrix, or the norms along `axis` (`norm(X, axis=1)` gives each row's length).", differentiation: .rule { a in try Differentiable.norm(a.positional[0], axis: try a.axis()) }) { a in
             return wrap(try a.tensor(0, "x").norm(axis: try a.axis()))
         },
     ]

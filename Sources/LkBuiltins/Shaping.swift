@@ -21,7 +21,13 @@ extension BuiltinTable {
             default: throw a.error("a \(a.positional[0].describedKind) has no length", at: 0)
             }
         },
-        def("reshape(x, sizes...)", "The elements of x (row-major order) with new sizes; one size may be −1 and is then inferred. The element count must match.") { a in
+        def("reshape(x, sizes...)", "The elements of x (row-major order) with new sizes; one size may be −1 and is then inferred. The element count must match.", differentiation: .rule { a in
+            let sizes = try (1..<a.count).flatMap { i -> [Int] in
+                if let t = Differentiable.tensor(a.positional[i]), t.rank == 1 { return t.scalars.map { Int($0) } }
+                return [try a.int(i, "size", min: -1)]
+            }
+            return try Differentiable.reshape(a.positional[0], sizes)
+        }) { a in
             let t = try a.tensor(0, "x")
             var dims: [Int] = []
             if a.count == 2, let v = Arguments.asTensor(a.positional[1]), v.rank == 1 {
@@ -38,11 +44,11 @@ extension BuiltinTable {
             }
             return wrap(try t.reshaped(dims))
         },
-        def("concat(tensors..., axis=0)", "Joins tensors along an existing axis; all other sizes must match. Vectors join end to end.") { a in
+        def("concat(tensors..., axis=0)", "Joins tensors along an existing axis; all other sizes must match. Vectors join end to end.", differentiation: .rule { a in try Differentiable.concat(a.positional, axis: try a.keywordInt("axis", default: 0)) }) { a in
             let ts = try (0..<a.count).map { try a.tensor($0, "argument \($0 + 1)") }
             return wrap(try Tensor.concat(ts, axis: try a.axis() ?? 0))
         },
-        def("stack(tensors..., axis=0)", "Joins tensors of one shape along a new axis: stacking n vectors of length d gives an n×d matrix.") { a in
+        def("stack(tensors..., axis=0)", "Joins tensors of one shape along a new axis: stacking n vectors of length d gives an n×d matrix.", differentiation: .rule { a in try Differentiable.stack(a.positional, axis: try a.keywordInt("axis", default: 0)) }) { a in
             if a.count == 1, case .list(let l) = a.positional[0] {
                 let ts = try l.enumerated().map { i, v in
                     guard let t = Arguments.asTensor(v) else { throw a.error("item \(i) of the list is not a tensor", at: 0) }
@@ -53,19 +59,43 @@ extension BuiltinTable {
             let ts = try (0..<a.count).map { try a.tensor($0, "argument \($0 + 1)") }
             return wrap(try Tensor.stack(ts, axis: try a.axis() ?? 0))
         },
-        def("transpose(x, axes=)", "x with its axes reversed (the same as `x.T`), or permuted as `axes` says.") { a in
+        def("transpose(x, axes=)", "x with its axes reversed (the same as `x.T`), or permuted as `axes` says.", differentiation: .rule { a in
+            let axes = try a.keywordTensor("axes").map { $0.scalars.map { Int($0) } }
+            return try Differentiable.transpose(a.positional[0], axes: axes)
+        }) { a in
             let t = try a.tensor(0, "x")
             guard let ax = a.keyword("axes"), let v = Arguments.asTensor(ax) else { return wrap(t.transposed()) }
             let axes = try v.scalars.map { try Arguments.checkInt($0, "axes", nil) { a.keywordError($0, "axes") } }
             return wrap(try t.transposed(axes: axes))
         },
-        def("flatten(x)", "The elements of x as a vector, in row-major order.") { a in
+        def("flatten(x)", "The elements of x as a vector, in row-major order.", differentiation: .rule { a in try Differentiable.reshape(a.positional[0], [-1]) }) { a in
             return wrap(try a.tensor(0, "x").flattened())
         },
-        def("squeeze(x)", "x without its axes of size 1.") { a in
+        def("squeeze(x)", "x without its axes of size 1.", differentiation: .rule { a in
+            try Differentiable.reshape(a.positional[0], Differentiable.shape(a.positional[0]).filter { $0 != 1 })
+        }) { a in
             return wrap(try a.tensor(0, "x").squeezed())
         },
-        def("where(cond, a, b)", "Elementwise choice: a where cond is non-zero, b elsewhere; the three broadcast together (NumPy's `where`).") { a in
+        def("where(cond, a, b)", "Elementwise choice: a where cond is non-zero, b elsewhere; the three broadcast together (NumPy's `where`).", differentiation: .rule { a in
+            guard let c = Differentiable.tensor(a.positional[0]) else { throw a.error("cond must be a tensor", at: 0) }
+            let cb = try Tensor.binary(.ne, c, 0)
+            return try Differentiable.lift([a.positional[1], a.positional[2]], { p in
+                try plain("where", [Value.from(cb), p[0], p[1]])
+            }) { p, _, g, needs in
+                let keepA = Value.from(cb), keepB = Value.from(try Tensor.binary(.sub, 1, cb))
+                func back(_ k: Value, _ v: Value) throws -> Value {
+                    let s = Differentiable.shape(v)
+                    var d = try Differentiable.mul(g, k)
+                    // Summed back to the operand's shape (the broadcasting rule).
+                    while Differentiable.shape(d).count > s.count { d = try Differentiable.reduce(.sum, d, axis: 0, keepdims: false) }
+                    for (i, n) in s.enumerated() where n == 1 && Differentiable.shape(d)[i] != 1 {
+                        d = try Differentiable.reduce(.sum, d, axis: i, keepdims: true)
+                    }
+                    return d
+                }
+                return [needs[0] ? try back(keepA, p[0]) : nil, needs[1] ? try back(keepB, p[1]) : nil]
+            }
+        }) { a in
             let c = try a.tensor(0, "cond"), x = try a.tensor(1, "a"), y = try a.tensor(2, "b")
             // where = b + (a − b)·[c ≠ 0], done with exact selects rather than arithmetic so inf/nan in the unchosen branch do not leak.
             guard let s1 = Tensor.broadcastShape(c.shape, x.shape), let shape = Tensor.broadcastShape(s1, y.shape) else {

@@ -142,7 +142,10 @@ extension BuiltinTable {
             ignored. Operands are contracted left to right, two at a time, each pair as one
             (batched) matrix product on BLAS, so matrix products run at the speed of @.
             Malformed subscripts, wrong operand counts and mismatched sizes are errors.
-            """) { a in
+            """, differentiation: .rule { a in
+            guard case .string(let spec) = a.positional[0] else { throw a.error("spec must be a string", at: 0) }
+            return try einsum(spec, Array(a.positional.dropFirst()))
+        }) { a in
             let spec = try a.string(0, "spec")
             let ops = try (1..<a.count).map { try a.tensor($0, "operand \($0 - 1)") }
             return wrap(try Einsum.evaluate(spec, ops))

@@ -141,8 +141,8 @@ final class GradientCheckTests: XCTestCase {
 
     func testEveryRuleIsChecked() {
         let covered = Set(Self.cases.map(\.rule))
-        var rules = Set(BuiltinTable.differentiationRules.compactMap { name, d -> String? in
-            if case .rule = d { return name } else { return nil }
+        var rules = Set(BuiltinTable.all.compactMap { b -> String? in
+            if case .rule = b.differentiation { return b.name } else { return nil }
         })
         for op in UnaryOp.allCases where op.derivative != nil { rules.insert(op.rawValue) }
         for op in BinaryOp.allCases where op.partials != nil {
