@@ -28,9 +28,10 @@ extension Tensor {
         }
         let ta = transA && a.rank >= 2, tb = transB && b.rank >= 2
         let sa = LinalgSupport.swapLastTwo(a.shape, ta), sb = LinalgSupport.swapLastTwo(b.shape, tb)
-        let mismatch = TensorError("shape mismatch: \(shapeString(sa)) @ \(shapeString(sb))")
+        // Built only when thrown: matmul is on every training step's hot path.
+        func mismatch() -> TensorError { TensorError("shape mismatch: \(shapeString(sa)) @ \(shapeString(sb))") }
         if a.rank == 1 && b.rank == 1 {
-            guard a.count == b.count else { throw mismatch }
+            guard a.count == b.count else { throw mismatch() }
             return Tensor(scalar: LinalgSupport.ddot(a.count, a.pointer, b.pointer))
         }
         // Matrix views: m×k (as seen) with the physical leading dimension of the stored operand.
@@ -38,10 +39,10 @@ extension Tensor {
         let k = sa[sa.count - 1]
         let kb = b.rank == 1 ? sb[0] : sb[sb.count - 2]
         let n = b.rank == 1 ? 1 : sb[sb.count - 1]
-        guard k == kb else { throw mismatch }
+        guard k == kb else { throw mismatch() }
         let batchA = Array(sa.dropLast(a.rank == 1 ? 1 : 2))
         let batchB = Array(sb.dropLast(b.rank == 1 ? 1 : 2))
-        guard let batch = LinalgSupport.broadcastShapes(batchA, batchB) else { throw mismatch }
+        guard let batch = LinalgSupport.broadcastShapes(batchA, batchB) else { throw mismatch() }
         try LinalgSupport.requireBLASSize("matmul", a.shape + b.shape)
         var outShape = batch
         if a.rank >= 2 { outShape.append(m) }
