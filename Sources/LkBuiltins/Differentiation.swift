@@ -158,7 +158,7 @@ extension BuiltinTable {
         r["norm"] = .rule { a in try Differentiable.norm(a.positional[0], axis: try a.axis()) }
         r["reshape"] = .rule { a in
             let sizes = try (1..<a.count).flatMap { i -> [Int] in
-                if let t = Differentiable.tensor(a.positional[i]), t.rank == 1 { return t.scalars.map { Int($0) } }
+                if let t = Differentiable.tensor(a.positional[i]), t.rank == 1 { return try t.scalars.map { try Arguments.checkInt($0, "size", -1) { a.error($0, at: i) } } }
                 return [try a.int(i, "size", min: -1)]
             }
             return try Differentiable.reshape(a.positional[0], sizes)
@@ -168,7 +168,7 @@ extension BuiltinTable {
             try Differentiable.reshape(a.positional[0], Differentiable.shape(a.positional[0]).filter { $0 != 1 })
         }
         r["transpose"] = .rule { a in
-            let axes = try a.keywordTensor("axes").map { $0.scalars.map { Int($0) } }
+            let axes = try a.keywordTensor("axes").map { try $0.scalars.map { try Arguments.checkInt($0, "axes", nil) { a.keywordError($0, "axes") } } }
             return try Differentiable.transpose(a.positional[0], axes: axes)
         }
         r["concat"] = .rule { a in try Differentiable.concat(a.positional, axis: try a.keywordInt("axis", default: 0)) }

@@ -36,12 +36,15 @@ extension BuiltinTable {
     static func strip(_ latents: Tensor, gen: Value, _ interp: Interpreter?) throws -> Tensor {
         guard let interp else { throw BuiltinError("compass: needs an interpreter to call gen") }
         let images = try (0..<latents.shape[0]).map { try image(interp, gen, try latents.get([.index($0)])) }
-        let h = images[0].shape[0], w = images[0].count / h
+        guard let first = images.first, first.rank == 2, first.count > 0 else {
+            throw BuiltinError("compass: gen must return a non-empty image (a matrix) or vector, got shape \(images.first.map { shapeString($0.shape) } ?? "none")")
+        }
+        let h = first.shape[0], w = first.shape[1]
         guard images.allSatisfy({ $0.rank == 2 && $0.shape == [h, w] }) else { throw BuiltinError("compass: gen returned images of different shapes") }
         let lo = images.flatMap { $0.scalars }.filter { $0.isFinite }.min() ?? 0
-        let width = images.count * (w + 1) - 1
-        return try Tensor.build(shape: [h, width]) { p, _ in
-            p.initialize(repeating: lo, count: h * width)
+        let width = try Memory.product([images.count, w + 1], what: "compass: a strip of \(images.count) images") - 1
+        return try Tensor.build(shape: [h, width]) { p, n in
+            p.initialize(repeating: lo, count: n)
             for (k, img) in images.enumerated() { for r in 0..<h { for c in 0..<w { p[r * width + k * (w + 1) + c] = img.pointer[r * w + c] } } }
         }
     }

@@ -27,13 +27,13 @@ extension BuiltinTable {
             if a.count == 2, let v = Arguments.asTensor(a.positional[1]), v.rank == 1 {
                 dims = try v.scalars.map { x in
                     guard x == x.rounded(), abs(x) < 9e15 else { throw a.error("sizes must be integers, got \(formatNumber(x))", at: 1) }
-                    return Int(x)
+                    return Int(x)  // checked: integral, below 9e15
                 }
             } else {
                 for i in 1..<a.count {
                     let x = try a.number(i, "size")
                     guard x == x.rounded(), abs(x) < 9e15 else { throw a.error("size must be an integer, got \(formatNumber(x))", at: i) }
-                    dims.append(Int(x))
+                    dims.append(Int(x))  // checked: integral, below 9e15
                 }
             }
             return wrap(try t.reshaped(dims))

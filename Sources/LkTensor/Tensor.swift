@@ -32,6 +32,7 @@ public final class TensorStorage: @unchecked Sendable {
         let bytes = max(count, 1) * MemoryLayout<Double>.stride
         TensorStorage.allocations.add(1, ordering: .relaxed)
         TensorStorage.allocatedBytes.add(bytes, ordering: .relaxed)
+        Memory.liveTensorBytes.add(bytes, ordering: .relaxed)
         if let reused = BufferCache.take(bytes: bytes) {
             pointer = reused.bindMemory(to: Double.self, capacity: max(count, 1))
             return
@@ -50,6 +51,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     deinit {
         let bytes = max(count, 1) * MemoryLayout<Double>.stride
+        Memory.liveTensorBytes.subtract(bytes, ordering: .relaxed)
         if !BufferCache.give(UnsafeMutableRawPointer(pointer), bytes: bytes) { free(pointer) }
     }
 }
@@ -81,7 +83,13 @@ public struct Tensor: @unchecked Sendable {
     public static func strides(for shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         var acc = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+        // An empty tensor may have axes whose product overflows (zeros(0, 2^32, 2^32)): no
+        // element is ever addressed then, so the strides saturate instead of trapping.
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            s[i] = acc
+            let (m, o) = acc.multipliedReportingOverflow(by: shape[i])
+            acc = o ? Int.max : m
+        }
         return s
     }
 
@@ -91,17 +99,12 @@ public struct Tensor: @unchecked Sendable {
         guard shape.count <= maxRank else {
             throw TensorError("a tensor can have at most \(maxRank) axes (as in NumPy), got \(shape.count)")
         }
-        var n = 1
-        var overflow = false
-        for d in shape {
-            if d < 0 { throw TensorError("negative size \(d) in shape \(shapeString(shape))") }
-            let (m, o) = n.multipliedReportingOverflow(by: d)
-            n = m; overflow = overflow || o
-        }
-        let bytes = Double(shape.reduce(1.0) { $0 * Double($1) }) * 8
-        if overflow || bytes > Double(memoryLimit) {
+        if let d = shape.first(where: { $0 < 0 }) { throw TensorError("negative size \(d) in shape \(shapeString(shape))") }
+        let (n, bytes) = Memory.sized(shape, elementBytes: MemoryLayout<Double>.stride)
+        guard let n else {
             throw TensorError("a tensor of shape \(shapeString(shape)) would allocate \(formatBytes(bytes)), over the memory limit of \(formatBytes(Double(memoryLimit))) (set LK_MEMORY_LIMIT to change it)")
         }
+        try Memory.checkTotal(adding: bytes, shape: shape)
         return n
     }
 

@@ -21,7 +21,7 @@ public struct GaussianRule: Sendable {
     /// order, it stays accurate for functions that vary on a scale much finer than 1
     /// (φ(√q z) for large q) once h resolves that scale.
     public init(step h: Double, limit: Double) {
-        let m = Int((limit / h).rounded(.down))
+        let m = Int((limit / h).rounded(.down))  // checked: h ≥ 1e-3 and limit = 2√K + 12 (expansionRule)
         nodes = (-m...m).map { Double($0) * h }
         weights = nodes.map { h * Foundation.exp(-0.5 * $0 * $0) / (2 * Double.pi).squareRoot() }
     }
