@@ -66,7 +66,7 @@ public struct GaussianRule: Sendable {
     /// h₀(z) … h_K(z), the orthonormal probabilists' Hermite polynomials, by the stable
     /// recurrence h_{k+1} = (z hₖ − √k h_{k−1}) / √(k+1).
     public static func orthonormal(upTo K: Int, at z: Double) -> [Double] {
-        var h = [Double](repeating: 0, count: K + 1)
+        var h = [Double](repeating: 0, count: K + 1)  // checked: K < the rule's node count
         h[0] = 1
         if K >= 1 { h[1] = z }
         if K >= 2 {
