@@ -95,7 +95,11 @@ public struct Tensor: @unchecked Sendable {
 
     /// Checks that a shape is valid (no negative sizes) and that its buffer fits
     /// in the memory limit; returns the element count.
-    public static func checkedCount(_ shape: [Int]) throws -> Int {
+    /// With `countingTotal` (the default), the new buffer must also keep the live tensors
+    /// within the limit (`Memory.liveTensorBytes`); copies of data that already exists in
+    /// memory (an array becoming a vector, an element-by-element map of a tensor) skip that
+    /// part, so that they can never fail.
+    public static func checkedCount(_ shape: [Int], countingTotal: Bool = true) throws -> Int {
         guard shape.count <= maxRank else {
             throw TensorError("a tensor can have at most \(maxRank) axes (as in NumPy), got \(shape.count)")
         }
@@ -104,7 +108,7 @@ public struct Tensor: @unchecked Sendable {
         guard let n else {
             throw TensorError("a tensor of shape \(shapeString(shape)) would allocate \(formatBytes(bytes)), over the memory limit of \(formatBytes(Double(memoryLimit))) (set LK_MEMORY_LIMIT to change it)")
         }
-        try Memory.checkTotal(adding: bytes, shape: shape)
+        if countingTotal { try Memory.checkTotal(adding: bytes, shape: shape) }
         return n
     }
 
@@ -114,8 +118,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor of the given shape with every element uninitialised. Engine use only:
     /// the caller must write every element.
-    public init(uninitializedShape shape: [Int]) throws {
-        let n = try Tensor.checkedCount(shape)
+    public init(uninitializedShape shape: [Int], countingTotal: Bool = true) throws {
+        let n = try Tensor.checkedCount(shape, countingTotal: countingTotal)
         self.shape = shape
         self.storage = TensorStorage(uninitializedCount: n)
     }
@@ -144,7 +148,8 @@ public struct Tensor: @unchecked Sendable {
     /// A rank-1 tensor.
     public init(_ values: [Double]) {
         // A vector of an existing array's length always fits: the array already does.
-        try! self.init(shape: [values.count], data: values)
+        try! self.init(uninitializedShape: [values.count], countingTotal: false)
+        values.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
     /// Builds a tensor by filling an uninitialised buffer.
@@ -152,6 +157,17 @@ public struct Tensor: @unchecked Sendable {
         let t = try Tensor(uninitializedShape: shape)
         try fill(t.storage.pointer, t.count)
         return t
+    }
+
+    /// A copy of row `i` (the sub-tensor at index i of the first axis). It cannot fail: it is
+    /// smaller than this tensor, so it is not checked against the memory limit's total.
+    public func row(_ i: Int) -> Tensor {
+        precondition(rank >= 1 && i >= 0 && i < shape[0])
+        let rowShape = Array(shape.dropFirst())
+        var out = try! Tensor(uninitializedShape: rowShape, countingTotal: false)
+        out.isBool = isBool
+        out.storage.pointer.update(from: storage.pointer + i * out.count, count: out.count)
+        return out
     }
 
     /// The elements in row-major order.
