@@ -12,11 +12,15 @@ extension BuiltinTable {
         def("matmul(a, b)", "The matrix product a @ b (BLAS dgemm/dgemv), with NumPy's rules for vectors and stacks of matrices.") { a in
             return wrap(try Tensor.matmul(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.") { a in
-            return wrap(try a.matrix(0, "A").inverse())
+        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetrs on I); a singular matrix is an error. A nearly singular one prints SciPy's warning with LAPACK's estimate of the reciprocal condition number (dgecon): `inv: warning: ill-conditioned matrix (rcond=1.2e-17): result may not be accurate`, when rcond is below machine epsilon.") { a in
+            let (x, c) = try a.matrix(0, "A").inverseAndCondition()
+            a.warn(c.warning)
+            return wrap(x)
         },
-        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.") { a in
-            return wrap(try Tensor.solve(try a.matrix(0, "A"), try a.tensor(1, "b")))
+        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgetrf + dgetrs); b is a vector or a matrix of right-hand sides. A nearly singular A prints SciPy's warning with the reciprocal condition estimate, as `inv` does.") { a in
+            let (x, c) = try Tensor.solveAndCondition(try a.matrix(0, "A"), try a.tensor(1, "b"))
+            a.warn(c.warning)
+            return wrap(x)
         },
         def("chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.") { a in
             return wrap(try a.matrix(0, "A").cholesky())
@@ -33,8 +37,14 @@ extension BuiltinTable {
             let (w, v) = try a.matrix(0, "A").eigh()
             return record([("values", .tensor(w)), ("vectors", wrap(v))])
         },
-        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.") { a in
-            return .number(try a.matrix(0, "A").determinant())
+        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix. A determinant too large or too small for a number (det(1e200·I₃)) is ±inf or 0 with a warning that says so; `slogdet` has it.") { a in
+            let (d, overflow) = try a.matrix(0, "A").determinantAndOverflow()
+            if overflow { a.warn("warning: the determinant \(d == 0 ? "underflows to 0" : "overflows to \(formatNumber(d))"): use slogdet(A)") }
+            return .number(d)
+        },
+        def("slogdet(A)", "The sign and the natural logarithm of the absolute determinant of a square matrix, {sign, logabsdet} with det(A) = sign·exp(logabsdet) (NumPy's `slogdet`), from the LU factorisation without forming the product, so it cannot overflow. A singular matrix gives sign 0 and logabsdet −inf; NaN or inf in A gives nan for both.") { a in
+            let (s, l) = try a.matrix(0, "A").signAndLogDeterminant()
+            return record([("sign", .number(s)), ("logabsdet", .number(l))])
         },
         def("trace(A)", "The sum of the main diagonal of a matrix.") { a in
             return .number(try a.matrix(0, "A").trace())
