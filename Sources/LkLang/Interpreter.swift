@@ -13,6 +13,13 @@ public final class Interpreter {
     public var maxDepth = 5000
     /// The stack size a thread running lk code should have for `maxDepth` to be safe.
     public static let stackSize = 1 << 29
+    /// The smallest stack `onLargeStack` falls back to when `stackSize` cannot be mapped.
+    public static let minimumStackSize = 1 << 24
+    /// The stack the interpreter thread actually got; the recursion limit scales with it.
+    nonisolated(unsafe) public static var grantedStackSize = stackSize {
+        didSet { depthForStack = Int(Double(5000) * Double(grantedStackSize) / Double(stackSize)) }
+    }
+    nonisolated(unsafe) static var depthForStack = 5000
     /// Where `print` and friends write.
     public var output: (String) -> Void = { ProgressReporter.clearLine(); Swift.print($0, terminator: "") }
     /// The folder of the script being run (nil at the prompt): a relative path a
@@ -93,9 +100,9 @@ public final class Interpreter {
     func invoke(_ code: FunctionCode, _ frame: Frame) throws -> Value {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxDepth {
+        if depth > maxDepth || depth > Interpreter.depthForStack {
             // No location here: the call that went one level too deep fills it in.
-            throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))")
+            throw Diagnostic(.runtime, "recursion too deep: more than \(Swift.min(maxDepth, Interpreter.depthForStack)) nested calls (in \(code.name))")
         }
         defer { if code.createsFunctions { Interpreter.breakCycles(frame, captured: code.capturedSlots) } }
         do {

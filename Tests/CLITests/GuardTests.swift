@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+import LkTestSupport
+
+/// Process-level guards of issue 18 (Docs/security.md, "Round two").
+final class GuardTests: XCTestCase {
+    /// Runs lk through /bin/sh so that a resource limit (`ulimit`) applies to it alone.
+    static func shell(_ command: String, timeout: Double = 60) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        p.environment = ProcessInfo.processInfo.environment.merging(["LK": CLITests.lk.path]) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        nonisolated(unsafe) var e = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { p.terminate(); XCTFail("timed out: \(command)") }
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// Under `ulimit -v 600000` the 512 MB interpreter stack cannot be mapped; lk used to
+    /// wait forever for a thread that never started. It now falls back to a smaller stack
+    /// (with a proportionally smaller recursion limit) and runs.
+    func testRunsUnderALimitedAddressSpace() throws {
+        let r = try Self.shell("ulimit -v 600000 && exec \"$LK\" -e 'print(1 + 1)'", timeout: 30)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "2\n")
+        // The recursion limit shrinks with the stack instead of overflowing it.
+        let deep = try Self.shell("ulimit -v 600000 && exec \"$LK\" -e 'fn f(n) { return f(n + 1) }\nf(0)'", timeout: 60)
+        XCTAssertEqual(deep.status, 70, deep.stderr)
+        XCTAssertTrue(deep.stderr.contains("recursion too deep: more than 2500 nested calls"), deep.stderr)
+    }
+
+    /// `lk - < /dev/zero` read until memory ran out; scripts are now read up to 64 MB.
+    func testAnEndlessScriptIsRefused() throws {
+        for command in ["exec \"$LK\" - < /dev/zero", "exec \"$LK\" /dev/zero"] {
+            let r = try Self.shell(command, timeout: 30)
+            XCTAssertEqual(r.status, 74, command)
+            XCTAssertTrue(r.stderr.contains("the script is larger than 64 MB"), r.stderr)
+        }
+        let small = try Self.shell("printf 'print(3)\\n' | exec \"$LK\" -")
+        XCTAssertEqual(small.stdout, "3\n")
+    }
+
+    /// The memory limit bounds the tensors alive at once; freeing one makes room.
+    func testTheLimitCountsTheTensorsInUse() throws {
+        let r = try CLITests.run(["-e", "a = zeros(1e7)\nb = zeros(1e7)"], environment: ["LK_MEMORY_LIMIT": "100M"])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("zeros: a tensor of shape (10000000,) (80.0 MB) would bring the tensors in use to 160.0 MB, over the memory limit of 100.0 MB"), r.stderr)
+        let freed = try CLITests.run(["-e", "a = zeros(1e7)\na = none\nb = zeros(1e7)\nprint(size(b))"], environment: ["LK_MEMORY_LIMIT": "100M"])
+        XCTAssertEqual(freed.status, 0, freed.stderr)
+        XCTAssertEqual(freed.stdout, "10000000\n")
+    }
+}
