@@ -76,6 +76,14 @@ public enum Memory {
         return Int(x)
     }
 
+    /// `s + t`, after checking that the string fits the memory limit (a string doubled in a
+    /// loop, `s = s + s`, used to grow until malloc aborted).
+    public static func joined(_ s: String, _ t: String) throws -> String {
+        let n = s.utf8.count + t.utf8.count
+        _ = try checkedCount([n], elementBytes: 1, what: "a string of \(n) bytes")
+        return s + t
+    }
+
     /// Checks that a new tensor buffer of `bytes` keeps the live tensors within the limit.
     static func checkTotal(adding bytes: Double, shape: [Int]) throws {
         let live = Double(liveTensorBytes.load(ordering: .relaxed))

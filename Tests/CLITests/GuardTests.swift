@@ -58,4 +58,20 @@ final class GuardTests: XCTestCase {
         XCTAssertEqual(freed.status, 0, freed.stderr)
         XCTAssertEqual(freed.stdout, "10000000\n")
     }
+
+    /// Strings and lists count too: doubling one in a loop used to grow until malloc aborted.
+    func testStringsAndListsAreCheckedAgainstTheLimit() throws {
+        let env = ["LK_MEMORY_LIMIT": "10M"]
+        let s = try CLITests.run(["-e", "s = \"a\"\nfor i in 0..40 { s = s + s }"], environment: env)
+        XCTAssertEqual(s.status, 70)
+        XCTAssertTrue(s.stderr.contains("a string of 16777216 bytes would allocate 16.8 MB, over the memory limit of 10.0 MB"), s.stderr)
+        let l = try CLITests.run(["-e", "l = [1, \"a\"]\nfor i in 0..40 { l = l + l }"], environment: env)
+        XCTAssertEqual(l.status, 70)
+        XCTAssertTrue(l.stderr.contains("items would allocate"), l.stderr)
+        let r = try CLITests.run(["-e", "s = join(zeros(100000), \"\")\nt = replace(s, \"0\", s)"], environment: env)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("replace: the replaced string would allocate"), r.stderr)
+        let fine = try CLITests.run(["-e", "print(\"ab\" + \"cd\", len(join([1, 2, 3], \", \")))"], environment: env)
+        XCTAssertEqual(fine.stdout, "abcd 7\n")
+    }
 }
