@@ -74,4 +74,17 @@ final class GuardTests: XCTestCase {
         let fine = try CLITests.run(["-e", "print(\"ab\" + \"cd\", len(join([1, 2, 3], \", \")))"], environment: env)
         XCTAssertEqual(fine.stdout, "abcd 7\n")
     }
+
+    /// readcsv's parse of short lines takes ~50× the file (two arrays of lines, then the
+    /// numbers twice): it is counted against the memory limit before it is built.
+    func testReadcsvCountsItsWorkingMemory() throws {
+        let dir = try makeTemporaryDirectory("csv")
+        let path = dir.appendingPathComponent("zeros.csv").path
+        try String(repeating: "0\n", count: 1_000_000).write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = try CLITests.run(["-e", "x = readcsv(\"\(path)\")"], environment: ["LK_MEMORY_LIMIT": "50M"])
+        XCTAssertEqual(refused.status, 70)
+        XCTAssertTrue(refused.stderr.contains("readcsv: the 1000001 lines of \(path) would allocate 104.0 MB, over the memory limit of 50.0 MB"), refused.stderr)
+        let read = try CLITests.run(["-e", "print(shape(readcsv(\"\(path)\")))"], environment: ["LK_MEMORY_LIMIT": "1G"])
+        XCTAssertEqual(read.stdout, "[1000000       1]\n", read.stderr)
+    }
 }
