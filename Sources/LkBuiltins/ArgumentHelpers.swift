@@ -79,3 +79,11 @@ extension Arguments {
     func generator() throws -> RNG { RNG(seed: try seed()) }
 }
 
+extension Arguments {
+    /// Shows a warning from this built-in ("inv: warning: …") on the interpreter's output,
+    /// where plot warnings go too, and carries on; nil shows nothing.
+    func warn(_ message: String?) {
+        guard let message else { return }
+        interpreter?.output("\(callee): \(message)\n")
+    }
+}

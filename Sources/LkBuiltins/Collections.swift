@@ -129,12 +129,20 @@ extension BuiltinTable {
             sep defaults to ""). Numbers and other values are written as `print` writes them.
             """) { a in
             let sep = a.count == 2 ? try a.string(1, "sep") : ""
-            return .string(try a.elements(0, "xs").map { Display.plain($0) }.joined(separator: sep))
+            let parts = try a.elements(0, "xs").map { Display.plain($0) }
+            let n = parts.reduce(0) { $0 + $1.utf8.count } + Swift.max(parts.count - 1, 0) * sep.utf8.count
+            _ = try Memory.checkedCount([n], elementBytes: 1, what: "a string of \(n) bytes")
+            return .string(parts.joined(separator: sep))
         },
         def("replace(s, old, new)", "s with every occurrence of the string old replaced by new (Python's `s.replace`).") { a in
             let old = try a.string(1, "old")
             if old.isEmpty { throw a.error("old cannot be empty", at: 1) }
-            return .string(try a.string(0, "s").replacingOccurrences(of: old, with: try a.string(2, "new")))
+            let s = try a.string(0, "s"), new = try a.string(2, "new")
+            // At most |s|/|old| occurrences, each growing the string by |new| − |old|.
+            let grow = Swift.max(0, new.utf8.count - old.utf8.count)
+            let (extra, o) = (s.utf8.count / old.utf8.count).multipliedReportingOverflow(by: grow)
+            _ = try Memory.checkedCount([o ? Int.max : s.utf8.count + extra], elementBytes: 1, what: "the replaced string")
+            return .string(s.replacingOccurrences(of: old, with: new))
         },
         def("strip(s, [chars])", "s without leading and trailing whitespace, or without leading and trailing characters from the string chars (Python's `s.strip`).") { a in
             let s = try a.string(0, "s")

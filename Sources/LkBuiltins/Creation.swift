@@ -48,7 +48,8 @@ extension BuiltinTable {
         },
         def("permutation(n)", "A random ordering of 0, 1, …, n−1 (from the seeded generator), e.g. to shuffle rows: `X[permutation(len(X))]`.") { a in
             let n = try a.int(0, "n", min: 0)
-            _ = try Tensor.checkedCount([n])
+            // The positions as Ints, then as Doubles, then as the tensor: three buffers of n.
+            _ = try Memory.checkedCount([n, 3], what: "a permutation of \(n)")
             return .tensor(Tensor(Random.permutation(n).map(Double.init)))
         },
     ]

@@ -56,7 +56,7 @@ extension Arguments {
         guard Arguments.isCallable(d) else { throw error("prior.denoise must be a function denoise(x, sigma), got \(d.describedKind)", at: i) }
         var own: [Int]? = nil
         if let sv = r["shape"], let st = Arguments.asTensor(sv), st.rank == 1, st.scalars.allSatisfy({ $0 >= 1 && $0 < 1e9 && $0 == $0.rounded() }) {
-            own = st.scalars.map { Int($0) }
+            own = st.scalars.map { Int($0) }  // checked: 1 ≤ x < 1e9, integral
         }
         guard let shape = own ?? hint else {
             throw error("the prior's sample shape is unknown: give the record a shape field ({denoise: f, shape: [n, n]}) or use a matrix or built-in operator", at: i)
@@ -138,7 +138,7 @@ extension BuiltinTable {
             if let s = try a.keywordTensor("shape") {
                 shape = try s.scalars.map { x in
                     guard x >= 1, x < 1e9, x == x.rounded() else { throw a.keywordError("shape must hold positive integers", "shape") }
-                    return Int(x)
+                    return Int(x)  // checked: 1 ≤ x < 1e9, integral
                 }
             }
             let cb = LkCallback(interpreter: a.interpreter!, function: f, callee: "scoreprior", what: "the score f(x, sigma)")

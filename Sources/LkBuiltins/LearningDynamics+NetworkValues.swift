@@ -8,7 +8,7 @@ import LkTensor
 extension Arguments {
     static func checkWidth(_ x: Double, _ err: (String) -> BuiltinError) throws -> Int {
         guard x.isFinite, x == x.rounded(), x >= 1, x < 1e8 else { throw err("widths must be positive integers, got \(formatNumber(x))") }
-        return Int(x)
+        return Int(x)  // checked: finite, below 1e8
     }
 }
 
@@ -103,7 +103,7 @@ extension BuiltinTable {
             guard c == c.rounded(), c >= 0, c < Double(k) else {
                 throw a.error("class labels must be integers 0 … \(k - 1) (the network has \(k) outputs), got \(formatNumber(c)) in row \(r)", at: i)
             }
-            onehot.pointer[r * k + Int(c)] = 1
+            onehot.pointer[r * k + Int(c)] = 1  // checked: 0 ≤ c < k, integral
         }
         return onehot
     }

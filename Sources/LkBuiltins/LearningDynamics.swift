@@ -77,6 +77,8 @@ extension BuiltinTable {
         }
         guard x1.shape[1] > 0 else { throw a.error("X1 has no columns", at: 0) }
         let depth = try a.keywordInt("depth", default: 1, min: 0)
+        // Each layer is a pass over the n1×n2 kernel: a typo like depth=1e9 would run for hours.
+        guard depth <= 10_000 else { throw a.keywordError("depth must be at most 10000 hidden layers, got \(depth)", "depth") }
         let act = try activationArgument(a)
         let w = try a.keywordNumber("w_std", default: 1), b = try a.keywordNumber("b_std", default: 0)
         guard w.isFinite, w >= 0 else { throw a.keywordError("w_std must be a non-negative number, got \(formatNumber(w))", "w_std") }

@@ -17,17 +17,18 @@ extension BuiltinTable {
         def("matmul(a, b)", "The matrix product a @ b (BLAS dgemm/dgemv), with NumPy's rules for vectors and stacks of matrices.", differentiation: .rule { a in try Differentiable.matmul(a.positional[0], a.positional[1]) }) { a in
             return wrap(try Tensor.matmul(try a.tensor(0, "a"), try a.tensor(1, "b")))
         },
-        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetri); a singular matrix is an error.", differentiation: .rule { a in
+        def("inv(A)", "The inverse of a square matrix (LAPACK dgetrf + dgetrs on I); a singular matrix is an error. A nearly singular one prints SciPy's warning with LAPACK's estimate of the reciprocal condition number (dgecon): `inv: warning: ill-conditioned matrix (rcond=1.2e-17): result may not be accurate`, when rcond is below machine epsilon.", differentiation: .rule { a in
             try Differentiable.lift([a.positional[0]], { p in Value.from(try Differentiable.tensor(p[0]).unwrap("A").inverse()) }) { _, y, g, _ in
                 // d(A⁻¹) = −A⁻¹ dA A⁻¹, so Ā = −A⁻ᵀ Ḡ A⁻ᵀ.
                 let yt = try Differentiable.transpose(y, axes: nil)
                 return [try Differentiable.unary(.neg, try Differentiable.matmul(try Differentiable.matmul(yt, g), yt))]
             }
         }) { a in
-            let m = try a.matrix(0, "A")
-            return wrap(try factorised(m, work: 2) { try $0.inverse() })
+            let (x, c) = try factorised(try a.matrix(0, "A"), work: 2) { try $0.inverseAndCondition() }
+            a.warn(c.warning)
+            return wrap(x)
         },
-        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgesv); b is a vector or a matrix of right-hand sides.", differentiation: .rule { a in
+        def("solve(A, b)", "The solution x of A x = b for a square, non-singular A (LAPACK dgetrf + dgetrs); b is a vector or a matrix of right-hand sides. A nearly singular A prints SciPy's warning with the reciprocal condition estimate, as `inv` does.", differentiation: .rule { a in
             try Differentiable.lift([a.positional[0], a.positional[1]], { p in
                 Value.from(try Tensor.solve(try Differentiable.tensor(p[0]).unwrap("A"), try Differentiable.tensor(p[1]).unwrap("b")))
             }) { p, x, g, needs in
@@ -43,8 +44,10 @@ extension BuiltinTable {
                 return [abar, needs[1] ? bbar : nil]
             }
         }) { a in
-            let m = try a.matrix(0, "A"), b = try a.tensor(1, "b")
-            return wrap(try factorised(m, work: 1) { try Tensor.solve($0, b) })
+            let b = try a.tensor(1, "b")
+            let (x, c) = try factorised(try a.matrix(0, "A"), work: 1) { try Tensor.solveAndCondition($0, b) }
+            a.warn(c.warning)
+            return wrap(x)
         },
         def("chol(A)", "The lower-triangular Cholesky factor L with A = L @ L.T of a symmetric positive-definite matrix (LAPACK dpotrf); the upper triangle of the result is zero.", differentiation: .rule { a in try cholesky(a.positional[0]) }) { a in
             return wrap(try factorised(try a.matrix(0, "A"), work: 1.0 / 3) { try $0.cholesky() })
@@ -61,13 +64,19 @@ extension BuiltinTable {
             let (w, v) = try factorised(try a.matrix(0, "A"), work: 9) { try $0.eigh() }
             return record([("values", .tensor(w)), ("vectors", wrap(v))])
         },
-        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix.", differentiation: .rule { a in
+        def("det(A)", "The determinant of a square matrix, from its LU factorisation; 0 for a singular matrix. A determinant too large or too small for a number (det(1e200·I₃)) is ±inf or 0 with a warning that says so; `slogdet` has it.", differentiation: .rule { a in
             try Differentiable.lift([a.positional[0]], { p in .number(try Differentiable.tensor(p[0]).unwrap("A").determinant()) }) { p, y, g, _ in
                 // ∂det/∂A = det(A)·A⁻ᵀ.
                 [try Differentiable.mul(try Differentiable.mul(g, y), try Differentiable.transpose(try invert(p[0]), axes: nil))]
             }
         }) { a in
-            return .number(try factorised(try a.matrix(0, "A"), work: 2.0 / 3) { try $0.determinant() })
+            let (d, overflow) = try factorised(try a.matrix(0, "A"), work: 2.0 / 3) { try $0.determinantAndOverflow() }
+            if overflow { a.warn("warning: the determinant \(d == 0 ? "underflows to 0" : "overflows to \(formatNumber(d))"): use slogdet(A)") }
+            return .number(d)
+        },
+        def("slogdet(A)", "The sign and the natural logarithm of the absolute determinant of a square matrix, {sign, logabsdet} with det(A) = sign·exp(logabsdet) (NumPy's `slogdet`), from the LU factorisation without forming the product, so it cannot overflow. A singular matrix gives sign 0 and logabsdet −inf; NaN or inf in A gives nan for both.") { a in
+            let (s, l) = try factorised(try a.matrix(0, "A"), work: 2.0 / 3) { try $0.signAndLogDeterminant() }
+            return record([("sign", .number(s)), ("logabsdet", .number(l))])
         },
         def("trace(A)", "The sum of the main diagonal of a matrix.", differentiation: .rule { a in try Differentiable.reduce(.sum, try diagonal(a.positional[0]), axis: nil, keepdims: false) }) { a in
             return .number(try a.matrix(0, "A").trace())

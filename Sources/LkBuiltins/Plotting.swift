@@ -139,7 +139,10 @@ extension BuiltinTable {
                     throw a.keywordError("bins edges must be at least two finite, increasing numbers", "bins")
                 }
             } else {
-                edges = Plots.edges(columns, count: try a.keywordInt("bins", default: 10, min: 1))
+                let bins = try a.keywordInt("bins", default: 10, min: 1)
+                // Edges, counts and four corners per bar and column: checked before they are built.
+                do { _ = try Memory.checkedCount([bins + 1, 4 * (columns.count + 1)], what: "\(bins) bins") } catch let e as TensorError { throw a.keywordError(e.message, "bins") }
+                edges = Plots.edges(columns, count: bins)
             }
             var panel = Plots.histogram(columns, edges: edges, density: try a.keywordBool("density", default: false))
             if let c = try a.perSeries("color", panel.series.count) { for (i, c) in c.enumerated() { panel.series[i].color = c } }
@@ -246,7 +249,7 @@ extension Arguments {
               t.scalars.allSatisfy({ $0 >= 10 && $0 <= 20000 && $0 == $0.rounded() }) else {
             throw keywordError("figsize must be [width, height], whole numbers from 10 to 20000", "figsize")
         }
-        return (Int(t.pointer[0]), Int(t.pointer[1]))
+        return (Int(t.pointer[0]), Int(t.pointer[1]))  // checked: 10 … 20000
     }
 
     /// `legend=`: false hides the key; a string or list names the series in order.

@@ -23,7 +23,7 @@ extension BuiltinTable {
         },
         def("reshape(x, sizes...)", "The elements of x (row-major order) with new sizes; one size may be −1 and is then inferred. The element count must match.", differentiation: .rule { a in
             let sizes = try (1..<a.count).flatMap { i -> [Int] in
-                if let t = Differentiable.tensor(a.positional[i]), t.rank == 1 { return t.scalars.map { Int($0) } }
+                if let t = Differentiable.tensor(a.positional[i]), t.rank == 1 { return try t.scalars.map { try Arguments.checkInt($0, "size", -1) { a.error($0, at: i) } } }
                 return [try a.int(i, "size", min: -1)]
             }
             return try Differentiable.reshape(a.positional[0], sizes)
@@ -33,13 +33,13 @@ extension BuiltinTable {
             if a.count == 2, let v = Arguments.asTensor(a.positional[1]), v.rank == 1 {
                 dims = try v.scalars.map { x in
                     guard x == x.rounded(), abs(x) < 9e15 else { throw a.error("sizes must be integers, got \(formatNumber(x))", at: 1) }
-                    return Int(x)
+                    return Int(x)  // checked: integral, below 9e15
                 }
             } else {
                 for i in 1..<a.count {
                     let x = try a.number(i, "size")
                     guard x == x.rounded(), abs(x) < 9e15 else { throw a.error("size must be an integer, got \(formatNumber(x))", at: i) }
-                    dims.append(Int(x))
+                    dims.append(Int(x))  // checked: integral, below 9e15
                 }
             }
             return wrap(try t.reshaped(dims))
@@ -60,7 +60,7 @@ extension BuiltinTable {
             return wrap(try Tensor.stack(ts, axis: try a.axis() ?? 0))
         },
         def("transpose(x, axes=)", "x with its axes reversed (the same as `x.T`), or permuted as `axes` says.", differentiation: .rule { a in
-            let axes = try a.keywordTensor("axes").map { $0.scalars.map { Int($0) } }
+            let axes = try a.keywordTensor("axes").map { try $0.scalars.map { try Arguments.checkInt($0, "axes", nil) { a.keywordError($0, "axes") } } }
             return try Differentiable.transpose(a.positional[0], axes: axes)
         }) { a in
             let t = try a.tensor(0, "x")

@@ -63,7 +63,7 @@ extension BuiltinTable {
         o.momentum = try number("momentum"); o.weightDecay = try number("weight_decay")
         o.beta1 = try number("beta1"); o.beta2 = try number("beta2"); o.eps = try number("eps")
         if case .bool(let b)? = r["nesterov"] { o.nesterov = b }
-        o.t = Int(try number("t"))
+        o.t = try Arguments.checkInt(try number("t"), "optimizer record: t", 0, fail)
         if case .list(let l)? = r["first"] { o.first = l.compactMap(Arguments.asTensor) }
         if case .list(let l)? = r["second"] { o.second = l.compactMap(Arguments.asTensor) }
         if let (_, m) = o.validate() { throw fail("optimizer record: " + m) }
@@ -142,6 +142,8 @@ extension BuiltinTable {
         let n = x.shape[0]
         guard y.shape[0] == n else { throw a.error("Y has \(y.shape[0]) rows but X has \(n)", at: 3) }
         let steps = try a.keywordInt("steps", default: 100, min: 0)
+        // One loss a step, as an array and then as the result's tensor.
+        do { _ = try Memory.checkedCount([steps, 2], what: "the losses of \(steps) steps") } catch let e as TensorError { throw a.keywordError(e.message, "steps") }
         var opt = try a.optimizerArgument(defaultLR: 0.1)
         let batch = try a.keywordInt("batch", default: 0, min: 0)
         let every = try a.keywordInt("every", default: 0, min: 0)
@@ -278,7 +280,7 @@ extension BuiltinTable {
                 for i in 0..<rows {
                     let c = yt[flat: i]
                     guard c >= 0, c < Double(k), c == c.rounded() else { throw BuiltinError("train: class index \(formatNumber(c)) is not in 0…\(k - 1)") }
-                    onehot[flat: i * k + Int(c)] = 1
+                    onehot[flat: i * k + Int(c)] = 1  // checked: 0 ≤ c < k, integral
                 }
                 yt = onehot
             }

@@ -13,6 +13,13 @@ public final class Interpreter {
     public var maxDepth = 5000
     /// The stack size a thread running lk code should have for `maxDepth` to be safe.
     public static let stackSize = 1 << 29
+    /// The smallest stack `onLargeStack` falls back to when `stackSize` cannot be mapped.
+    public static let minimumStackSize = 1 << 24
+    /// The stack the interpreter thread actually got; the recursion limit scales with it.
+    nonisolated(unsafe) public static var grantedStackSize = stackSize {
+        didSet { depthForStack = Int(Double(5000) * Double(grantedStackSize) / Double(stackSize)) }
+    }
+    nonisolated(unsafe) static var depthForStack = 5000
     /// Where `print` and friends write.
     public var output: (String) -> Void = { ProgressReporter.clearLine(); Swift.print($0, terminator: "") }
     /// The folder of the script being run (nil at the prompt): a relative path a
@@ -93,9 +100,9 @@ public final class Interpreter {
     func invoke(_ code: FunctionCode, _ frame: Frame) throws -> Value {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxDepth {
+        if depth > maxDepth || depth > Interpreter.depthForStack {
             // No location here: the call that went one level too deep fills it in.
-            throw Diagnostic(.runtime, "recursion too deep: more than \(maxDepth) nested calls (in \(code.name))")
+            throw Diagnostic(.runtime, "recursion too deep: more than \(Swift.min(maxDepth, Interpreter.depthForStack)) nested calls (in \(code.name))")
         }
         defer { if code.createsFunctions { Interpreter.breakCycles(frame, captured: code.capturedSlots) } }
         do {
@@ -116,8 +123,12 @@ public final class Interpreter {
     /// it: a cycle reference counting never frees. When the call ends:
     /// - a variable no nested function reads can never be read again, so it is
     ///   cleared (whatever it holds, e.g. a list of the closures being returned);
-    /// - a variable that nested functions read, holding a function that nothing
-    ///   else refers to (it did not escape), is cleared, which frees both.
+    /// - a variable that nested functions read, holding a function defined in this
+    ///   call, keeps a weak twin of it (`Function.isWeakTwin`): the frame no longer holds
+    ///   itself, so it is freed when no escaped closure holds it, and an escaped closure
+    ///   that calls the function (or the function itself, recursing) still finds it.
+    ///   (Clearing it instead, as before, left `fn h() { return go(3) }` calling none,
+    ///   and a returned recursive function leaked its frame, ~230 bytes a call.)
     /// Escaped closures keep their frame and the variables they read. What is left
     /// is a closure that reads a variable holding a container of closures over the
     /// same frame (a memo table of closures): that cycle still leaks.
@@ -128,12 +139,8 @@ public final class Interpreter {
                 p.pointee = .none
                 continue
             }
-            guard case .function = p.pointee else { continue }
-            let v = p.move()
-            p.initialize(to: .none)
-            guard case .function(var fn) = consume v else { continue }
-            if fn.closure === frame && isKnownUniquelyReferenced(&fn) { continue }   // dropped: the cycle is gone
-            p.pointee = .function(fn)
+            guard case .function(let fn) = p.pointee, !fn.isWeakTwin, fn.closure === frame else { continue }
+            p.pointee = .function(Function(weakTwinOf: fn))
         }
     }
 

@@ -87,6 +87,7 @@ final class UpvalueGet: Node {
     override func eval(_ f: Frame) throws -> Value {
         let v = f.ancestor(depth).slots[index]
         if case .unset = v { throw fail("variable '\(name)' is used before it is assigned") }
+        if case .function(let fn) = v, fn.isWeakTwin { return .function(fn.strengthened) }
         return v
     }
 }

@@ -56,7 +56,7 @@ enum Operators {
             return Value.from(try Tensor.binary(op.tensorOp!, s, t))
         case (.string(let s), .string(let t)):
             switch op {
-            case .add: return .string(s + t)
+            case .add: return .string(try Memory.joined(s, t))
             case .eq: return .bool(s == t)
             case .ne: return .bool(s != t)
             case .lt: return .bool(s < t)
@@ -66,10 +66,12 @@ enum Operators {
             default: throw mismatchKinds(op, a, b)
             }
         case (.string(let s), _) where op == .add:
-            return .string(s + Display.plain(b))
+            return .string(try Memory.joined(s, Display.plain(b)))
         case (_, .string(let t)) where op == .add:
-            return .string(Display.plain(a) + t)
+            return .string(try Memory.joined(Display.plain(a), t))
         case (.list(let x), .list(let y)) where op == .add:
+            // A list doubled in a loop (l = l + l) would grow past memory: checked like a tensor.
+            _ = try Memory.checkedCount([x.count + y.count], elementBytes: MemoryLayout<Value>.stride, what: "a list of \(x.count + y.count) items")
             return .list(x + y)
         // `[]` is an empty vector, but it is also where a list starts: `fs = []` then
         // `fs = fs + [f]` in a loop. An empty vector joined with a list is that list.

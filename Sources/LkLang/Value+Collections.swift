@@ -17,7 +17,7 @@ extension Value {
         switch self {
         case .tensor(let t) where t.rank >= 1:
             if t.rank == 1 { return t.scalars.map { t.isBool ? .bool($0 != 0) : .number($0) } }
-            return (0..<t.shape[0]).map { Value.from(try! t.get([IndexSpec.index($0)])) }
+            return (0..<t.shape[0]).map { Value.from(t.row($0)) }
         case .list(let l): return l
         case .string(let s): return s.map { .string(String($0)) }
         case .record(let r): return r.names.map { .string($0) }

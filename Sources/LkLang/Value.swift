@@ -83,8 +83,18 @@ public struct Record: Sendable {
 /// A user function: its compiled body and the frame it closes over.
 public final class Function: @unchecked Sendable {
     let code: FunctionCode
-    let closure: Frame?
-    init(code: FunctionCode, closure: Frame?) { self.code = code; self.closure = closure }
+    private let strongClosure: Frame?
+    /// A weak twin holds its frame weakly: it is what a finished call keeps in the variable
+    /// of a function defined in it (see `Interpreter.breakCycles`), so that the frame
+    /// holding the function no longer holds itself. It is only ever read through that
+    /// frame, while the frame is alive, and reading it gives a strong copy (`strengthened`).
+    private weak var weakClosure: Frame?
+    let isWeakTwin: Bool
+    var closure: Frame? { isWeakTwin ? weakClosure : strongClosure }
+    init(code: FunctionCode, closure: Frame?) { self.code = code; self.strongClosure = closure; isWeakTwin = false }
+    init(weakTwinOf fn: Function) { code = fn.code; strongClosure = nil; weakClosure = fn.closure; isWeakTwin = true }
+    /// This function with a strong hold on its frame (itself unless it is a weak twin).
+    var strengthened: Function { isWeakTwin ? Function(code: code, closure: weakClosure) : self }
     public var name: String { code.name }
     public var parameterNames: [String] { code.paramNames }
     /// The parameters as written, defaults included: `a, lr=0.1`.

@@ -140,16 +140,44 @@ public final class Session {
 }
 
 /// Runs `body` on a thread whose stack is `Interpreter.stackSize` and waits for it.
+///
+/// When the address space is limited (`ulimit -v 600000`), a 512 MB stack cannot be
+/// mapped; Foundation's `Thread` then never runs its body and lk waited forever. So the
+/// thread is made with pthreads, which report the failure, and the stack is halved until
+/// it can be made (down to `Interpreter.minimumStackSize`); the recursion limit shrinks
+/// with it (`Interpreter.grantedStackSize`). Below that, lk says why and exits 71.
 public func onLargeStack(_ body: @escaping () -> Void) {
-    let done = DispatchSemaphore(value: 0)
-    let work = UncheckedSendable(body)
-    let thread = Thread {
-        work.value()
-        done.signal()
+    var size = Interpreter.stackSize
+    while size >= Interpreter.minimumStackSize {
+        Interpreter.grantedStackSize = size
+        if runOnThread(stackSize: size, body) { return }
+        size /= 2
     }
-    thread.stackSize = Interpreter.stackSize
-    thread.start()
-    done.wait()
+    FileHandle.standardError.write(Data("lk: cannot start the interpreter: no thread with a stack of \(Interpreter.minimumStackSize >> 20) MB or more can be created (is the address space limited, ulimit -v?)\n".utf8))
+    exit(71)
+}
+
+/// Runs `body` on a new thread with the given stack and waits for it; false if the
+/// thread could not be created (then `body` has not run).
+private func runOnThread(stackSize: Int, _ body: @escaping () -> Void) -> Bool {
+    final class Work { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+    var attr = pthread_attr_t()
+    pthread_attr_init(&attr)
+    defer { pthread_attr_destroy(&attr) }
+    guard pthread_attr_setstacksize(&attr, stackSize) == 0 else { return false }
+    let context = Unmanaged.passRetained(Work(body)).toOpaque()
+    var thread = pthread_t()
+    let status = pthread_create(&thread, &attr, { raw in
+        let work = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Work
+        work.body()
+        return nil
+    }, context)
+    guard status == 0 else {
+        Unmanaged<AnyObject>.fromOpaque(context).release()
+        return false
+    }
+    pthread_join(thread, nil)
+    return true
 }
 
 /// Carries a value across a thread boundary that the caller keeps ordered

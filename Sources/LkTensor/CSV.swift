@@ -24,6 +24,8 @@ public enum CSV {
     /// "x.csv:7: expected 4 fields, found 3", "x.csv:3:5: field 2 is not a number: \"abc\"".
     public static func read(path: String, header: Bool? = nil, delimiter: Character? = nil) throws -> (data: Tensor, header: [String]?) {
         var bytes = try AtomicFile.read(path)
+        // The bytes and their decoded text are both held while parsing.
+        _ = try Memory.checkedCount([bytes.count, 2], elementBytes: 1, what: "readcsv: the text of \(path) (\(formatBytes(Double(bytes.count))))")
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         return try parse(String(decoding: bytes, as: UTF8.self), name: path, header: header, delimiter: delimiter)
     }
@@ -88,6 +90,14 @@ public enum CSV {
 
     /// Parses CSV text; `name` starts every error message.
     static func parse(_ text: String, name: String, header wantHeader: Bool?, delimiter: Character?) throws -> (data: Tensor, header: [String]?) {
+        // Parsing holds every line twice (the split, and the content lines with their numbers)
+        // and then the numbers twice (an array, then the tensor): counted against the memory
+        // limit before it is built, since for short lines it is 50–90 times the file's size.
+        let lineCount = text.utf8.reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+        // (Measured, debug build: 105 bytes a line for a file of "0" lines; this counts the two
+        // arrays and the fields of the line being parsed, 104.)
+        let perLine = MemoryLayout<Substring>.stride + MemoryLayout<(Int, Substring)>.stride + 32
+        _ = try Memory.checkedCount([lineCount, perLine], elementBytes: 1, what: "readcsv: the \(lineCount) lines of \(name)")
         // Content lines with their 1-based line numbers.
         var lines: [(number: Int, text: Substring)] = []
         var number = 0
@@ -115,6 +125,7 @@ public enum CSV {
         let rows = isHeader ? lines.dropFirst() : lines[...]
         let columns = firstFields.count
 
+        _ = try Memory.checkedCount([rows.count, columns, 2], what: "readcsv: \(rows.count)×\(columns) numbers from \(name)")
         var values: [Double] = []
         values.reserveCapacity(rows.count * columns)
         for line in rows {

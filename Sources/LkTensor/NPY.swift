@@ -118,7 +118,7 @@ public enum NPY {
 
     /// Reorders data stored column-major (first index fastest) into row-major.
     private static func fromColumnMajor(_ t: Tensor) -> Tensor {
-        let result = try! Tensor(uninitializedShape: t.shape)  // same size as t, which exists
+        let result = try! Tensor(uninitializedShape: t.shape, countingTotal: false)  // same size as t, which exists
         let strides = t.strides
         var index = [Int](repeating: 0, count: t.rank)
         var destination = 0

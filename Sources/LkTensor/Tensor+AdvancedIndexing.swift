@@ -186,7 +186,7 @@ extension Tensor {
         var total = 0
         for k in 0..<blocks { starts[k] = total; total += counts[k] }
         // Never larger than self, which already fits in memory.
-        var out = try! Tensor(uninitializedShape: [total])
+        var out = try! Tensor(uninitializedShape: [total], countingTotal: false)
         out.isBool = isBool
         let dst = out.pointer
         starts.withUnsafeBufferPointer { st in

@@ -17,23 +17,26 @@ extension Tensor {
     /// Called on the column-major view `Aᵀ`, LAPACK returns `(Aᵀ)⁻¹ = (A⁻¹)ᵀ` column-major,
     /// which is `A⁻¹` row-major. An exactly zero pivot is "inv: matrix is singular"; a
     /// nearly singular matrix gives large entries, as in NumPy. A 0×0 matrix is its own inverse.
-    public func inverse() throws -> Tensor {
+    public func inverse() throws -> Tensor { try inverseAndCondition().inverse }
+
+    /// The inverse and LAPACK's condition estimate of the factorisation (see `Conditioning`).
+    public func inverseAndCondition() throws -> (inverse: Tensor, conditioning: Conditioning) {
         let n = try LinalgSupport.squareOrder(self, "inv")
         try LinalgSupport.requireFinite(self, "inv")
-        let a = try LinalgSupport.workingCopy(self)
-        if n == 0 { return a }
-        var ipiv = [Int32](repeating: 0, count: n)
-        var info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), a.pointer, Int32(n), &ipiv)
-        try LinalgSupport.check(info, "inv", positive: "matrix is singular")
+        if n == 0 { return (try LinalgSupport.workingCopy(self), Conditioning(rcond: 1)) }
+        let f = try LinalgSupport.factorLU(self, "inv")
+        if f.singular { throw TensorError("inv: matrix is singular") }
         // Solve A X = I (as NumPy does, with dgesv) rather than invert in place with
         // dgetri, whose update order leaves -0 in exact zeros: inv(diag(2, 4)) printed
         // [[0.5 0.], [-0. 0.25]]. The identity is its own transpose, so the column-major
         // solve of Aᵀ gives (Aᵀ)⁻¹ column-major, which is A⁻¹ row-major.
         let x = try Tensor.eye(n)
-        info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), Int32(n), a.pointer, Int32(n),
-                              ipiv, x.pointer, Int32(n))
+        let info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(n), Int32(n), f.lu.pointer, Int32(n),
+                                  f.ipiv, x.pointer, Int32(n))
         try LinalgSupport.check(info, "inv", positive: "matrix is singular")
-        return x
+        // A = Â E: A⁻¹ = E⁻¹ Â⁻¹, row i divided by 2^e_i.
+        if let e = f.columnExponents { LinalgSupport.divideRows(x, byPowersOfTwo: e) }
+        return (x, Conditioning(rcond: f.reciprocalCondition()))
     }
 
     /// The solution `x` of `A x = b` for a square `A` (n×n) and `b` either a vector `(n,)`
@@ -42,7 +45,10 @@ extension Tensor {
     /// LU with partial pivoting: `dgetrf` factors the column-major view `Aᵀ`, then `dgetrs`
     /// with `trans = 'T'` solves `(Aᵀ)ᵀ X = A X = B` (`dgesv` would solve with `Aᵀ`). A
     /// matrix `b` is transposed into column-major order and back (O(nk), negligible).
-    public static func solve(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    public static func solve(_ a: Tensor, _ b: Tensor) throws -> Tensor { try solveAndCondition(a, b).x }
+
+    /// The solution and LAPACK's condition estimate of `A` (see `Conditioning`).
+    public static func solveAndCondition(_ a: Tensor, _ b: Tensor) throws -> (x: Tensor, conditioning: Conditioning) {
         guard a.rank == 2, a.shape[0] == a.shape[1] else {
             throw TensorError("solve: A must be a square matrix, got \(shapeString(a.shape))")
         }
@@ -55,25 +61,27 @@ extension Tensor {
         try LinalgSupport.requireFinite(a, "solve")
         try LinalgSupport.requireFinite(b, "solve")
         let k = b.rank == 1 ? 1 : b.shape[1]
-        let lu = try LinalgSupport.workingCopy(a)
         let x = try Tensor(uninitializedShape: b.shape)
-        if x.count == 0 { return x }
-        var ipiv = [Int32](repeating: 0, count: n)
-        var info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), lu.pointer, Int32(n), &ipiv)
-        try LinalgSupport.check(info, "solve", positive: "matrix is singular")
+        if x.count == 0 { return (x, Conditioning(rcond: 1)) }
+        let f = try LinalgSupport.factorLU(a, "solve")
+        if f.singular { throw TensorError("solve: matrix is singular") }
+        let rhs = b
+        let info: Int32
         if k == 1 {
-            x.pointer.update(from: b.pointer, count: n)
-            info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "T")), Int32(n), 1, lu.pointer, Int32(n),
-                                  ipiv, x.pointer, Int32(n))
+            x.pointer.update(from: rhs.pointer, count: n)
+            info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "T")), Int32(n), 1, f.lu.pointer, Int32(n),
+                                  f.ipiv, x.pointer, Int32(n))
         } else {
             let cm = try Tensor(uninitializedShape: [k, n])
-            LinalgSupport.transpose(b.pointer, rows: n, cols: k, into: cm.pointer)
-            info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "T")), Int32(n), Int32(k), lu.pointer, Int32(n),
-                                  ipiv, cm.pointer, Int32(n))
+            LinalgSupport.transpose(rhs.pointer, rows: n, cols: k, into: cm.pointer)
+            info = LAPACKE_dgetrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "T")), Int32(n), Int32(k), f.lu.pointer, Int32(n),
+                                  f.ipiv, cm.pointer, Int32(n))
             LinalgSupport.transpose(cm.pointer, rows: k, cols: n, into: x.pointer)
         }
         try LinalgSupport.check(info, "solve", positive: "matrix is singular")
-        return x
+        // A = Â E: A x = b is Â (E x) = b, so x = E⁻¹ z, row i divided by 2^e_i.
+        if let e = f.columnExponents { LinalgSupport.divideRows(x, byPowersOfTwo: e) }
+        return (x, Conditioning(rcond: f.reciprocalCondition()))
     }
 
     /// The Cholesky factor: lower-triangular `L` with positive diagonal and `A = L Lᵀ`,
@@ -82,7 +90,8 @@ extension Tensor {
     /// Only the lower triangle of `A` is read (after a symmetry check with the tolerance of
     /// `eigh`). `dpotrf` with `uplo = 'U'` on the column-major view factors `A = UᵀU` from
     /// its upper triangle, which is our lower one; `U` column-major is `L = Uᵀ` row-major.
-    /// Failure at step k is "chol: matrix is not positive definite (leading minor k)".
+    /// Failure at step k is "chol: matrix is not positive definite (leading minor k, pivot p)",
+    /// with p = a_kk − Σⱼ l_kj² ≤ 0 (or NaN) the pivot that has no real square root.
     public func cholesky() throws -> Tensor {
         let n = try LinalgSupport.squareOrder(self, "chol")
         try LinalgSupport.requireFinite(self, "chol")
@@ -90,7 +99,11 @@ extension Tensor {
         let l = try LinalgSupport.workingCopy(self)
         if n == 0 { return l }
         let info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), l.pointer, Int32(n))
-        try LinalgSupport.check(info, "chol", positive: "matrix is not positive definite (leading minor \(info))")
+        if info > 0 {
+            let k = Int(info)
+            throw TensorError("chol: matrix is not positive definite (leading minor \(k), pivot \(formatNumber(try LinalgSupport.choleskyPivot(self, k))))")
+        }
+        try LinalgSupport.check(info, "chol", positive: "")
         for i in 0..<n { for j in (i + 1)..<n { l.pointer[i * n + j] = 0 } }
         return l
     }
@@ -186,22 +199,27 @@ extension Tensor {
     /// times `(−1)^(number of row swaps)`. An exactly singular matrix gives 0 (not an
     /// error), NaN or infinity in the input gives NaN, and a 0×0 matrix gives 1, as in
     /// NumPy. The product may overflow to ±infinity for large matrices.
-    public func determinant() throws -> Double {
+    public func determinant() throws -> Double { try determinantAndOverflow().value }
+
+    /// The determinant, and whether it overflowed (±inf) or underflowed (0) although the
+    /// matrix is finite and not singular: then `slogdet` has the answer.
+    public func determinantAndOverflow() throws -> (value: Double, overflow: Bool) {
         let n = try LinalgSupport.squareOrder(self, "det")
-        if n == 0 { return 1 }
-        for i in 0..<count where !pointer[i].isFinite { return .nan }
-        let lu = try LinalgSupport.workingCopy(self)
-        var ipiv = [Int32](repeating: 0, count: n)
+        if n == 0 { return (1, false) }
+        for i in 0..<count where !pointer[i].isFinite { return (.nan, false) }
         // det(Aᵀ) = det(A), so the column-major view needs no care.
-        let info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, Int32(n), Int32(n), lu.pointer, Int32(n), &ipiv)
-        if info > 0 { return 0 }
-        try LinalgSupport.check(info, "det", positive: "")
-        var det = 1.0
-        for i in 0..<n {
-            det *= lu.pointer[i * n + i]
-            if ipiv[i] != Int32(i + 1) { det = -det }
-        }
-        return det
+        return try LinalgSupport.factorLU(self, "det").determinant()
+    }
+
+    /// The sign and the natural logarithm of the absolute value of the determinant (NumPy's
+    /// `slogdet`): det A = sign·exp(logabsdet), without forming the product, so it neither
+    /// overflows nor underflows. A singular matrix gives sign 0 and logabsdet −inf; NaN or
+    /// infinity in the input gives NaN for both; a 0×0 matrix gives (1, 0).
+    public func signAndLogDeterminant() throws -> (sign: Double, logAbs: Double) {
+        let n = try LinalgSupport.squareOrder(self, "slogdet")
+        if n == 0 { return (1, 0) }
+        for i in 0..<count where !pointer[i].isFinite { return (.nan, .nan) }
+        return try LinalgSupport.factorLU(self, "slogdet").logDeterminant()
     }
 }
 

@@ -98,6 +98,9 @@ extension Tensor {
     /// the selected region, in row-major order of the region. Trailing whole axes,
     /// and a unit-step range just before them, are merged into each run.
     static func walk(_ sel: [AxisSelection], shape: [Int], _ body: (Int, Int, Int) -> Void) {
+        // An empty region has nothing to walk; its other axes may be huge (zeros(0, 2^32, 2^32)),
+        // and run lengths or offset tables over them would overflow or exhaust memory.
+        if sel.contains(where: { $0.count == 0 }) { return }
         let strides = Tensor.strides(for: shape)
         var k = sel.count
         var run = 1

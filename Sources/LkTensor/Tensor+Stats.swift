@@ -25,7 +25,10 @@ extension Tensor {
     /// Two vectors `(d,)` give a rank-0 tensor; matrices N×d and M×d give the N×M matrix of
     /// cosines between rows (one `dgemm`); a vector with a matrix gives the `(M,)` or `(N,)`
     /// cosines of that vector with each row. A zero vector has cosine 0 with everything
-    /// (including another zero vector), rather than NaN.
+    /// (including another zero vector), rather than NaN; a NaN in a vector gives NaN.
+    /// Each row is first scaled by a power of two to a largest entry in [0.5, 1) (exact,
+    /// and the cosine does not depend on it), so rows of 1e160s or 1e-160s neither overflow
+    /// nor underflow in the dot products, as BLAS `dnrm2` scales its sums.
     public static func cosine(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         guard (1...2).contains(a.rank), (1...2).contains(b.rank) else {
             throw TensorError("cosine: expected vectors or matrices (one vector per row), got \(shapeString(a.shape)) and \(shapeString(b.shape))")
@@ -35,14 +38,16 @@ extension Tensor {
         guard am.shape[1] == bm.shape[1] else {
             throw TensorError("cosine: vectors have different lengths, \(shapeString(a.shape)) and \(shapeString(b.shape))")
         }
-        let c = try matmul(am, bm, transB: true)
-        let na = StatsSupport.rowNorms(am), nb = StatsSupport.rowNorms(bm)
+        let (as_, bs) = (try StatsSupport.rowsScaledByPowersOfTwo(am), try StatsSupport.rowsScaledByPowersOfTwo(bm))
+        let c = try matmul(as_, bs, transB: true)
+        let na = StatsSupport.rowNorms(as_), nb = StatsSupport.rowNorms(bs)
         let m = bm.shape[0]
         for i in 0..<am.shape[0] {
             for j in 0..<m {
                 let den = na[i] * nb[j]
                 let v = den == 0 ? 0 : c.pointer[i * m + j] / den
-                c.pointer[i * m + j] = Swift.min(1, Swift.max(-1, v))
+                // (Swift.max(-1, nan) is −1: NaN must stay NaN.)
+                c.pointer[i * m + j] = v.isNaN ? v : Swift.min(1, Swift.max(-1, v))
             }
         }
         var outShape: [Int] = []
@@ -187,6 +192,22 @@ enum StatsSupport {
     }
 
     /// Euclidean norm of each row (`cblas_dnrm2`, which avoids overflow).
+    /// Each row of a matrix times the power of two that brings its largest finite magnitude
+    /// into [0.5, 1) (rows of zeros, or with no finite entry, unchanged): exact, so any
+    /// scale-invariant quantity (a cosine) is unchanged and cannot overflow.
+    static func rowsScaledByPowersOfTwo(_ t: Tensor) throws -> Tensor {
+        let d = t.shape[1]
+        return try Tensor.build(shape: t.shape) { p, _ in
+            for i in 0..<t.shape[0] {
+                let row = t.pointer + i * d
+                var big = 0.0
+                for j in 0..<d where row[j].isFinite { big = Swift.max(big, Swift.abs(row[j])) }
+                let e = big > 0 ? big.exponent + 1 : 0
+                for j in 0..<d { p[i * d + j] = Double(sign: .plus, exponent: -e, significand: row[j]) }
+            }
+        }
+    }
+
     static func rowNorms(_ t: Tensor) -> [Double] {
         let d = t.shape[1]
         return (0..<t.shape[0]).map { d == 0 ? 0 : cblas_dnrm2(Int32(d), t.pointer + $0 * d, 1) }

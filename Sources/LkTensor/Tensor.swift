@@ -32,6 +32,7 @@ public final class TensorStorage: @unchecked Sendable {
         let bytes = max(count, 1) * MemoryLayout<Double>.stride
         TensorStorage.allocations.add(1, ordering: .relaxed)
         TensorStorage.allocatedBytes.add(bytes, ordering: .relaxed)
+        Memory.liveTensorBytes.add(bytes, ordering: .relaxed)
         if let reused = BufferCache.take(bytes: bytes) {
             pointer = reused.bindMemory(to: Double.self, capacity: max(count, 1))
             return
@@ -50,6 +51,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     deinit {
         let bytes = max(count, 1) * MemoryLayout<Double>.stride
+        Memory.liveTensorBytes.subtract(bytes, ordering: .relaxed)
         if !BufferCache.give(UnsafeMutableRawPointer(pointer), bytes: bytes) { free(pointer) }
     }
 }
@@ -81,27 +83,32 @@ public struct Tensor: @unchecked Sendable {
     public static func strides(for shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         var acc = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+        // An empty tensor may have axes whose product overflows (zeros(0, 2^32, 2^32)): no
+        // element is ever addressed then, so the strides saturate instead of trapping.
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            s[i] = acc
+            let (m, o) = acc.multipliedReportingOverflow(by: shape[i])
+            acc = o ? Int.max : m
+        }
         return s
     }
 
     /// Checks that a shape is valid (no negative sizes) and that its buffer fits
     /// in the memory limit; returns the element count.
-    public static func checkedCount(_ shape: [Int]) throws -> Int {
+    /// With `countingTotal` (the default), the new buffer must also keep the live tensors
+    /// within the limit (`Memory.liveTensorBytes`); copies of data that already exists in
+    /// memory (an array becoming a vector, an element-by-element map of a tensor) skip that
+    /// part, so that they can never fail.
+    public static func checkedCount(_ shape: [Int], countingTotal: Bool = true) throws -> Int {
         guard shape.count <= maxRank else {
             throw TensorError("a tensor can have at most \(maxRank) axes (as in NumPy), got \(shape.count)")
         }
-        var n = 1
-        var overflow = false
-        for d in shape {
-            if d < 0 { throw TensorError("negative size \(d) in shape \(shapeString(shape))") }
-            let (m, o) = n.multipliedReportingOverflow(by: d)
-            n = m; overflow = overflow || o
-        }
-        let bytes = Double(shape.reduce(1.0) { $0 * Double($1) }) * 8
-        if overflow || bytes > Double(memoryLimit) {
+        if let d = shape.first(where: { $0 < 0 }) { throw TensorError("negative size \(d) in shape \(shapeString(shape))") }
+        let (n, bytes) = Memory.sized(shape, elementBytes: MemoryLayout<Double>.stride)
+        guard let n else {
             throw TensorError("a tensor of shape \(shapeString(shape)) would allocate \(formatBytes(bytes)), over the memory limit of \(formatBytes(Double(memoryLimit))) (set LK_MEMORY_LIMIT to change it)")
         }
+        if countingTotal { try Memory.checkTotal(adding: bytes, shape: shape) }
         return n
     }
 
@@ -111,8 +118,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor of the given shape with every element uninitialised. Engine use only:
     /// the caller must write every element.
-    public init(uninitializedShape shape: [Int]) throws {
-        let n = try Tensor.checkedCount(shape)
+    public init(uninitializedShape shape: [Int], countingTotal: Bool = true) throws {
+        let n = try Tensor.checkedCount(shape, countingTotal: countingTotal)
         self.shape = shape
         self.storage = TensorStorage(uninitializedCount: n)
     }
@@ -141,7 +148,8 @@ public struct Tensor: @unchecked Sendable {
     /// A rank-1 tensor.
     public init(_ values: [Double]) {
         // A vector of an existing array's length always fits: the array already does.
-        try! self.init(shape: [values.count], data: values)
+        try! self.init(uninitializedShape: [values.count], countingTotal: false)
+        values.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
     /// Builds a tensor by filling an uninitialised buffer.
@@ -149,6 +157,17 @@ public struct Tensor: @unchecked Sendable {
         let t = try Tensor(uninitializedShape: shape)
         try fill(t.storage.pointer, t.count)
         return t
+    }
+
+    /// A copy of row `i` (the sub-tensor at index i of the first axis). It cannot fail: it is
+    /// smaller than this tensor, so it is not checked against the memory limit's total.
+    public func row(_ i: Int) -> Tensor {
+        precondition(rank >= 1 && i >= 0 && i < shape[0])
+        let rowShape = Array(shape.dropFirst())
+        var out = try! Tensor(uninitializedShape: rowShape, countingTotal: false)
+        out.isBool = isBool
+        out.storage.pointer.update(from: storage.pointer + i * out.count, count: out.count)
+        return out
     }
 
     /// The elements in row-major order.

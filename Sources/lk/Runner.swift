@@ -34,19 +34,47 @@ enum Runner {
         }
     }
 
+    /// The largest script lk reads (`lk - < /dev/zero` used to read until memory ran out).
+    /// Parsing takes up to ~90 bytes of memory per byte of source (a list of one-digit
+    /// numbers), so 64 MB of source is already several GB; data belongs in files that
+    /// `readcsv`/`loadnpy` read.
+    static let maxScriptBytes = 64 << 20
+
+    /// Reads at most `maxScriptBytes` (+1, to tell a longer input); nil if unreadable.
+    static func readBounded(_ handle: FileHandle) -> Data? {
+        var data = Data()
+        while data.count <= maxScriptBytes {
+            do {
+                // nil or empty: the end of the input.
+                guard let chunk = try handle.read(upToCount: Swift.min(1 << 20, maxScriptBytes + 1 - data.count)), !chunk.isEmpty else { break }
+                data.append(chunk)
+            } catch { return nil }
+        }
+        return data
+    }
+
     static func runFile(_ path: String, arguments: [String]) -> Int32 {
         let data: Data
+        let name = path == "-" ? "<stdin>" : path
         if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            guard let d = readBounded(FileHandle.standardInput) else {
+                FileHandle.standardError.write(Data("lk: <stdin>: cannot be read\n".utf8))
+                return ioError
+            }
+            data = d
         } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
+            guard let handle = FileHandle(forReadingAtPath: path), let d = readBounded(handle) else {
                 let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
                 FileHandle.standardError.write(Data("lk: \(path): \(reason)\n".utf8))
                 return ioError
             }
+            try? handle.close()
             data = d
         }
-        let name = path == "-" ? "<stdin>" : path
+        if data.count > maxScriptBytes {
+            FileHandle.standardError.write(Data("lk: \(name): the script is larger than \(maxScriptBytes >> 20) MB, the most lk reads (load data with readcsv or loadnpy instead)\n".utf8))
+            return ioError
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             let offset = firstInvalidUTF8(Array(data))
             FileHandle.standardError.write(Data("\(name): error: the file is not valid UTF-8 (first bad byte at offset \(offset))\n".utf8))

@@ -57,8 +57,8 @@ final class DecompositionTests: XCTestCase {
         assertClose(laNaiveMatmul(l, laT(l)), s, largestTol: 1e-13, "L Lᵀ")
         for i in 0..<7 { for j in (i + 1)..<7 { XCTAssertEqual(l[flat: i * 7 + j], 0) } }
         // det of the leading 2×2 minor is 1 − 4 < 0.
-        laAssertError(try matrix([[1, 2], [2, 1]]).cholesky(), "chol: matrix is not positive definite (leading minor 2)")
-        laAssertError(try matrix([[-1, 0], [0, 1]]).cholesky(), "chol: matrix is not positive definite (leading minor 1)")
+        laAssertError(try matrix([[1, 2], [2, 1]]).cholesky(), "chol: matrix is not positive definite (leading minor 2, pivot -3)")
+        laAssertError(try matrix([[-1, 0], [0, 1]]).cholesky(), "chol: matrix is not positive definite (leading minor 1, pivot -1)")
         laAssertError(try matrix([[2, 1], [0, 2]]).cholesky(), "chol: matrix is not symmetric (A[1,0] = 0 but A[0,1] = 1)")
     }
 

@@ -109,7 +109,7 @@ public enum Compass {
             var theta = [Double](repeating: 0, count: p)
             for _ in 0..<50 {
                 try Interrupt.check()
-                var g = [Double](repeating: 0, count: p), h = [Double](repeating: 0, count: p * p)
+                var g = [Double](repeating: 0, count: p), h = try Memory.array(repeating: 0.0, p, p, what: "compass: the logistic fit's Hessian in \(d) dimensions")
                 for j in 0..<d { g[j] = ridge * theta[j]; h[j * p + j] = ridge }
                 for (x, y) in zip(offsets, marks) {
                     var s = theta[d]

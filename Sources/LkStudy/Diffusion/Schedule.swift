@@ -25,6 +25,7 @@ public struct NoiseSchedule: Sendable {
     /// DDPM's linear-β schedule: T = 1000, β from 1e-4 to 0.02 by default.
     public static func linearVP(timesteps: Int = 1000, betaStart: Double = 1e-4, betaEnd: Double = 0.02) throws -> NoiseSchedule {
         guard timesteps >= 2 else { throw TensorError("the schedule needs at least 2 timesteps, got \(timesteps)") }
+        _ = try Memory.checkedCount([timesteps, 4], what: "a schedule of \(timesteps) timesteps (σ, scale, β and ᾱ per step)")
         guard betaStart > 0, betaEnd < 1, betaStart <= betaEnd else {
             throw TensorError("betas must satisfy 0 < beta0 ≤ beta1 < 1, got \(betaStart) and \(betaEnd)")
         }
@@ -41,6 +42,7 @@ public struct NoiseSchedule: Sendable {
     /// A geometric VE schedule from σ_min to σ_max (defaults 0.01 and 50) over T steps.
     public static func geometricVE(timesteps: Int = 1000, sigmaMin: Double = 0.01, sigmaMax: Double = 50) throws -> NoiseSchedule {
         guard timesteps >= 2 else { throw TensorError("the schedule needs at least 2 timesteps, got \(timesteps)") }
+        _ = try Memory.checkedCount([timesteps, 4], what: "a schedule of \(timesteps) timesteps (σ, scale, β and ᾱ per step)")
         guard sigmaMin > 0, sigmaMax > sigmaMin, sigmaMax.isFinite else {
             throw TensorError("sigmas must satisfy 0 < sigma_min < sigma_max, got \(sigmaMin) and \(sigmaMax)")
         }

@@ -19,14 +19,17 @@ public struct CTOperator {
     public init(n: Int, views: Int, detectors: Int? = nil) throws {
         guard n >= 2 else { throw TensorError("n must be at least 2, got \(n)") }
         guard views >= 1 else { throw TensorError("views must be at least 1, got \(views)") }
-        let ndet = detectors ?? Int((2.0.squareRoot() * Double(n)).rounded(.up))
+        let ndet = try detectors ?? Memory.int((2.0.squareRoot() * Double(n)).rounded(.up), "ndet")
         guard ndet >= 2 else { throw TensorError("ndet must be at least 2, got \(ndet)") }
+        // The weights take 20 bytes per pixel and view (a 4-byte bin, two 8-byte weights),
+        // and the sinogram views·ndet doubles: check both before building anything.
+        let count = try Memory.checkedCount([n, n, views], elementBytes: 20, what: "ctop: the projection weights of \(n)×\(n) pixels and \(views) views")
+        _ = try Memory.checkedCount([views, ndet], what: "ctop: a sinogram of \(views) views and \(ndet) detectors")
         self.n = n; self.views = views; self.detectors = ndet
         let thetas = (0..<views).map { Double.pi * Double($0) / Double(views) }
         angles = thetas
         // For each pixel and view: the lower bin and the two weights.
-        let count = n * n * views
-        var bins = [Int32](repeating: 0, count: count)
+        var bins = [Int32](repeating: 0, count: count)  // checked: count checked above
         var w0 = [Double](repeating: 0, count: count), w1 = w0
         let width = 2 * 2.0.squareRoot() / Double(ndet)
         let mass = (2 / Double(n)) * (2 / Double(n)) / width
@@ -38,7 +41,7 @@ public struct CTOperator {
                 for (k, t) in thetas.enumerated() {
                     let s = x * Foundation.cos(t) + y * Foundation.sin(t)
                     let u = (s + 2.0.squareRoot()) / width - 0.5    // continuous bin index
-                    let b = Int(u.rounded(.down)), f = u - Double(b)
+                    let b = Int(u.rounded(.down)), f = u - Double(b)  // checked: |s| ≤ √2, so 0 ≤ u ≤ ndet
                     let e = (i * n + j) * views + k
                     bins[e] = Int32(b)
                     w0[e] = b >= 0 && b < ndet ? mass * (1 - f) : 0
@@ -56,7 +59,7 @@ public struct CTOperator {
                     let v = x.pointer[p]
                     if v == 0 { continue }
                     for k in 0..<nv {
-                        let e = p * nv + k, row = k * nd + Int(b[e])
+                        let e = p * nv + k, row = k * nd + Int(b[e])  // checked: an Int32 bin
                         if a0[e] != 0 { out.pointer[row] += a0[e] * v }
                         if a1[e] != 0 { out.pointer[row + 1] += a1[e] * v }
                     }
@@ -68,7 +71,7 @@ public struct CTOperator {
                 for p in 0..<(n * n) {
                     var s = 0.0
                     for k in 0..<nv {
-                        let e = p * nv + k, row = k * nd + Int(b[e])
+                        let e = p * nv + k, row = k * nd + Int(b[e])  // checked: an Int32 bin
                         if a0[e] != 0 { s += a0[e] * y.pointer[row] }
                         if a1[e] != 0 { s += a1[e] * y.pointer[row + 1] }
                     }

@@ -21,18 +21,29 @@ public struct LinearOperator {
 
     /// A x, for x of `inputShape`.
     public func forward(_ x: Tensor) throws -> Tensor {
-        try forwardMap(try LinearOperator.conform(x, inputShape, "x", name))
+        try LinearOperator.returned(try forwardMap(try LinearOperator.conform(x, inputShape, "x", name)), outputShape, "forward(x)", name)
     }
 
     /// Aᴴ y, for y of `outputShape`.
     public func adjoint(_ y: Tensor) throws -> Tensor {
-        try adjointMap(try LinearOperator.conform(y, outputShape, "y", name))
+        try LinearOperator.returned(try adjointMap(try LinearOperator.conform(y, outputShape, "y", name)), inputShape, "adjoint(y)", name)
     }
 
     /// AᴴA x.
     public func normal(_ x: Tensor) throws -> Tensor {
         let v = try LinearOperator.conform(x, inputShape, "x", name)
-        return try normalMap?(v) ?? adjointMap(try forwardMap(v))
+        if let normalMap { return try LinearOperator.returned(try normalMap(v), inputShape, "normal(x)", name) }
+        return try adjoint(try forward(v))
+    }
+
+    /// What a map returned, checked against the shape it must have: an operator written in
+    /// lk may return anything, and the samplers' vector arithmetic needs matching sizes.
+    static func returned(_ t: Tensor, _ shape: [Int], _ what: String, _ name: String) throws -> Tensor {
+        if t.shape == shape { return t }
+        guard t.count == shape.reduce(1, *) else {
+            throw TensorError("\(name): \(what) returned shape \(shapeString(t.shape)) but it must have shape \(shapeString(shape))")
+        }
+        return try t.reshaped(shape)
     }
 
     static func conform(_ t: Tensor, _ shape: [Int], _ what: String, _ name: String) throws -> Tensor {

@@ -50,8 +50,8 @@ public struct MRIOperator {
         func setColumn(_ j: Int) { for i in 0..<n { mask.pointer[i * n + j] = 1 } }
         switch kind {
         case .uniform1d, .gaussian1d:
-            let target = Swift.max(1, Int(Double(n) / acceleration))
-            let acs = Int(Double(n) * center)
+            let target = Swift.max(1, Int(Double(n) / acceleration))  // checked: acceleration ≥ 1 (mriop)
+            let acs = Int(Double(n) * center)  // checked: 0 ≤ center ≤ 1 (mriop)
             var chosen = Set<Int>()
             for j in (n / 2 - acs / 2)..<(n / 2 - acs / 2 + acs) { chosen.insert(j) }
             let std = Double(n) * 15 / 128
@@ -59,18 +59,18 @@ public struct MRIOperator {
                 if kind == .uniform1d {
                     chosen.insert(rng.int(below: n))
                 } else {
-                    let j = Int((Double(n / 2) + std * rng.normal()).rounded(.towardZero))
+                    let j = Int((Double(n / 2) + std * rng.normal()).rounded(.towardZero))  // checked: a normal draw is below 40σ
                     if j >= 0 && j < n { chosen.insert(j) }
                 }
             }
             chosen.forEach(setColumn)
         case .gaussian2d:
-            let target = Swift.max(1, Int(Double(n * n) / acceleration))
+            let target = Swift.max(1, Int(Double(n * n) / acceleration))  // checked: acceleration ≥ 1, n×n mask exists
             let std = (Double(n * n) * 1.5 / 128).squareRoot()
             var count = 0
             while count < target {
-                let i = Int((Double(n / 2) + std * rng.normal()).rounded(.towardZero))
-                let j = Int((Double(n / 2) + std * rng.normal()).rounded(.towardZero))
+                let i = Int((Double(n / 2) + std * rng.normal()).rounded(.towardZero))  // checked: a normal draw is below 40σ
+                let j = Int((Double(n / 2) + std * rng.normal()).rounded(.towardZero))  // checked: a normal draw is below 40σ
                 if i >= 0, i < n, j >= 0, j < n, mask.pointer[i * n + j] == 0 { mask.pointer[i * n + j] = 1; count += 1 }
             }
         }
@@ -84,7 +84,7 @@ public struct MRIOperator {
     public static func coilMaps(_ coils: Int, n: Int) throws -> Tensor {
         let maps = try Tensor(uninitializedShape: [coils, n, n, 2])
         let half = Double(n - 1) / 2
-        var power = [Double](repeating: 0, count: n * n)
+        var power = [Double](repeating: 0, count: n * n)  // checked: maps of coils×n×n×2 exist
         for c in 0..<coils {
             let th = 2 * Double.pi * Double(c) / Double(coils)
             let (cx, cy) = (1.2 * Foundation.cos(th), 1.2 * Foundation.sin(th))

@@ -75,7 +75,7 @@ public enum ImageMetrics {
 
     /// Separable Gaussian filtering of an h×w image (rows then columns).
     static func gaussianFilter(_ img: [Double], _ h: Int, _ w: Int) -> [Double] {
-        var tmp = [Double](repeating: 0, count: h * w), out = tmp
+        var tmp = [Double](repeating: 0, count: h * w), out = tmp  // checked: the h×w image img exists
         for i in 0..<h {
             for j in 0..<w {
                 var s = 0.0

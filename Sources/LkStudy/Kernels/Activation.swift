@@ -86,7 +86,7 @@ public struct Activation: @unchecked Sendable {
 
     /// A new tensor f(x) for every element, split across cores when large.
     static func elementwise(_ x: Tensor, _ f: (Double) -> Double) -> Tensor {
-        let out = try! Tensor(uninitializedShape: x.shape)   // x's shape already fits in memory
+        let out = try! Tensor(uninitializedShape: x.shape, countingTotal: false)   // x's shape already fits in memory
         let src = x.pointer, dst = out.pointer
         Parallel.forEachChunk(count: x.count) { r in for i in r { dst[i] = f(src[i]) } }
         return out

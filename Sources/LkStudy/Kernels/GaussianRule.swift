@@ -21,7 +21,7 @@ public struct GaussianRule: Sendable {
     /// order, it stays accurate for functions that vary on a scale much finer than 1
     /// (φ(√q z) for large q) once h resolves that scale.
     public init(step h: Double, limit: Double) {
-        let m = Int((limit / h).rounded(.down))
+        let m = Int((limit / h).rounded(.down))  // checked: h ≥ 1e-3 and limit = 2√K + 12 (expansionRule)
         nodes = (-m...m).map { Double($0) * h }
         weights = nodes.map { h * Foundation.exp(-0.5 * $0 * $0) / (2 * Double.pi).squareRoot() }
     }
@@ -66,7 +66,7 @@ public struct GaussianRule: Sendable {
     /// h₀(z) … h_K(z), the orthonormal probabilists' Hermite polynomials, by the stable
     /// recurrence h_{k+1} = (z hₖ − √k h_{k−1}) / √(k+1).
     public static func orthonormal(upTo K: Int, at z: Double) -> [Double] {
-        var h = [Double](repeating: 0, count: K + 1)
+        var h = [Double](repeating: 0, count: K + 1)  // checked: K < the rule's node count
         h[0] = 1
         if K >= 1 { h[1] = z }
         if K >= 2 {

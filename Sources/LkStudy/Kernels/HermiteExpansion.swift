@@ -65,7 +65,7 @@ struct HermiteExpansion {
             }
             if ok && k >= 1 { K = k; break search }
         }
-        var coefficients = [Double](repeating: 0, count: N * (K + 1))
+        var coefficients = [Double](repeating: 0, count: N * (K + 1))  // checked: K < n and the N×n tensor z exists
         var te = even, to = odd
         for i in 0..<N {
             for k in 0...K {

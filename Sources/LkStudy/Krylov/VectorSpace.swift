@@ -42,7 +42,7 @@ public enum VectorSpace {
     @inlinable public static func combine(_ alpha: Double, _ x: Tensor, _ beta: Double, _ y: Tensor) -> Tensor {
         precondition(x.count == y.count, "VectorSpace.combine: \(x.count) and \(y.count) elements")
         // The shape is y's, whose count was checked when y was made.
-        let out = try! Tensor(uninitializedShape: y.shape)
+        let out = try! Tensor(uninitializedShape: y.shape, countingTotal: false)
         let p = x.pointer, q = y.pointer, o = out.pointer
         for i in 0..<out.count { o[i] = alpha * p[i] + beta * q[i] }
         return out
@@ -50,7 +50,7 @@ public enum VectorSpace {
 
     /// αx as a new tensor.
     @inlinable public static func scaled(_ alpha: Double, _ x: Tensor) -> Tensor {
-        let out = try! Tensor(uninitializedShape: x.shape)
+        let out = try! Tensor(uninitializedShape: x.shape, countingTotal: false)
         let p = x.pointer, o = out.pointer
         for i in 0..<out.count { o[i] = alpha * p[i] }
         return out

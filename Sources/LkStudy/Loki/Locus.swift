@@ -25,6 +25,8 @@ extension Loki {
         for i in 0..<d2.count { maxD2 = max(maxD2, d2.pointer[i]) }
         if maxD2 == 0 { return [0] }   // every class is at distance 0: all tie, class 0 wins
         // Probe distributions: vertices, 7 interior points on each edge (up to ~2000), random points.
+        // About 32m + 2000 probes of m numbers, held as arrays and then as a tensor.
+        _ = try Memory.checkedCount([33 * m + 2000, m], elementBytes: 16, what: "locus: the probe distributions over \(m) observed classes")
         var probes: [[Double]] = []
         for i in 0..<m { var p = [Double](repeating: 0, count: m); p[i] = 1; probes.append(p) }
         let pairs = m * (m - 1) / 2
@@ -70,7 +72,7 @@ extension Loki {
         let m = d2.shape[0], k = d2.shape[1]
         let n = m + 1                      // variables p₀…p_{m−1}, t
         let rows = (k - 1) + 2             // one per z ≠ y, then t − Σp ≤ 0 and Σp ≤ 1
-        var lp = SimplexLP(rows: rows, variables: n)
+        var lp = try SimplexLP(rows: rows, variables: n)
         var r = 0
         for z in 0..<k where z != y {
             for i in 0..<m { lp[r, i] = -(d2.pointer[i * k + z] - d2.pointer[i * k + y]) / scale }
@@ -91,9 +93,9 @@ struct SimplexLP {
     var t: [Double]                     // (rows + 1) × (cols + 1); last column is b, last row −c
     var basic: [Int], nonbasic: [Int]   // variable labels: 0..<cols original, cols… slacks
 
-    init(rows: Int, variables: Int) {
+    init(rows: Int, variables: Int) throws {
         self.rows = rows; cols = variables
-        t = [Double](repeating: 0, count: (rows + 1) * (variables + 1))
+        t = try Memory.array(repeating: 0.0, rows + 1, variables + 1, what: "locus: a simplex tableau of \(rows) constraints")
         nonbasic = Array(0..<variables); basic = Array(variables..<(variables + rows))
     }
 

@@ -58,8 +58,8 @@ public struct Training {
             if let k { record.ntk.append(k) }
             if let o { record.output.append(o) }
         }
-        var losses = [Double]()
-        losses.reserveCapacity(steps)
+        // One loss a step, as an array and then as the result's tensor.
+        var losses = try Memory.reserved(Double.self, steps, 2, what: "the losses of \(steps) steps")
         let progress = ProgressReporter("train", total: steps, figure: "loss")
         defer { progress.finish() }
         var opt = optimizer

@@ -28,11 +28,12 @@ public enum Abstraction {
         let zero = split.indices.filter { !split[$0] }, one = split.indices.filter { split[$0] }
         let h = zero.count
         // Cosine between the coding vectors (a → b) and (a′ → b′), all precomputed.
+        _ = try Memory.checkedCount([zero.count, one.count, p], what: "parallelism: the coding vectors of \(zero.count)×\(one.count) condition pairs")
         var vectors = [[Double]]()
         for a in zero { for b in one { vectors.append((0..<p).map { m.pointer[b * p + $0] - m.pointer[a * p + $0] }) } }
         let norms = vectors.map { v in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         let k = vectors.count
-        var cos = [Double](repeating: 0, count: k * k)
+        var cos = try Memory.array(repeating: 0.0, k, k, what: "parallelism: the cosines between \(k) coding vectors")
         for u in 0..<k {
             for v in u..<k {
                 var s = 0.0

@@ -52,8 +52,8 @@ public struct Hypercube {
             }
         }
         let means = try Tensor.binary(.mul, try Tensor.matmul(u, q, transB: true), Double(dim).squareRoot())
-        let n = c * trials
-        var labels = [Int](repeating: 0, count: n)
+        let n = try Memory.checkedCount([c, trials], what: "\(c) conditions × \(trials) trials")
+        var labels = try Memory.array(repeating: 0, n, what: "the labels of \(c) conditions × \(trials) trials")
         let x = try Tensor.build(shape: [n, dim]) { p, _ in
             for r in 0..<n {
                 let cond = r % c

@@ -93,7 +93,7 @@ public enum Similarity {
     static func upperTriangle(_ m: Tensor) -> [Double] {
         let n = m.shape[0]
         var v = [Double]()
-        v.reserveCapacity(n * (n - 1) / 2)
+        v.reserveCapacity(n * (n - 1) / 2)  // checked: below the n×n matrix m
         for i in 0..<n { for j in (i + 1)..<n { v.append(m.pointer[i * n + j]) } }
         return v
     }

@@ -19,12 +19,13 @@ extension Trajectories {
         let len = obs + pred
         guard len <= 40 && obs >= 2 && pred >= 1 else { throw TensorError("simwalkers: obs + pred must be at most 40 frames, got \(len)") }
         var rng = RNG(seed: seed)
-        var out: [Double] = []
-        out.reserveCapacity(count * len * 2)
+        // The windows are gathered in an array, then copied into the tensor: twice the bytes.
+        let total = try Memory.checkedCount([count, len, 2], elementBytes: 16, what: "simwalkers: \(count) windows of \(len) frames")
+        var out = try Memory.reserved(Double.self, total, what: "simwalkers: \(count) windows of \(len) frames")
         let (w, h) = (16.0, 12.0)
         let frames = 40, sub = 4, dt = 0.1
         let (tau, a, b, r, sigma) = (0.5, 2.0, 0.3, 0.3, 0.3)
-        while out.count < count * len * 2 {
+        while out.count < total {
             try Interrupt.check()
             let m = 4 + rng.int(below: 7)
             var pos: [(Double, Double)] = [], vel: [(Double, Double)] = [], goal: [(Double, Double)] = []
@@ -75,7 +76,7 @@ extension Trajectories {
                 }
             }
             for i in 0..<m {
-                for start in stride(from: 0, through: frames - len, by: 10) where out.count < count * len * 2 {
+                for start in stride(from: 0, through: frames - len, by: 10) where out.count < total {
                     out += track[i][(2 * start)..<(2 * (start + len))]
                 }
             }

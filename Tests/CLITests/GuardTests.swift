@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+import LkTestSupport
+
+/// Process-level guards of issue 18 (Docs/security.md, "Round two").
+final class GuardTests: XCTestCase {
+    /// Runs lk through /bin/sh so that a resource limit (`ulimit`) applies to it alone.
+    static func shell(_ command: String, timeout: Double = 60) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        p.environment = ProcessInfo.processInfo.environment.merging(["LK": CLITests.lk.path]) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        nonisolated(unsafe) var e = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { p.terminate(); XCTFail("timed out: \(command)") }
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// Under `ulimit -v 600000` the 512 MB interpreter stack cannot be mapped; lk used to
+    /// wait forever for a thread that never started. It now falls back to a smaller stack
+    /// (with a proportionally smaller recursion limit) and runs.
+    func testRunsUnderALimitedAddressSpace() throws {
+        let r = try Self.shell("ulimit -v 600000 && exec \"$LK\" -e 'print(1 + 1)'", timeout: 30)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "2\n")
+        // The recursion limit shrinks with the stack instead of overflowing it.
+        let deep = try Self.shell("ulimit -v 600000 && exec \"$LK\" -e 'fn f(n) { return f(n + 1) }\nf(0)'", timeout: 60)
+        XCTAssertEqual(deep.status, 70, deep.stderr)
+        XCTAssertTrue(deep.stderr.contains("recursion too deep: more than 2500 nested calls"), deep.stderr)
+    }
+
+    /// `lk - < /dev/zero` read until memory ran out; scripts are now read up to 64 MB.
+    func testAnEndlessScriptIsRefused() throws {
+        for command in ["exec \"$LK\" - < /dev/zero", "exec \"$LK\" /dev/zero"] {
+            let r = try Self.shell(command, timeout: 30)
+            XCTAssertEqual(r.status, 74, command)
+            XCTAssertTrue(r.stderr.contains("the script is larger than 64 MB"), r.stderr)
+        }
+        let small = try Self.shell("printf 'print(3)\\n' | exec \"$LK\" -")
+        XCTAssertEqual(small.stdout, "3\n")
+    }
+
+    /// The memory limit bounds the tensors alive at once; freeing one makes room.
+    func testTheLimitCountsTheTensorsInUse() throws {
+        let r = try CLITests.run(["-e", "a = zeros(1e7)\nb = zeros(1e7)"], environment: ["LK_MEMORY_LIMIT": "100M"])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("zeros: a tensor of shape (10000000,) (80.0 MB) would bring the tensors in use to 160.0 MB, over the memory limit of 100.0 MB"), r.stderr)
+        let freed = try CLITests.run(["-e", "a = zeros(1e7)\na = none\nb = zeros(1e7)\nprint(size(b))"], environment: ["LK_MEMORY_LIMIT": "100M"])
+        XCTAssertEqual(freed.status, 0, freed.stderr)
+        XCTAssertEqual(freed.stdout, "10000000\n")
+    }
+
+    /// Strings and lists count too: doubling one in a loop used to grow until malloc aborted.
+    func testStringsAndListsAreCheckedAgainstTheLimit() throws {
+        let env = ["LK_MEMORY_LIMIT": "10M"]
+        let s = try CLITests.run(["-e", "s = \"a\"\nfor i in 0..40 { s = s + s }"], environment: env)
+        XCTAssertEqual(s.status, 70)
+        XCTAssertTrue(s.stderr.contains("a string of 16777216 bytes would allocate 16.8 MB, over the memory limit of 10.0 MB"), s.stderr)
+        let l = try CLITests.run(["-e", "l = [1, \"a\"]\nfor i in 0..40 { l = l + l }"], environment: env)
+        XCTAssertEqual(l.status, 70)
+        XCTAssertTrue(l.stderr.contains("items would allocate"), l.stderr)
+        let r = try CLITests.run(["-e", "s = join(zeros(100000), \"\")\nt = replace(s, \"0\", s)"], environment: env)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("replace: the replaced string would allocate"), r.stderr)
+        let fine = try CLITests.run(["-e", "print(\"ab\" + \"cd\", len(join([1, 2, 3], \", \")))"], environment: env)
+        XCTAssertEqual(fine.stdout, "abcd 7\n")
+    }
+
+    /// readcsv's parse of short lines takes ~50× the file (two arrays of lines, then the
+    /// numbers twice): it is counted against the memory limit before it is built.
+    func testReadcsvCountsItsWorkingMemory() throws {
+        let dir = try makeTemporaryDirectory("csv")
+        let path = dir.appendingPathComponent("zeros.csv").path
+        try String(repeating: "0\n", count: 1_000_000).write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = try CLITests.run(["-e", "x = readcsv(\"\(path)\")"], environment: ["LK_MEMORY_LIMIT": "50M"])
+        XCTAssertEqual(refused.status, 70)
+        XCTAssertTrue(refused.stderr.contains("readcsv: the 1000001 lines of \(path) would allocate 104.0 MB, over the memory limit of 50.0 MB"), refused.stderr)
+        let read = try CLITests.run(["-e", "print(shape(readcsv(\"\(path)\")))"], environment: ["LK_MEMORY_LIMIT": "1G"])
+        XCTAssertEqual(read.stdout, "[1000000       1]\n", read.stderr)
+    }
+
+    /// The peak resident memory (KB) of lk running `code`, from wait4's rusage.
+    static func peakKilobytes(_ code: String) throws -> Int {
+        var pid: pid_t = 0
+        let args = [CLITests.lk.path, "-e", code]
+        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        guard posix_spawn(&pid, CLITests.lk.path, nil, nil, &argv, environ) == 0 else { throw CocoaError(.executableLoad) }
+        var status: Int32 = 0
+        var usage = rusage()
+        _ = wait4(pid, &status, 0, &usage)
+        XCTAssertEqual(status, 0, "lk -e \(code) failed")
+        return usage.ru_maxrss
+    }
+
+    /// A factory returning a recursive local function leaked its frame (the frame held the
+    /// function, the function its frame): ~230 bytes a call, 60 MB for 280,000 more calls.
+    /// Measured as the growth of peak memory between 20,000 and 300,000 calls, not as time.
+    func testAReturnedRecursiveFunctionDoesNotLeak() throws {
+        func loop(_ n: Int) -> String {
+            "fn make() { fn go(n) { if n == 0 { return 0 }\n return go(n - 1) }\n return go }\nfor i in 0..\(n) { g = make() }\nprint(g(5))"
+        }
+        let small = try Self.peakKilobytes(loop(20_000)), large = try Self.peakKilobytes(loop(300_000))
+        XCTAssertLessThan(large - small, 8_000, "peak memory grew by \(large - small) KB over 280,000 more calls: the frames leak")
+    }
+}
