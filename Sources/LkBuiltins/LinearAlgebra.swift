@@ -74,7 +74,18 @@ extension BuiltinTable {
             if overflow { a.warn("warning: the determinant \(d == 0 ? "underflows to 0" : "overflows to \(formatNumber(d))"): use slogdet(A)") }
             return .number(d)
         },
-        def("slogdet(A)", "The sign and the natural logarithm of the absolute determinant of a square matrix, {sign, logabsdet} with det(A) = sign·exp(logabsdet) (NumPy's `slogdet`), from the LU factorisation without forming the product, so it cannot overflow. A singular matrix gives sign 0 and logabsdet −inf; NaN or inf in A gives nan for both.") { a in
+        def("slogdet(A)", "The sign and the natural logarithm of the absolute determinant of a square matrix, {sign, logabsdet} with det(A) = sign·exp(logabsdet) (NumPy's `slogdet`), from the LU factorisation without forming the product, so it cannot overflow. A singular matrix gives sign 0 and logabsdet −inf; NaN or inf in A gives nan for both. Under grad, ∂logabsdet/∂A = A⁻ᵀ; the sign is a constant.", differentiation: .rule { a in
+            let sign = try plain("slogdet", [a.positional[0]])
+            guard case .record(let r) = sign else { throw a.error("slogdet: no result", at: 0) }
+            let logabsdet = try Differentiable.lift([a.positional[0]], { p in
+                guard case .record(let q) = try plain("slogdet", [p[0]]) else { throw BuiltinError("slogdet: no result") }
+                return q["logabsdet"]!
+            }) { p, _, g, _ in
+                // d log|det A| = tr(A⁻¹ dA), so Ā = ḡ·A⁻ᵀ.
+                [try Differentiable.mul(g, try Differentiable.transpose(try invert(p[0]), axes: nil))]
+            }
+            return record([("sign", r["sign"]!), ("logabsdet", logabsdet)])
+        }) { a in
             let (s, l) = try factorised(try a.matrix(0, "A"), work: 2.0 / 3) { try $0.signAndLogDeterminant() }
             return record([("sign", .number(s)), ("logabsdet", .number(l))])
         },

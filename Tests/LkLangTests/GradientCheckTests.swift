@@ -118,6 +118,7 @@ final class GradientCheckTests: XCTestCase {
         Case(rule: "solve", op: "fn(x) => solve(x[0], x[1])", x: "[randn(4, 4) + 4 * eye(4), randn(4)]"),
         Case(rule: "solve", op: "fn(x) => solve(x[0], x[1])", x: "[randn(3, 3) + 4 * eye(3), randn(3, 2)]"),
         Case(rule: "det", op: "det", x: "randn(4, 4) + 2 * eye(4)"),
+        Case(rule: "slogdet", op: "fn(x) => slogdet(x).logabsdet", x: "randn(4, 4) + 2 * eye(4)"),
         Case(rule: "chol", op: "fn(x) => chol(x @ x.T + 3 * eye(3))", x: "randn(3, 3)"),
         // eigenvectors have a free sign: v∘v is the function of them that is determined
         Case(rule: "eigh", op: "fn(x) => eigh(x + x.T).values", x: "randn(4, 4)"),
