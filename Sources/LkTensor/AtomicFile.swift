@@ -131,26 +131,13 @@ public enum AtomicFile {
         }
     }
 
-    /// Reads a whole file. Errors read "cannot read x.csv: No such file or directory".
-    public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 { throw TensorError("cannot read \(path): \(systemError().reason)") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw TensorError("cannot read \(path): \(systemError().reason)")
-            }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
-            // Grow the chunk for large files so a gigabyte is not read 64 KB at a time.
-            if chunk.count < 1 << 24 && bytes.count >= chunk.count * 4 {
-                chunk = [UInt8](repeating: 0, count: chunk.count * 4)
-            }
-        }
+    /// Reads a whole file, at most `limit` bytes (the memory limit unless given):
+    /// a larger regular file is refused before anything is read, and a pipe or a
+    /// device (`/dev/zero`, a FIFO) is read only until it passes the limit.
+    /// Errors read "cannot read x.csv: No such file or directory".
+    public static func read(_ path: String, limit: Int = Tensor.memoryLimit) throws -> [UInt8] {
+        let file = try InputFile(path)
+        return try file.read(upTo: limit, refusingMore: true)
     }
 
     /// Opens a new file ".name.XXXXXX.tmp" next to `path` with O_EXCL, as mkstemp
@@ -186,4 +173,73 @@ struct SystemError: Error {
 
 func systemError() -> SystemError {
     SystemError(reason: String(cString: strerror(errno)))
+}
+
+/// A file open for reading, for loaders that look at a header before they
+/// decide to read the rest (an .npy file whose header promises more data than
+/// the file holds is refused without reading a byte of its data).
+public final class InputFile {
+    public let path: String
+    private let descriptor: Int32
+    /// The size of a regular file; nil for a pipe, a terminal or a device,
+    /// whose length is only known once it has been read.
+    public let regularSize: Int?
+    /// Bytes read so far.
+    public private(set) var position = 0
+
+    public init(_ path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw TensorError("cannot read \(path): \(systemError().reason)") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let e = systemError()
+            close(fd)
+            throw TensorError("cannot read \(path): \(e.reason)")
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            close(fd)
+            throw TensorError("cannot read \(path): Is a directory")
+        }
+        descriptor = fd
+        regularSize = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : nil
+    }
+
+    deinit { close(descriptor) }
+
+    /// The next bytes of the file, `count` of them unless it ends first. With
+    /// `refusingMore`, a file that holds more than `count` bytes from here is an
+    /// error naming the memory limit (the reason callers bound their reads).
+    public func read(upTo count: Int, refusingMore: Bool = false) throws -> [UInt8] {
+        if refusingMore, let size = regularSize, size - position > count {
+            throw tooLarge(Double(size - position), limit: count)
+        }
+        // A regular file: its size; anything else: grow as it comes, up to count + 1.
+        let wanted = refusingMore ? (count == Int.max ? Int.max : count + 1) : count
+        var bytes: [UInt8] = []
+        if let size = regularSize { bytes.reserveCapacity(max(0, min(wanted, size - position))) }
+        var chunk = [UInt8](repeating: 0, count: min(1 << 16, max(1, wanted)))
+        while bytes.count < wanted {
+            let asked = min(chunk.count, wanted - bytes.count)
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress!, asked) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TensorError("cannot read \(path): \(systemError().reason)")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            position += n
+            // Grow the chunk for large files so a gigabyte is not read 64 KB at a time.
+            if chunk.count < 1 << 24 && bytes.count >= chunk.count * 4 {
+                chunk = [UInt8](repeating: 0, count: chunk.count * 4)
+            }
+        }
+        if refusingMore && bytes.count > count { throw tooLarge(nil, limit: count) }
+        return bytes
+    }
+
+    private func tooLarge(_ size: Double?, limit: Int) -> TensorError {
+        let what = size.map { "it is \(formatBytes($0))" } ?? "it holds more than \(formatBytes(Double(limit)))"
+        return TensorError("cannot read \(path): \(what), over the memory limit of \(formatBytes(Double(limit))) (set LK_MEMORY_LIMIT to change it)")
+    }
 }

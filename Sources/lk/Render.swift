@@ -48,7 +48,7 @@ struct Renderer {
             guard format == .script, isNotebook else {
                 return fail(isNotebook ? "\(input) is a notebook: render it to a script with -o FILE.lk" : "-o \(output): only an .ipynb notebook renders to an .lk script", Runner.usageError)
             }
-            switch NotebookFile.script(fromIPYNB: data) {
+            switch NotebookJSON.script(fromIPYNB: data) {
             case .failure(let e): return fail("\(input): \(e.message)", Runner.parseError)
             case .success(let script): return write(script, note: "")
             }
