@@ -70,3 +70,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer harness of the file loaders (Tests/Fuzz/README.md), only when asked
+// for: `LK_FUZZ=1 swift build --product lk-fuzz -Xswiftc -sanitize=fuzzer,address …`
+// (Tests/Fuzz/run does it). A normal build never sees it, since its entry point is
+// libFuzzer's `main`, which only -sanitize=fuzzer links.
+if Context.environment["LK_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "lk-fuzz",
+        dependencies: ["LkTensor", "LkStudy", "LkLang", "LkBuiltins", "LkSweep", "LkSession"],
+        path: "Tests/Fuzz/Harness",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}
