@@ -37,11 +37,25 @@ struct History {
         return out
     }
 
+    /// The lines of a history file; "\r\n" ends a line too (a history edited on
+    /// Windows; "\r\n" is one Character in Swift, so it must be named).
+    static func lines(_ data: Data) -> [Substring] {
+        String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    }
+
+    /// Whether the history is (or will be) a regular file. A FIFO or a device
+    /// (`LK_HISTORY=/dev/null` turns history off) is never read — reading a FIFO
+    /// would wait for a writer forever — and entries are written to it as they
+    /// come, without waiting for a reader.
+    private func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) != 0 || info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// The entries, oldest first (at most `limit`).
     func load() -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let entries = String(decoding: data, as: UTF8.self).split(separator: "\n").map(History.decode)
-        return Array(entries.suffix(limit))
+        guard isRegularFile(path), let data = FileManager.default.contents(atPath: path) else { return [] }
+        return Array(History.lines(data).map(History.decode).suffix(limit))
     }
 
     /// Saves one entry: the file is replaced by its entries plus this one, the
@@ -51,6 +65,11 @@ struct History {
         // Which file: a symlinked history (a dotfiles repository) is replaced
         // where it lives, so the rename does not turn the link into a file.
         let file = resolved(path)
+        guard isRegularFile(file) else {
+            let fd = open(file, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC)
+            if fd >= 0 { _ = try? AtomicFile.writeAll(Array((History.encode(entry) + "\n").utf8)[...], to: fd); close(fd) }
+            return
+        }
         // The lock cannot be taken on the history file itself: a rename puts a
         // new inode at that name, so a REPL that opened the old file while
         // another held the lock would lock a file that is no longer the history,
@@ -67,7 +86,7 @@ struct History {
         defer { flock(lock, LOCK_UN) }
         var lines: [Substring] = []
         if let data = FileManager.default.contents(atPath: file) {
-            lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            lines = History.lines(data)
         }
         lines.append(Substring(History.encode(entry)))
         let kept = lines.suffix(limit).joined(separator: "\n") + "\n"
