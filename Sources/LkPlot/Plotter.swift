@@ -313,6 +313,7 @@ public final class Plotter {
         let first = blockCount
         let script = GnuplotScript(figure, canvas: terminal.canvas(figure)) { dir.appendingPathComponent("data-\(first + $0).bin").path }
         blockCount += script.blocks.count
+        session.noteFiles(blockCount + 1)   // data-K.bin and output-K, K < blockCount + 1
         let files = (0..<script.blocks.count).map { dir.appendingPathComponent("data-\(first + $0).bin").path }
         defer {
             if case .window = terminal {} else { for f in files { unlink(f) } }

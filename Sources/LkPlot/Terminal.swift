@@ -207,13 +207,16 @@ public enum PlotSink {
     /// input and output are terminals.
     nonisolated(unsafe) public static var interactive: Bool?
 
-    /// The next file in `renderDirectory`.
+    /// The next file in `renderDirectory`. A name already taken (a cell that
+    /// wrote `out="nb_files/figure-002.svg"` itself) is skipped, never overwritten.
     static func nextFile() -> Terminal? {
         guard let dir = renderDirectory else { return nil }
         let ext = fileFormat == "png" ? "png" : "svg"
-        let name = String(format: "figure-%03d.%@", nextIndex, ext)
-        nextIndex += 1
-        let path = dir.appendingPathComponent(name).path
+        var path: String
+        repeat {
+            path = dir.appendingPathComponent(String(format: "figure-%03d.%@", nextIndex, ext)).path
+            nextIndex += 1
+        } while FileManager.default.fileExists(atPath: path)
         return ext == "png" ? .png(path: path) : .svg(path: path)
     }
 }

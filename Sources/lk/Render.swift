@@ -37,6 +37,9 @@ struct Renderer {
     typealias Part = (cell: Notebook.Cell, result: CellResult?, count: Int)
 
     func run() -> Int32 {
+        if Renderer.sameFile(input, output) {
+            return fail("-o \(output) is the notebook itself; writing the document there would destroy it (choose another name)", Runner.usageError)
+        }
         guard let data = FileManager.default.contents(atPath: input) else {
             return fail("\(input): cannot read the file", Runner.ioError)
         }
@@ -97,6 +100,12 @@ struct Renderer {
             FileHandle.standardError.write(Data((err + "\n").utf8))
         }
         return status
+    }
+
+    /// Whether two paths name one existing file (also through a link or another spelling).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var x = stat(), y = stat()
+        return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
     }
 
     /// The page title: the first prose heading (`# Title`), else the file's name.
