@@ -104,6 +104,10 @@ public enum Workspace {
         var decoded: [(String, Value)] = []
         for item in variables {
             guard let pair = item as? [Any], pair.count == 2, let name = pair[0] as? String else { throw corrupt(path) }
+            // Only names a program could have assigned (`:vars` prints them as they are).
+            guard isName(name) else {
+                throw corrupt(path, "it names a variable \"\(messageText(name, limit: 40))\", which is not a name")
+            }
             decoded.append((name, try decode(pair[1], interpreter, entries, path)))
         }
         for (name, value) in decoded {
@@ -111,6 +115,13 @@ public enum Workspace {
             summary.variables.append(name)
         }
         return summary
+    }
+
+    /// Whether `text` is one identifier token, as the lexer reads names.
+    static func isName(_ text: String) -> Bool {
+        guard let tokens = try? Lexer.tokenize(SourceFile(name: "<restore>", text: text)),
+              case .identifier(let n)? = tokens.first?.kind, n == text else { return false }
+        return tokens.dropFirst().allSatisfy { if case .eof = $0.kind { return true }; return false }
     }
 
     static func corrupt(_ path: String, _ detail: String = "its description is damaged") -> TensorError {

@@ -160,6 +160,25 @@ final class LoaderReproducerTests: XCTestCase {
         }
     }
 
+    /// A variable "named" with an escape sequence would reach the terminal through `:vars`.
+    func testRestoreRefusesNamesThatAreNotNames() throws {
+        let dir = try makeTemporaryDirectory("restore")
+        let path = dir.appendingPathComponent("w.npz").path
+        for bad in ["\u{1B}]0;x\u{07}", "", "1a", "a b", "for"] {
+            let manifest: [String: Any] = ["format": "lk-workspace", "version": 1, "variables": [[bad, ["number": "5"]]]]
+            try Data(try Zip.archive([("workspace.json", Array(try JSONSerialization.data(withJSONObject: manifest)))]))
+                .write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try Workspace.restore(BuiltinTable.makeInterpreter(), from: path)) { error in
+                XCTAssertEqual((error as? TensorError)?.message,
+                               "cannot restore \(path): it names a variable \"\(messageText(bad, limit: 40))\", which is not a name")
+            }
+        }
+        let manifest: [String: Any] = ["format": "lk-workspace", "version": 1, "variables": [["σ_1", ["number": "5"]]]]
+        try Data(try Zip.archive([("workspace.json", Array(try JSONSerialization.data(withJSONObject: manifest)))]))
+            .write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try Workspace.restore(BuiltinTable.makeInterpreter(), from: path).variables, ["σ_1"])
+    }
+
     /// A damaged entry after good ones leaves the workspace as it was.
     func testDamagedRestoreChangesNothing() throws {
         let dir = try makeTemporaryDirectory("restore")
