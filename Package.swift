@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkStudy", "LkTensor", "LkTestSupport"],
                     exclude: ["Reproducers"]),
+        .testTarget(name: "LkSweepTests", dependencies: ["LkSweep", "LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport", "CZlib"]),
         .testTarget(name: "KernelTests", dependencies: ["lk"], exclude: ["python"]),
