@@ -61,7 +61,9 @@ let package = Package(
         .testTarget(name: "LkTensorTests", dependencies: ["LkTensor", "LkTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
-        .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkStudy", "LkTensor", "LkTestSupport"],
+                    exclude: ["Reproducers"]),
+        .testTarget(name: "LkSweepTests", dependencies: ["LkSweep", "LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport", "CZlib"]),
         .testTarget(name: "KernelTests", dependencies: ["lk"], exclude: ["python"]),
@@ -70,3 +72,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer harness of the file loaders (Tests/Fuzz/README.md), only when asked
+// for: `LK_FUZZ=1 swift build --product lk-fuzz -Xswiftc -sanitize=fuzzer,address …`
+// (Tests/Fuzz/run does it). A normal build never sees it, since its entry point is
+// libFuzzer's `main`, which only -sanitize=fuzzer links.
+if Context.environment["LK_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "lk-fuzz",
+        dependencies: ["LkTensor", "LkStudy", "LkLang", "LkBuiltins", "LkSweep", "LkSession"],
+        path: "Tests/Fuzz/Harness",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

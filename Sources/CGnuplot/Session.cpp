@@ -226,3 +226,92 @@ extern "C" int lk_gnuplot_write_array(const char *path, const double *values, si
     int closed = fclose(f);
     return (wrote == count && closed == 0) ? 0 : -1;
 }
+
+namespace {
+
+constexpr int kCleanupSlots = 16;
+constexpr size_t kDirLength = 1024;
+
+struct CleanupSlot {
+    volatile sig_atomic_t pid = 0;     // 0: free
+    volatile sig_atomic_t files = 0;   // data-K.bin / output-K with K < files
+    char dir[kDirLength] = {0};
+};
+CleanupSlot cleanupSlots[kCleanupSlots];
+pthread_mutex_t cleanupLock = PTHREAD_MUTEX_INITIALIZER;
+
+/// `dir` + "/" + `name` + decimal `k` + `suffix` into `out`, without allocating.
+void composePath(char *out, size_t size, const char *dir, const char *name, int k, const char *suffix) {
+    size_t n = 0;
+    auto put = [&](const char *s) { while (*s && n + 1 < size) out[n++] = *s++; };
+    put(dir); put("/"); put(name);
+    char digits[16]; int d = 0;
+    do { digits[d++] = char('0' + k % 10); k /= 10; } while (k > 0 && d < 15);
+    while (d > 0 && n + 1 < size) out[n++] = digits[--d];
+    put(suffix);
+    out[n] = 0;
+}
+
+extern "C" void lk_gnuplot_on_termination(int sig) {
+    for (auto &slot : cleanupSlots) {
+        if (slot.pid <= 0) continue;
+        kill(-slot.pid, SIGKILL);
+        char path[kDirLength + 64];
+        for (int k = 0; k < slot.files; ++k) {
+            composePath(path, sizeof path, slot.dir, "data-", k, ".bin");
+            unlink(path);
+            composePath(path, sizeof path, slot.dir, "output-", k, "");
+            unlink(path);
+        }
+        rmdir(slot.dir);
+    }
+    // Die of the signal, as without the handler (the exit status says so).
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void installTerminationHandlers() {
+    for (int sig : {SIGTERM, SIGHUP}) {
+        struct sigaction old;
+        if (sigaction(sig, nullptr, &old) != 0) continue;
+        bool untouched = !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL;
+        if (!untouched) continue;
+        struct sigaction act;
+        memset(&act, 0, sizeof act);
+        act.sa_handler = lk_gnuplot_on_termination;
+        sigfillset(&act.sa_mask);
+        sigaction(sig, &act, nullptr);
+    }
+}
+
+} // namespace
+
+extern "C" int lk_gnuplot_register_cleanup(int pid, const char *dir) {
+    pthread_mutex_lock(&cleanupLock);
+    static bool installed = false;
+    if (!installed) { installTerminationHandlers(); installed = true; }
+    int found = -1;
+    if (strlen(dir) < kDirLength) {
+        for (int i = 0; i < kCleanupSlots; ++i) {
+            if (cleanupSlots[i].pid != 0) continue;
+            strcpy(cleanupSlots[i].dir, dir);
+            cleanupSlots[i].files = 0;
+            cleanupSlots[i].pid = pid;
+            found = i;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cleanupLock);
+    return found;
+}
+
+extern "C" void lk_gnuplot_note_files(int slot, int count) {
+    if (slot >= 0 && slot < kCleanupSlots && count > cleanupSlots[slot].files) cleanupSlots[slot].files = count;
+}
+
+extern "C" void lk_gnuplot_unregister(int slot) {
+    if (slot < 0 || slot >= kCleanupSlots) return;
+    pthread_mutex_lock(&cleanupLock);
+    cleanupSlots[slot].pid = 0;
+    pthread_mutex_unlock(&cleanupLock);
+}

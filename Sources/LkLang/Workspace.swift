@@ -83,10 +83,16 @@ public enum Workspace {
     // MARK: restoring
 
     /// Reads a file `save` wrote and assigns its variables in `interpreter` (other
-    /// variables are kept; a variable of the same name is replaced).
+    /// variables are kept; a variable of the same name is replaced). A damaged file
+    /// changes nothing: every variable is decoded before any is assigned.
     @discardableResult
     public static func restore(_ interpreter: Interpreter, from path: String) throws -> Summary {
-        let bytes = try AtomicFile.read(path)
+        try restore(interpreter, bytes: AtomicFile.read(path), name: path)
+    }
+
+    /// `restore` from the bytes of a workspace file; `name` is the file in messages.
+    @discardableResult
+    public static func restore(_ interpreter: Interpreter, bytes: [UInt8], name path: String) throws -> Summary {
         let entries = try Zip.entries(bytes, path: path)
         guard let json = entries[manifestName],
               let manifest = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
@@ -95,12 +101,27 @@ public enum Workspace {
         }
         var summary = Summary()
         summary.bytes = bytes.count
+        var decoded: [(String, Value)] = []
         for item in variables {
             guard let pair = item as? [Any], pair.count == 2, let name = pair[0] as? String else { throw corrupt(path) }
-            interpreter.setGlobal(name, try decode(pair[1], interpreter, entries, path))
+            // Only names a program could have assigned (`:vars` prints them as they are).
+            guard isName(name) else {
+                throw corrupt(path, "it names a variable \"\(messageText(name, limit: 40))\", which is not a name")
+            }
+            decoded.append((name, try decode(pair[1], interpreter, entries, path)))
+        }
+        for (name, value) in decoded {
+            interpreter.setGlobal(name, value)
             summary.variables.append(name)
         }
         return summary
+    }
+
+    /// Whether `text` is one identifier token, as the lexer reads names.
+    static func isName(_ text: String) -> Bool {
+        guard let tokens = try? Lexer.tokenize(SourceFile(name: "<restore>", text: text)),
+              case .identifier(let n)? = tokens.first?.kind, n == text else { return false }
+        return tokens.dropFirst().allSatisfy { if case .eof = $0.kind { return true }; return false }
     }
 
     static func corrupt(_ path: String, _ detail: String = "its description is damaged") -> TensorError {
@@ -114,7 +135,7 @@ public enum Workspace {
         if let b = d["bool"] as? Bool { return .bool(b) }
         if let s = d["string"] as? String { return .string(s) }
         if let name = d["tensor"] as? String {
-            guard let data = entries[name] else { throw corrupt(path, "the entry \(name) is missing") }
+            guard let data = entries[name] else { throw corrupt(path, "the entry \(messageText(name)) is missing") }
             var t = try NPY.decode(data, name: name)
             if d["dtype"] as? String == "bool" { t.isBool = true }
             return Value.from(t)
@@ -127,7 +148,7 @@ public enum Workspace {
             }))
         }
         if let b = d["builtin"] as? String {
-            guard let builtin = interpreter.builtins[b] else { throw corrupt(path, "it names a built-in this lk does not have, \(b)") }
+            guard let builtin = interpreter.builtins[b] else { throw corrupt(path, "it names a built-in this lk does not have, \(messageText(b))") }
             return .builtin(builtin)
         }
         if let source = d["function"] as? String { return try function(source, name: d["name"] as? String ?? "", interpreter, path) }
@@ -137,15 +158,29 @@ public enum Workspace {
     /// A function from its source: a declaration `fn name(…) { … }` (compiled inside a
     /// wrapper, so that restoring it defines no other global and recursion still finds
     /// it) or an expression `fn(x) => …`, compiled in the workspace so that its free
-    /// names are the workspace's globals.
+    /// names are the workspace's globals. The source must be that one definition and
+    /// nothing else: restoring a file defines functions, it never runs code (a
+    /// workspace from someone else could otherwise write files or loop forever).
     static func function(_ source: String, name: String, _ interpreter: Interpreter, _ path: String) throws -> Value {
-        let isDeclaration = !name.isEmpty && source.hasPrefix("fn \(name)(")
+        let shown = name.isEmpty ? "value" : messageText(name, limit: 40)
+        let program: Program
+        switch Parser.parse(SourceFile(name: "<restore>", text: source)) {
+        case .complete(let p): program = p
+        case .incomplete(let d), .error(let d):
+            throw corrupt(path, "the function \(shown) does not compile again: \(d.message)")
+        }
+        let isDeclaration: Bool
+        switch program.statements.count == 1 ? program.statements[0].kind : nil {
+        case .function(let decl)? where !name.isEmpty && decl.name == name: isDeclaration = true
+        case .expr(let e)? where { if case .function(let d) = e.kind { return d.name == nil }; return false }(): isDeclaration = false
+        default: throw corrupt(path, "the function \(shown) is not a single function definition")
+        }
         let text = isDeclaration ? "(fn() {\n\(source)\nreturn \(name)\n})()" : source
         do {
             guard let v = try interpreter.run(SourceFile(name: "<restore>", text: text)), case .function = v else { throw corrupt(path) }
             return v
         } catch let d as Diagnostic {
-            throw corrupt(path, "the function \(name.isEmpty ? "value" : name) does not compile again: \(d.message)")
+            throw corrupt(path, "the function \(shown) does not compile again: \(d.message)")
         }
     }
 }
@@ -194,7 +229,7 @@ enum Zip {
             guard start + size <= b.count else { throw damaged }
             let name = String(decoding: b[(i + 30)..<(i + 30 + nameLength)], as: UTF8.self)
             let data = Array(b[start..<(start + size)])
-            guard crc32(data) == crc else { throw TensorError("cannot restore \(path): the entry \(name) is damaged (checksum mismatch)") }
+            guard crc32(data) == crc else { throw TensorError("cannot restore \(path): the entry \(messageText(name)) is damaged (checksum mismatch)") }
             out[name] = data
             i = start + size
         }

@@ -27,7 +27,8 @@ final class GnuplotSession {
         }
         handle = h
         pid = lk_gnuplot_pid(h)
-        var template = Array((NSTemporaryDirectory() + "/lk-plot-XXXXXX").utf8CString)
+        Self.removeStaleDirectories()
+        var template = Array((NSTemporaryDirectory() + "/lk-plot-\(getpid())-XXXXXX").utf8CString)
         guard mkdtemp(&template) != nil else {
             lk_gnuplot_close(h, 1)
             handle = nil
@@ -35,6 +36,7 @@ final class GnuplotSession {
         }
         directory = URL(fileURLWithPath: String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         Self.removeAtExit(directory.path)
+        cleanupSlot = lk_gnuplot_register_cleanup(pid, directory.path)
         let reply = try run("print GPVAL_TERMINALS\n")
         terminals = Set(reply.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
     }
@@ -42,6 +44,24 @@ final class GnuplotSession {
     deinit {
         close(kill: false)
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// This gnuplot's entry in the SIGTERM/SIGHUP cleanup (CGnuplot.h), -1 if none.
+    private var cleanupSlot: Int32 = -1
+
+    /// Data files numbered below `count` may exist (what a termination handler removes).
+    func noteFiles(_ count: Int) { lk_gnuplot_note_files(cleanupSlot, Int32(clamping: count)) }
+
+    /// Data directories of lk processes that are gone (killed with SIGKILL, which
+    /// no handler sees): `lk-plot-<pid>-XXXXXX` whose pid no longer runs.
+    static func removeStaleDirectories() {
+        let tmp = NSTemporaryDirectory()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp) else { return }
+        for name in names where name.hasPrefix("lk-plot-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, let owner = Int32(parts[2]), owner != getpid() else { continue }
+            if kill(owner, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: tmp + "/" + name) }
+        }
     }
 
     /// Data directories of sessions still open when lk exits (the shared
@@ -81,6 +101,8 @@ final class GnuplotSession {
     func close(kill: Bool) {
         if let h = handle { lk_gnuplot_close(h, kill ? 1 : 0) }
         handle = nil
+        lk_gnuplot_unregister(cleanupSlot)
+        cleanupSlot = -1
     }
 
     /// Sends commands, then waits for gnuplot to finish them. Returns what

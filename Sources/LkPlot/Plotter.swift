@@ -258,8 +258,9 @@ public final class Plotter {
     /// a temporary file next to the target (same directory, so same file
     /// system; created with O_EXCL and the permissions the target will have,
     /// by `AtomicFile.stage`), and only once gnuplot has closed it
-    /// (`unset output` done, the sentinel read back) and reported no error is
-    /// it flushed to disk and renamed over the target. On any failure — a
+    /// (`unset output` done, the sentinel read back), reported no error and
+    /// left a whole file (`Terminal.isComplete`: gnuplot is silent about a full
+    /// disk) is it flushed to disk and renamed over the target. On any failure — a
     /// gnuplot error, a crash, Ctrl-C, an unwritable directory — the temporary
     /// file is removed and the old target is untouched. A killed lk can leave
     /// the temporary file behind (`.name.XXXXXX.tmp`), never a torn target.
@@ -281,6 +282,10 @@ public final class Plotter {
         } catch {
             staged.discard()
             throw error
+        }
+        guard terminal.isComplete(staged.temporaryPath) else {
+            staged.discard()
+            throw PlotError.file("cannot write \(target): gnuplot wrote an incomplete file (is the disk full?); the old file is kept")
         }
         do { try staged.commit() } catch { throw PlotError.file("\(error)") }
         result.warnings = result.warnings.map { $0.replacingOccurrences(of: staged.temporaryPath, with: target) }
@@ -308,6 +313,7 @@ public final class Plotter {
         let first = blockCount
         let script = GnuplotScript(figure, canvas: terminal.canvas(figure)) { dir.appendingPathComponent("data-\(first + $0).bin").path }
         blockCount += script.blocks.count
+        session.noteFiles(blockCount + 1)   // data-K.bin and output-K, K < blockCount + 1
         let files = (0..<script.blocks.count).map { dir.appendingPathComponent("data-\(first + $0).bin").path }
         defer {
             if case .window = terminal {} else { for f in files { unlink(f) } }

@@ -30,6 +30,34 @@ public enum Terminal: Equatable, Sendable {
         }
     }
 
+    /// Whether `path` holds a whole file of this terminal's format: a PNG that
+    /// ends with its IEND chunk, an SVG with its closing `</svg>`, a PDF with its
+    /// `%%EOF` marker. gnuplot does not report a failed write (a full disk leaves
+    /// an empty or truncated file and no message), so a file is checked before
+    /// it replaces the old one. (Other terminals: always true.)
+    func isComplete(_ path: String) -> Bool {
+        guard filePath != nil else { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size > 0 else { return false }
+        let tail = min(size, 1024)
+        try? handle.seek(toOffset: size - tail)
+        let end = Array(handle.readData(ofLength: Int(tail)))
+        func endsWith(_ marker: String, within slack: Int) -> Bool {
+            let m = Array(marker.utf8)
+            guard end.count >= m.count else { return false }
+            let last = end.lastIndex(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }).map { $0 + 1 } ?? 0
+            guard last >= m.count, end.count - last <= slack else { return false }
+            return Array(end[(last - m.count)..<last]) == m
+        }
+        switch self {
+        case .png: return end.suffix(12) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        case .svg: return endsWith("</svg>", within: 16)
+        case .pdf: return endsWith("%%EOF", within: 16)
+        default: return true
+        }
+    }
+
     /// The same file terminal writing to another path (a temporary file that
     /// replaces the real one once finished); other terminals unchanged.
     func writing(to path: String) -> Terminal {
@@ -179,13 +207,16 @@ public enum PlotSink {
     /// input and output are terminals.
     nonisolated(unsafe) public static var interactive: Bool?
 
-    /// The next file in `renderDirectory`.
+    /// The next file in `renderDirectory`. A name already taken (a cell that
+    /// wrote `out="nb_files/figure-002.svg"` itself) is skipped, never overwritten.
     static func nextFile() -> Terminal? {
         guard let dir = renderDirectory else { return nil }
         let ext = fileFormat == "png" ? "png" : "svg"
-        let name = String(format: "figure-%03d.%@", nextIndex, ext)
-        nextIndex += 1
-        let path = dir.appendingPathComponent(name).path
+        var path: String
+        repeat {
+            path = dir.appendingPathComponent(String(format: "figure-%03d.%@", nextIndex, ext)).path
+            nextIndex += 1
+        } while FileManager.default.fileExists(atPath: path)
         return ext == "png" ? .png(path: path) : .svg(path: path)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// A script read as a notebook: Jupytext's percent format. A line starting with
 /// `# %%` begins a cell; `# %% [markdown]` begins a prose cell whose lines are
 /// `#` comments. Text after `# %%` is the cell's title. Lines before the first
-/// marker form a code cell of their own (if not blank).
+/// marker form a code cell of their own (if not blank). Lines end in "\n" or "\r\n".
 public struct Notebook {
     public struct Cell {
         public enum Kind: Sendable { case code, markdown }
@@ -35,7 +35,8 @@ public struct Notebook {
     public let lineCount: Int
 
     public init(text: String) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // "\r\n" (a notebook saved on Windows) is one Character in Swift, so it is named.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         lineCount = lines.count
         var current = Cell(kind: .code, title: "", firstLine: 1, lines: [])
         var started = false

@@ -171,6 +171,10 @@ public struct Grid: Sendable {
 
 public struct SweepError: Error, CustomStringConvertible {
     public let message: String
+    /// SQLite said the store is locked by another process (worth waiting for),
+    /// rather than that it is damaged or not a store (worth reporting at once).
+    var isBusy = false
     public init(_ message: String) { self.message = message }
+    init(_ message: String, busy: Bool) { self.message = message; isBusy = busy }
     public var description: String { message }
 }

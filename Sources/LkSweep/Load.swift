@@ -75,6 +75,11 @@ extension Store {
         case "tensor":
             return .list(try values.map { v in
                 guard let path = v.string else { return .none }
+                // A store names its tensors inside its own folder; one that names another
+                // file (an absolute path, "..") is damaged or was made to read elsewhere.
+                guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                    throw SweepError("\(directory): the store names a tensor outside its folder, \"\(messageText(path))\"")
+                }
                 return Value.from(try NPY.load(path: directory + "/" + path))
             })
         default:

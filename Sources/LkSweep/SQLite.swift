@@ -53,7 +53,13 @@ final class Database {
     }
 
     func failure(_ what: String) -> SweepError {
-        SweepError("sweep store \(path): \(what): \(String(cString: sqlite3_errmsg(handle)))")
+        SweepError("sweep store \(path): \(what): \(String(cString: sqlite3_errmsg(handle)))", busy: isBusy)
+    }
+
+    /// Whether the last call failed because another connection holds a lock.
+    private var isBusy: Bool {
+        let code = sqlite3_errcode(handle) & 0xff
+        return code == SQLITE_BUSY || code == SQLITE_LOCKED
     }
 
     /// Runs one or more statements that return no rows.
@@ -62,7 +68,7 @@ final class Database {
         if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
             let message = err.map { String(cString: $0) } ?? "unknown error"
             sqlite3_free(err)
-            throw SweepError("sweep store \(path): \(message) (in: \(sql.prefix(80)))")
+            throw SweepError("sweep store \(path): \(message) (in: \(sql.prefix(80)))", busy: isBusy)
         }
     }
 
@@ -94,7 +100,9 @@ final class Database {
                 case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(stmt, c)))
                 case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(stmt, c)))
                 case SQLITE_NULL: row.append(.null)
-                default: row.append(.text(String(cString: sqlite3_column_text(stmt, c))))
+                default:
+                    // A zero-length blob has no text pointer at all.
+                    row.append(.text(sqlite3_column_text(stmt, c).map { String(cString: $0) } ?? ""))
                 }
             }
             rows.append(row)

@@ -68,7 +68,8 @@ public final class Store {
     static func retryingBusy(_ body: () throws -> Void) throws {
         var last: Error? = nil
         for attempt in 0..<50 {
-            do { try body(); return } catch { last = error; usleep(UInt32(20_000 * min(attempt + 1, 10))) }
+            // Only a lock is waited for: a damaged store or one that is not SQLite fails at once.
+            do { try body(); return } catch let e as SweepError where e.isBusy { last = e; usleep(UInt32(20_000 * min(attempt + 1, 10))) }
         }
         throw last!
     }

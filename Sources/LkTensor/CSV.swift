@@ -12,8 +12,8 @@ import Foundation
 /// - Header: the one given, else auto-detected: the first line is a header when
 ///   one of its fields is not a number (or is quoted, the way `write` quotes
 ///   names that look like numbers).
-/// - Blank lines and lines starting with `#` are skipped; "\r\n" line ends and a
-///   UTF-8 byte order mark are accepted.
+/// - Blank lines and lines starting with `#` are skipped; "\r\n" and "\r" (old
+///   Mac, some spreadsheet exports) line ends and a UTF-8 byte order mark are accepted.
 /// - Fields may be double-quoted ("a, b" with "" for a quote); spaces around a
 ///   field are ignored.
 /// - An empty field, "nan" or "NaN" is NaN (a missing value); "inf", "-inf",
@@ -23,11 +23,17 @@ public enum CSV {
     /// Reads a numeric CSV file. Errors name the file, line and column:
     /// "x.csv:7: expected 4 fields, found 3", "x.csv:3:5: field 2 is not a number: \"abc\"".
     public static func read(path: String, header: Bool? = nil, delimiter: Character? = nil) throws -> (data: Tensor, header: [String]?) {
-        var bytes = try AtomicFile.read(path)
+        try decode(AtomicFile.read(path), name: path, header: header, delimiter: delimiter)
+    }
+
+    /// Reads the bytes of a CSV file (what `read` does once the file is read);
+    /// `name` starts every error message. Invalid UTF-8 reads as U+FFFD, which is
+    /// not a number, so it fails in the field that holds it.
+    public static func decode(_ bytes: [UInt8], name: String, header: Bool? = nil, delimiter: Character? = nil) throws -> (data: Tensor, header: [String]?) {
         // The bytes and their decoded text are both held while parsing.
-        _ = try Memory.checkedCount([bytes.count, 2], elementBytes: 1, what: "readcsv: the text of \(path) (\(formatBytes(Double(bytes.count))))")
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        return try parse(String(decoding: bytes, as: UTF8.self), name: path, header: header, delimiter: delimiter)
+        _ = try Memory.checkedCount([bytes.count, 2], elementBytes: 1, what: "readcsv: the text of \(name) (\(formatBytes(Double(bytes.count))))")
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+        return try parse(String(decoding: body, as: UTF8.self), name: name, header: header, delimiter: delimiter)
     }
 
     /// Writes a rank-1 tensor (one column) or a rank-2 tensor (rows × columns),
@@ -102,7 +108,7 @@ public enum CSV {
         var lines: [(number: Int, text: Substring)] = []
         var number = 0
         // "\r\n" is one Character in Swift, so it must be named as a line end.
-        for var line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        for var line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             number += 1
             if line.last == "\r" { line = line.dropLast() }
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
@@ -135,7 +141,7 @@ public enum CSV {
             }
             for (k, field) in row.enumerated() {
                 guard let x = parseNumber(field.text) else {
-                    throw TensorError("\(name):\(line.number):\(field.column): field \(k + 1) is not a number: \"\(field.text)\"")
+                    throw TensorError("\(name):\(line.number):\(field.column): field \(k + 1) is not a number: \"\(messageText(field.text))\"")
                 }
                 values.append(x)
             }

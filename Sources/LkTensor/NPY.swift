@@ -10,8 +10,27 @@ import Foundation
 /// spaces and ended by a newline. The raw array data follows.
 public enum NPY {
     /// Reads the .npy file at `path` into a Float64 tensor. See `decode`.
+    ///
+    /// The header is read and checked first: a file whose header promises more
+    /// (or less) data than the file holds, or a tensor over the memory limit, is
+    /// refused before its data is read, and a pipe or device (`/dev/zero`) is
+    /// read no further than the header says.
     public static func load(path: String) throws -> Tensor {
-        try decode(AtomicFile.read(path), name: path)
+        let file = try InputFile(path)
+        var bytes = try file.read(upTo: 12)
+        let preamble = try Preamble(bytes, name: path)
+        let headerEnd = preamble.headerStart + preamble.headerLength
+        if let size = file.regularSize, size < headerEnd {
+            throw preamble.fail("truncated: expected a header of \(preamble.headerLength) bytes, found \(size - preamble.headerStart)")
+        }
+        bytes += try file.read(upTo: headerEnd - bytes.count)
+        let layout = try Layout(bytes, preamble)
+        if let size = file.regularSize { try layout.check(found: size - headerEnd) }
+        do { _ = try Tensor.checkedCount(layout.header.shape) } catch let e as TensorError { throw preamble.fail(e.message) }
+        // The data fits in the memory limit (at most 8 bytes an element), so this cannot
+        // overflow; one byte more than the header accounts for tells "too much" from a pipe.
+        bytes += try file.read(upTo: layout.expected + 1)
+        return try decode(bytes, name: path)
     }
 
     /// Decodes the bytes of an .npy file; `name` starts every error message.
@@ -26,52 +45,92 @@ public enum NPY {
     /// more data than the header's shape accounts for; unsupported dtypes
     /// (complex, object, strings, structured), named; malformed headers.
     public static func decode(_ data: [UInt8], name: String) throws -> Tensor {
-        func fail(_ message: String) -> TensorError { TensorError("\(name): \(message)") }
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
-        guard data.count >= 6, Array(data[0..<6]) == magic else {
-            throw fail("not an .npy file (it does not start with \\x93NUMPY)")
-        }
-        guard data.count >= 8 else { throw fail("truncated: the file ends inside the version number") }
-        let (major, minor) = (Int(data[6]), Int(data[7]))
-        guard (1...3).contains(major) else { throw fail("unsupported .npy format version \(major).\(minor)") }
-        let lengthSize = major == 1 ? 2 : 4
-        guard data.count >= 8 + lengthSize else { throw fail("truncated: the file ends inside the header length") }
-        var headerLength = 0
-        for k in 0..<lengthSize { headerLength |= Int(data[8 + k]) << (8 * k) }
-        let headerStart = 8 + lengthSize
-        guard data.count - headerStart >= headerLength else {
-            throw fail("truncated: expected a header of \(headerLength) bytes, found \(data.count - headerStart)")
-        }
-        let headerBytes = data[headerStart..<(headerStart + headerLength)]
-        // Versions 1 and 2 store the header in latin-1, version 3 in UTF-8.
-        let headerText = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
-                                    : String(headerBytes.map { Character(UnicodeScalar($0)) })
-        let header = try Header(parsing: headerText, fail: fail)
-        let dataStart = headerStart + headerLength
-        // Check the sizes before allocating, so that a header that lies about
-        // the shape is reported as such rather than as a huge allocation.
-        var count = 1, overflow = false
-        for n in header.shape {
-            let (product, o) = count.multipliedReportingOverflow(by: n)
-            count = product; overflow = overflow || o
-        }
-        let (expected, o) = count.multipliedReportingOverflow(by: header.dtype.size)
-        overflow = overflow || o
-        let found = data.count - dataStart
-        if overflow || expected > found {
-            throw fail("truncated: expected \(overflow ? "more than \(Int.max)" : String(expected)) bytes of data, found \(found)")
-        }
-        if expected < found {
-            throw fail("the header says shape \(shapeString(header.shape)) of '\(header.descr)' (\(expected) bytes of data), but the file holds \(found) bytes of data")
-        }
+        let layout = try Layout(data, try Preamble(data, name: name))
+        try layout.check(found: data.count - layout.dataStart)
+        let header = layout.header, dataStart = layout.dataStart
         var tensor: Tensor
-        do { tensor = try Tensor(uninitializedShape: header.shape) } catch let error as TensorError { throw fail(error.message) }
+        do { tensor = try Tensor(uninitializedShape: header.shape) } catch let error as TensorError { throw layout.preamble.fail(error.message) }
         data.withUnsafeBytes { raw in
             let source = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
-            header.dtype.convert(source, count: count, into: tensor.pointer)
+            header.dtype.convert(source, count: tensor.count, into: tensor.pointer)
         }
         if header.fortranOrder && tensor.rank > 1 { tensor = fromColumnMajor(tensor) }
         return tensor
+    }
+
+    /// The fixed start of a file: magic, version, and where the header lies.
+    private struct Preamble {
+        let name: String
+        let major: Int
+        let headerStart: Int
+        let headerLength: Int
+
+        func fail(_ message: String) -> TensorError { TensorError("\(name): \(message)") }
+
+        /// From the first bytes of a file (12 are enough).
+        init(_ data: [UInt8], name: String) throws {
+            self.name = name
+            func fail(_ message: String) -> TensorError { TensorError("\(name): \(message)") }
+            let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+            guard data.count >= 6, Array(data[0..<6]) == magic else {
+                throw fail("not an .npy file (it does not start with \\x93NUMPY)")
+            }
+            guard data.count >= 8 else { throw fail("truncated: the file ends inside the version number") }
+            let (major, minor) = (Int(data[6]), Int(data[7]))
+            guard (1...3).contains(major) else { throw fail("unsupported .npy format version \(major).\(minor)") }
+            let lengthSize = major == 1 ? 2 : 4
+            guard data.count >= 8 + lengthSize else { throw fail("truncated: the file ends inside the header length") }
+            var headerLength = 0
+            for k in 0..<lengthSize { headerLength |= Int(data[8 + k]) << (8 * k) }
+            self.major = major
+            self.headerStart = 8 + lengthSize
+            self.headerLength = headerLength
+        }
+    }
+
+    /// The parsed header and the size of the data it describes.
+    private struct Layout {
+        let preamble: Preamble
+        let header: Header
+        let dataStart: Int
+        /// Bytes of data the shape and dtype account for (Int.max on overflow).
+        let expected: Int
+        let overflow: Bool
+
+        /// From the bytes of a file up to at least the end of its header.
+        init(_ data: [UInt8], _ preamble: Preamble) throws {
+            self.preamble = preamble
+            let headerStart = preamble.headerStart, headerLength = preamble.headerLength
+            guard data.count - headerStart >= headerLength else {
+                throw preamble.fail("truncated: expected a header of \(headerLength) bytes, found \(data.count - headerStart)")
+            }
+            let headerBytes = data[headerStart..<(headerStart + headerLength)]
+            // Versions 1 and 2 store the header in latin-1, version 3 in UTF-8.
+            let headerText = preamble.major == 3 ? String(decoding: headerBytes, as: UTF8.self)
+                                                 : String(headerBytes.map { Character(UnicodeScalar($0)) })
+            header = try Header(parsing: headerText, fail: preamble.fail)
+            dataStart = headerStart + headerLength
+            // Sizes are checked before anything is allocated, so that a header that lies
+            // about the shape is reported as such rather than as a huge allocation.
+            var count = 1, overflow = false
+            for n in header.shape {
+                let (product, o) = count.multipliedReportingOverflow(by: n)
+                count = product; overflow = overflow || o
+            }
+            let (bytes, o) = count.multipliedReportingOverflow(by: header.dtype.size)
+            self.overflow = overflow || o
+            expected = self.overflow ? Int.max : bytes
+        }
+
+        /// That the file holds exactly the data the header describes.
+        func check(found: Int) throws {
+            if overflow || expected > found {
+                throw preamble.fail("truncated: expected \(overflow ? "more than \(Int.max)" : String(expected)) bytes of data, found \(found)")
+            }
+            if expected < found {
+                throw preamble.fail("the header says shape \(shapeString(header.shape)) of '\(messageText(header.descr))' (\(expected) bytes of data), but the file holds \(found) bytes of data")
+            }
+        }
     }
 
     /// Writes `t` to `path` as .npy (see `encode`), atomically: a temporary file
@@ -148,7 +207,7 @@ private struct Header {
 
     init(parsing text: String, fail: (String) -> TensorError) throws {
         // Messages quote the header without its padding and newline.
-        let shown = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let shown = messageText(text.trimmingCharacters(in: .whitespacesAndNewlines), limit: 120)
         var parser = LiteralParser(text: Array(text.unicodeScalars))
         let value: PyLiteral
         do {
@@ -176,7 +235,7 @@ private struct Header {
             return n
         }
         guard let dtype = DType(descr) else {
-            throw fail("unsupported dtype '\(descr)'\(DType.describeUnsupported(descr)); lk reads floats, integers and booleans")
+            throw fail("unsupported dtype '\(messageText(descr))'\(DType.describeUnsupported(descr)); lk reads floats, integers and booleans")
         }
         self.dtype = dtype
     }

@@ -80,6 +80,10 @@ public struct Tensor: @unchecked Sendable {
     /// Row-major strides, in elements.
     public var strides: [Int] { Tensor.strides(for: shape) }
 
+    ///
+    /// The product wraps instead of trapping: it can only overflow when a later axis
+    /// is huge and an earlier one is 0 (an existing tensor's element count fits in
+    /// an Int), and a tensor with no elements never uses its strides.
     public static func strides(for shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         var acc = 1

@@ -42,13 +42,28 @@ final class History {
         return out
     }
 
+    /// The lines of a history file; "\r\n" ends a line too (a history edited on
+    /// Windows; "\r\n" is one Character in Swift, so it must be named).
+    static func splitLines(_ data: Data) -> [Substring] {
+        String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    }
+
+    /// Whether the history is (or will be) a regular file. A FIFO or a device
+    /// (`LK_HISTORY=/dev/null` turns history off) is never read — reading a FIFO
+    /// would wait for a writer forever — and entries are written to it as they
+    /// come, without waiting for a reader.
+    private func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) != 0 || info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// The entries, oldest first (at most `limit`): only the last `limit` lines are read.
     func load() -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { lines = 0; return [] }
+        guard isRegularFile(path), let data = FileManager.default.contents(atPath: path) else { lines = 0; return [] }
         let (start, count, more) = History.tail(data, lines: limit)
         // More lines than the bound: the first entry trims the file (from its tail only).
         lines = more ? 2 * limit + 1 : count
-        return String(decoding: data[start...], as: UTF8.self).split(separator: "\n").map(History.decode)
+        return History.splitLines(data[start...]).map(History.decode)
     }
 
     /// Where the last `n` lines of `data` start, how many lines that is, and whether there
@@ -77,6 +92,11 @@ final class History {
         // Which file: a symlinked history (a dotfiles repository) is written where it
         // lives, so a trim's rename does not turn the link into a file.
         let file = resolved(path)
+        guard isRegularFile(file) else {
+            let fd = open(file, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC)
+            if fd >= 0 { _ = try? AtomicFile.writeAll(Array((History.encode(entry) + "\n").utf8)[...], to: fd); close(fd) }
+            return
+        }
         // The lock cannot be taken on the history file itself: a trim's rename puts a
         // new inode at that name, so a REPL that opened the old file while another held
         // the lock would lock a file that is no longer the history, and both would write

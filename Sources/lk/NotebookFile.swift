@@ -59,40 +59,4 @@ enum NotebookFile {
         let data = (try? JSONSerialization.data(withJSONObject: nb, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
-
-    /// A percent script from an lk notebook, or why not.
-    static func script(fromIPYNB data: Data) -> Result<String, ValidationErrorText> {
-        guard let nb = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            return .failure(ValidationErrorText("not a notebook (not a JSON object)"))
-        }
-        guard (nb["nbformat"] as? Int) == 4, let cells = nb["cells"] as? [[String: Any]] else {
-            return .failure(ValidationErrorText("not an nbformat 4 notebook"))
-        }
-        let meta = nb["metadata"] as? [String: Any] ?? [:]
-        let language = ((meta["kernelspec"] as? [String: Any])?["language"] as? String)
-            ?? ((meta["language_info"] as? [String: Any])?["name"] as? String) ?? ""
-        guard language == "lk" else {
-            return .failure(ValidationErrorText("its kernel's language is '\(language.isEmpty ? "unknown" : language)', not lk"))
-        }
-        func text(_ v: Any?) -> String {
-            if let s = v as? String { return s }
-            if let a = v as? [String] { return a.joined() }
-            return ""
-        }
-        var out: [String] = []
-        for cell in cells {
-            let source = text(cell["source"]).trimmingCharacters(in: .newlines)
-            let title = ((cell["metadata"] as? [String: Any])?["title"] as? String).map { " " + $0 } ?? ""
-            switch cell["cell_type"] as? String {
-            case "markdown":
-                let body = source.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "#" : "# " + $0 }
-                out.append((["# %% [markdown]\(title)"] + body).joined(separator: "\n"))
-            case "code":
-                out.append("# %%\(title)\n" + source)
-            default:   // raw cells: kept as comments
-                out.append(source.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n"))
-            }
-        }
-        return .success(out.joined(separator: "\n\n") + "\n")
-    }
 }

@@ -37,6 +37,9 @@ struct Renderer {
     typealias Part = (cell: Notebook.Cell, result: CellResult?, count: Int)
 
     func run() -> Int32 {
+        if Renderer.sameFile(input, output) {
+            return fail("-o \(output) is the notebook itself; writing the document there would destroy it (choose another name)", Runner.usageError)
+        }
         guard let data = FileManager.default.contents(atPath: input) else {
             return fail("\(input): cannot read the file", Runner.ioError)
         }
@@ -48,7 +51,7 @@ struct Renderer {
             guard format == .script, isNotebook else {
                 return fail(isNotebook ? "\(input) is a notebook: render it to a script with -o FILE.lk" : "-o \(output): only an .ipynb notebook renders to an .lk script", Runner.usageError)
             }
-            switch NotebookFile.script(fromIPYNB: data) {
+            switch NotebookJSON.script(fromIPYNB: data) {
             case .failure(let e): return fail("\(input): \(e.message)", Runner.parseError)
             case .success(let script): return write(script, note: "")
             }
@@ -97,6 +100,12 @@ struct Renderer {
             FileHandle.standardError.write(Data((err + "\n").utf8))
         }
         return status
+    }
+
+    /// Whether two paths name one existing file (also through a link or another spelling).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var x = stat(), y = stat()
+        return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
     }
 
     /// The page title: the first prose heading (`# Title`), else the file's name.

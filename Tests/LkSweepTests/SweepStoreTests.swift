@@ -131,4 +131,30 @@ final class StoreTests: XCTestCase {
         let r = runLk("sweepload(\"/nonexistent/sweep\")")
         XCTAssertTrue(r.text.contains("/nonexistent/sweep") && r.error != nil, r.text)
     }
+
+    /// A store is data from elsewhere (a shared folder, a colleague's results): a tensor
+    /// column naming a file outside the store must not be read, and a file that is not
+    /// SQLite fails at once (every error was retried 50 times as if the store were locked).
+    func testStoresFromElsewhereFailClearly() throws {
+        let dir = try makeTemporaryDirectory("sweep-evil").path
+        let g = try Grid(.record(Record([("w", .tensor(Tensor([1])))])), scriptText: "s", version: "v")
+        let store = try Store(directory: dir)
+        try store.register(g, tasks: g.tasks, scriptPath: "/x.lk", scriptText: "s")
+        guard case .claimed = try store.claim(g.task(0), grid: g, scriptPath: "/x.lk", scriptText: "s") else { return XCTFail("claim") }
+        try store.finish(g.task(0), grid: g, results: .record(Record([("curve", .tensor(Tensor([1, 2])))])), seconds: 0)
+        for outside in ["../../../../etc/passwd", "/etc/passwd"] {
+            try store.db.exec("UPDATE tasks SET curve = '\(outside)'")
+            XCTAssertThrowsError(try store.load(all: false)) { error in
+                XCTAssertEqual("\(error)", "\(dir): the store names a tensor outside its folder, \"\(outside)\"")
+            }
+        }
+
+        let junk = try makeTemporaryDirectory("sweep-junk").path
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: junk + "/" + Store.fileName))
+        let start = Date()
+        XCTAssertThrowsError(try Store(directory: junk, create: false)) { error in
+            XCTAssertTrue("\(error)".contains("file is not a database"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1, "a damaged store waited as if it were locked")
+    }
 }

@@ -53,6 +53,21 @@ int lk_gnuplot_write_records(const char *path, const double *const *columns, siz
 /// `binary array=(cols,rows)`) to a new file at `path`. Returns 0 or -1.
 int lk_gnuplot_write_array(const char *path, const double *values, size_t count);
 
+/// Cleanup when lk is stopped by SIGTERM or SIGHUP: gnuplot runs in its own
+/// process group (so Ctrl-C in the terminal does not reach it), hence a signal
+/// that ends lk would leave it running. Registers a gnuplot (`pid`, its group)
+/// and its data directory `dir` (files "data-K.bin" and "output-K", K below the
+/// count given to lk_gnuplot_note_files); returns a slot, or -1 when all 16 are
+/// taken. The first registration installs handlers for SIGTERM and SIGHUP where
+/// none is installed (a sweep task's own SIGTERM handler is left alone); the
+/// handler kills every registered group, removes the files and directories
+/// (only async-signal-safe calls) and dies of the signal as before.
+int lk_gnuplot_register_cleanup(int pid, const char *dir);
+/// Data files named with K < `count` may exist in the slot's directory.
+void lk_gnuplot_note_files(int slot, int count);
+/// The gnuplot of `slot` has exited and its directory is removed.
+void lk_gnuplot_unregister(int slot);
+
 #ifdef __cplusplus
 }
 #endif

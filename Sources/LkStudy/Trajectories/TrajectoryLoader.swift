@@ -37,21 +37,36 @@ public enum Trajectories {
     }
 
     static func windows(file: String, length len: Int) throws -> [Double] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw TensorError("loadtraj: cannot read \(file)") }
+        let bytes: [UInt8]
+        do { bytes = try AtomicFile.read(file) } catch let e as TensorError { throw TensorError("loadtraj: \(e.message)") }
+        return try windows(bytes, name: file, length: len)
+    }
+
+    /// The windows of one recording's bytes (`name` for messages): what `load` does
+    /// with each file. Lines may end in "\n", "\r\n" or "\r"; the frame and the
+    /// pedestrian id must be finite (they are compared as keys).
+    public static func windows(_ bytes: [UInt8], name file: String, length len: Int) throws -> [Double] {
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            throw TensorError("loadtraj: \(file) is not a text file (it is not UTF-8)")
+        }
         // ped id → frame → (x, y); a repeated (ped, frame) pair disqualifies that frame.
         var track: [Double: [Double: (Double, Double)]] = [:]
         var repeated = Set<[Double]>()
         var byFrame: [Double: [Double]] = [:]
         var lineNo = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so it must be named as a line end.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             lineNo += 1
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if fields.isEmpty { continue }
             let nums = fields.compactMap { Double($0) }
             guard fields.count == 4, nums.count == 4 else {
-                throw TensorError("loadtraj: \(file):\(lineNo): expected 4 numbers `frame ped x y`, got \"\(line.prefix(60))\"")
+                throw TensorError("loadtraj: \(file):\(lineNo): expected 4 numbers `frame ped x y`, got \"\(messageText(line, limit: 60))\"")
             }
             let (frame, ped) = (nums[0], nums[1])
+            guard frame.isFinite, ped.isFinite else {
+                throw TensorError("loadtraj: \(file):\(lineNo): the frame and the pedestrian id must be finite numbers, got \"\(messageText(line, limit: 60))\"")
+            }
             let x = (nums[2] * 1e4).rounded(.toNearestOrEven) / 1e4, y = (nums[3] * 1e4).rounded(.toNearestOrEven) / 1e4
             if track[ped]?[frame] != nil { repeated.insert([ped, frame]) }
             track[ped, default: [:]][frame] = (x, y)
