@@ -295,7 +295,11 @@ final class REPLTests: XCTestCase {
         s.send("other = 1\r")
         XCTAssertTrue(awaitPrompt(s, after: "lk> other = 1"), s.transcript)
         let mark = s.end
-        s.send("\u{12}uniq")   // Ctrl-R, then the search text
+        // Ctrl-R, then the search text once libedit shows its search prompt (typed at once,
+        // on a loaded machine the text could arrive before the search mode had started).
+        s.send("\u{12}")
+        usleep(300_000)
+        s.send("uniq")
         XCTAssertTrue(s.expect("unique_name", after: mark), s.transcript)
         s.send("\r")
         s.send("unique_name * 3\r")
