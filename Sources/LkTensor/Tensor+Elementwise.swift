@@ -269,6 +269,18 @@ func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: Unsaf
     lk_vec_apply(Int32(op.rawValue), src, dst, n)
 }
 
+/// Vector math on raw runs, for engine kernels outside LkTensor (the analytic
+/// kernels' arc-cosine and arcsine maps): SLEEF's 1.0-ulp acos and asin on CPUs with
+/// AVX2 or AVX-512, libm's elsewhere. `x` and `y` may be the same run.
+public enum VectorMath {
+    public static func acos(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        vectorMath(LK_VEC_ACOS, x, y, n)
+    }
+    public static func asin(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        vectorMath(LK_VEC_ASIN, x, y, n)
+    }
+}
+
 /// One contiguous run of a unary function.
 func unaryRun(_ op: UnaryOp, _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     if let routine = op.vectorRoutine { return vectorMath(routine, src, dst, n) }
