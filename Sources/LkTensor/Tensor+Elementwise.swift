@@ -96,6 +96,15 @@ public enum BinaryOp: Sendable, CaseIterable {
         return b < 0 ? -0.0 : 0.0
     }
 
+    /// 1/c when c is ± a power of two and 1/c is a finite double (normal or subnormal),
+    /// so that x/c == x·(1/c) for every x; nil otherwise.
+    @inlinable
+    public static func exactReciprocal(_ c: Double) -> Double? {
+        guard c.isNormal, c.significandBitPattern == 0 else { return nil }
+        let r = 1 / c
+        return r.isFinite && r != 0 && r * c == 1 ? r : nil
+    }
+
     /// NumPy's `maximum`: the larger argument, nan if either is nan.
     @inlinable @inline(__always)
     static func maximum(_ a: Double, _ b: Double) -> Double { (a >= b || a.isNaN) ? a : b }
@@ -259,6 +268,13 @@ func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: Unsaf
     // the product avoids a libm call per element for the most common power.
     if op == .pow && sb == 0 && b[0] == 2 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x } }
     if op == .pow && sb == 0 && b[0] == 1 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x } }
+    // x / c is x · (1/c) bit for bit when c is a power of two whose reciprocal is a
+    // double (both are the correctly rounded x·2⁻ᵏ); a multiply is several times
+    // cheaper than a divide. For any other c, 1/c is rounded and x·(1/c) can differ
+    // from x/c in the last bit, so the division stays.
+    if op == .div && sb == 0, let r = BinaryOp.exactReciprocal(b[0]) {
+        return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * r }
+    }
     op.withScalar { f in binaryLoop(a, sa, b, sb, dst, n, f) }
 }
 
