@@ -295,6 +295,21 @@ public enum VectorMath {
     public static func asin(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
         vectorMath(LK_VEC_ASIN, x, y, n)
     }
+
+    /// The ReLU dual map over a row (Sources/CVecMath/include/dualrows.h): with
+    /// s = √(qi·qj[j]), ρ = clamp(c[j]/s, −1, 1) and θ = arccos ρ, c[j] ← s/(2π)(√(1−ρ²) + (π−θ)ρ)
+    /// and t[j] ← t[j](π−θ)/(2π), both 0 unless s > 0; t may be nil.
+    public static func reluDualRow(_ c: UnsafeMutablePointer<Double>, _ t: UnsafeMutablePointer<Double>?,
+                                   _ qj: UnsafePointer<Double>, _ qi: Double, _ n: Int) {
+        lk_relu_dual_row(c, t, qj, qi, n)
+    }
+
+    /// The erf dual map over a row: with p = ai·aj[j], c[j] ← (2/π) arcsin(clamp(2c[j]/√p, −1, 1))
+    /// and t[j] ← t[j]·(4/π)/√max(p − 4c[j]², 1e-300); t may be nil.
+    public static func erfDualRow(_ c: UnsafeMutablePointer<Double>, _ t: UnsafeMutablePointer<Double>?,
+                                  _ aj: UnsafePointer<Double>, _ ai: Double, _ n: Int) {
+        lk_erf_dual_row(c, t, aj, ai, n)
+    }
 }
 
 /// One contiguous run of a unary function.

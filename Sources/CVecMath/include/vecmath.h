@@ -20,4 +20,7 @@ void lk_vec_apply(int op, const double *x, double *y, long n);
 /// comparisons and tests).
 int lk_vec_width_bits(void);
 
+// The analytic kernels' dual maps over a row, on the same vector math.
+#include "dualrows.h"
+
 #endif

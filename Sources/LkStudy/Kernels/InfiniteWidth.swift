@@ -161,24 +161,19 @@ public enum InfiniteWidth {
         /// Row i covers columns 0..<count(i): all of them, or the lower triangle 0...i.
         @inline(__always) func count(_ i: Int) -> Int { symmetric ? i + 1 : n2 }
 
-        /// Calls `row(i, scratch)` for every row, across cores; `scratch` has room for
-        /// 3·n2 numbers, private to the thread.
-        func forEachRow(_ row: (Int, UnsafeMutablePointer<Double>) -> Void) {
+        /// Calls `row(i)` for every row, across cores.
+        func forEachRow(_ row: (Int) -> Void) {
             let n1 = self.n1, n2 = self.n2
             if symmetric {
                 Parallel.forEachChunk(count: (n1 + 1) / 2, costPerItem: n1 * 8, align: 1) { r in
-                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * max(n2, 1))
-                    defer { scratch.deallocate() }
                     for p in r {
                         if Interrupt.isRequested { return }   // the caller throws after the pass
-                        row(p, scratch); if n1 - 1 - p != p { row(n1 - 1 - p, scratch) }
+                        row(p); if n1 - 1 - p != p { row(n1 - 1 - p) }
                     }
                 }
             } else {
                 Parallel.forEachChunk(count: n1, costPerItem: n2 * 8, align: 1) { r in
-                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * max(n2, 1))
-                    defer { scratch.deallocate() }
-                    for i in r { if Interrupt.isRequested { return }; row(i, scratch) }
+                    for i in r { if Interrupt.isRequested { return }; row(i) }
                 }
             }
         }
@@ -215,7 +210,7 @@ public enum InfiniteWidth {
 
     /// One layer over the whole matrix: the Dense update, then (if `activate`) the dual map, entry by entry.
     static func pass<M: DualMap>(_ map: M, _ dense: Dense, _ layout: Layout, _ q1: [Double], _ q2: [Double], activate: Bool) {
-        layout.forEachRow { i, _ in
+        layout.forEachRow { i in
             layout.denseRow(i, dense)
             guard activate else { return }
             let n = layout.count(i), pc = layout.c + i * layout.n2, pt = layout.t.map { $0 + i * layout.n2 }
@@ -228,73 +223,48 @@ public enum InfiniteWidth {
         }
     }
 
-    /// The ReLU layer (`ReluDual`), row by row in loops over contiguous buffers: the
-    /// correlations, their arc-cosines by vector math, then both kernels.
+    /// The ReLU layer, row by row: the Dense update, then `ReluDual`'s map over the
+    /// row in vectorised C (correlations, their arc-cosines, both kernels), then the
+    /// columns of identical points set from the exact diagonal.
     static func reluPass(_ dense: Dense, _ layout: Layout, _ q1: [Double], _ q2: [Double]) {
         q2.withUnsafeBufferPointer { q2p in
             let qj = q2p.baseAddress!
-            layout.forEachRow { i, scratch in
+            layout.forEachRow { i in
                 layout.denseRow(i, dense)
-                let n = layout.count(i), pc = layout.c + i * layout.n2, pt = layout.t.map { $0 + i * layout.n2 }
-                let s = scratch, rho = scratch + layout.n2, theta = scratch + 2 * layout.n2
-                let qi = q1[i]
-                for j in 0..<n {
-                    let sv = (qi * qj[j]).squareRoot()
-                    s[j] = sv
-                    rho[j] = correlation(pc[j], sv)
-                }
-                VectorMath.acos(rho, theta, n)
-                let same = layout.identicalColumns(i)
-                var saved: (Int, Double) = (-1, 0)   // the one identical column of most rows, its Dense Θ
-                var more: [(Int, Double)] = []
-                if let pt { for j in same { if saved.0 < 0 { saved = (j, pt[j]) } else { more.append((j, pt[j])) } } }
-                if let pt {
-                    for j in 0..<n {
-                        let (k, dk) = ReluDual.pair(rho: rho[j], theta: theta[j], s: s[j])
-                        pc[j] = k; pt[j] *= dk
-                    }
-                } else {
-                    for j in 0..<n { pc[j] = ReluDual.pair(rho: rho[j], theta: theta[j], s: s[j]).0 }
-                }
-                let (k, dk) = ReluDual().diagonal(i, qi)
-                for j in same { pc[j] = k }
-                if let pt {
-                    if saved.0 >= 0 { pt[saved.0] = saved.1 * dk }
-                    for (j, tv) in more { pt[j] = tv * dk }
-                }
+                dualRow(layout, i, ReluDual().diagonal(i, q1[i])) { c, t, n in VectorMath.reluDualRow(c, t, qj, q1[i], n) }
             }
         }
     }
 
-    /// The erf layer (`ErfDual`), row by row: the arguments and Θ's factor, the arcsines
-    /// by vector math, then Σ.
+    /// The erf layer, row by row, as `reluPass` with `ErfDual`'s map.
     static func erfPass(_ dense: Dense, _ layout: Layout, _ q1: [Double], _ q2: [Double]) {
         let a2 = q2.map { 1 + 2 * $0 }
         a2.withUnsafeBufferPointer { a2p in
             let aj = a2p.baseAddress!
-            layout.forEachRow { i, scratch in
+            layout.forEachRow { i in
                 layout.denseRow(i, dense)
-                let n = layout.count(i), pc = layout.c + i * layout.n2, pt = layout.t.map { $0 + i * layout.n2 }
-                let arg = scratch, angle = scratch + layout.n2
-                let qi = q1[i], ai = 1 + 2 * qi
-                let same = layout.identicalColumns(i)
-                var saved: [(Int, Double)] = []
-                if let pt {
-                    for j in same { saved.append((j, pt[j])) }
-                    for j in 0..<n {
-                        let p = ai * aj[j], cv = pc[j]
-                        arg[j] = ErfDual.argument(cv, p)
-                        pt[j] *= ErfDual.slope(cv, p)
-                    }
-                } else {
-                    for j in 0..<n { arg[j] = ErfDual.argument(pc[j], ai * aj[j]) }
-                }
-                VectorMath.asin(arg, angle, n)
-                for j in 0..<n { pc[j] = 2 / Double.pi * angle[j] }
-                let (k, dk) = ErfDual().diagonal(i, qi)
-                for j in same { pc[j] = k }
-                if let pt { for (j, tv) in saved { pt[j] = tv * dk } }
+                dualRow(layout, i, ErfDual().diagonal(i, q1[i])) { c, t, n in VectorMath.erfDualRow(c, t, aj, 1 + 2 * q1[i], n) }
             }
+        }
+    }
+
+    /// Row i through a dual map over the whole row (`map(c, t, n)`), then the entries
+    /// of points identical to point i set from the diagonal values (k, dk) — their Θ
+    /// taken from before the map.
+    @inline(__always)
+    static func dualRow(_ layout: Layout, _ i: Int, _ diagonal: (Double, Double),
+                        _ map: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>?, Int) -> Void) {
+        let n = layout.count(i), pc = layout.c + i * layout.n2, pt = layout.t.map { $0 + i * layout.n2 }
+        let same = layout.identicalColumns(i)
+        var first: (Int, Double) = (-1, 0)   // most rows have one identical column (the diagonal) or none
+        var more: [(Int, Double)] = []
+        if let pt { for j in same { if first.0 < 0 { first = (j, pt[j]) } else { more.append((j, pt[j])) } } }
+        map(pc, pt, n)
+        let (k, dk) = diagonal
+        for j in same { pc[j] = k }
+        if let pt {
+            if first.0 >= 0 { pt[first.0] = first.1 * dk }
+            for (j, tv) in more { pt[j] = tv * dk }
         }
     }
 
@@ -327,15 +297,11 @@ protocol DualMap {
 /// Arc-cosine kernel of degree 1 (Cho & Saul 2009): with ρ = cos θ,
 /// E[relu(u)relu(v)] = √(qᵢqⱼ)(sin θ + (π − θ)cos θ)/(2π), E[1(u>0)1(v>0)] = (π − θ)/(2π).
 struct ReluDual: DualMap {
-    @inline(__always) func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
-        let s = (qi * qj).squareRoot()
-        let rho = correlation(c, s)
-        return ReluDual.pair(rho: rho, theta: Foundation.acos(rho), s: s)
-    }
-    /// From ρ, θ = arccos ρ and s = √(qᵢqⱼ); (0, 0) when s = 0.
-    @inline(__always) static func pair(rho: Double, theta: Double, s: Double) -> (Double, Double) {
-        guard s > 0 else { return (0, 0) }
-        return (s / (2 * Double.pi) * ((1 - rho * rho).squareRoot() + (Double.pi - theta) * rho), (Double.pi - theta) / (2 * Double.pi))
+    /// One entry of `VectorMath.reluDualRow` (the one definition of the formula).
+    func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
+        var k = c, dk = 1.0, q = qj
+        VectorMath.reluDualRow(&k, &dk, &q, qi, 1)
+        return (k, dk)
     }
     @inline(__always) func diagonal(_ i: Int, _ q: Double) -> (Double, Double) { (q / 2, q > 0 ? 0.5 : 0) }
 }
@@ -343,13 +309,12 @@ struct ReluDual: DualMap {
 /// Williams (1997): E[erf(u)erf(v)] = (2/π) asin(2c/√((1+2qᵢ)(1+2qⱼ))),
 /// E[erf′(u)erf′(v)] = (4/π) / √((1+2qᵢ)(1+2qⱼ) − 4c²).
 struct ErfDual: DualMap {
-    @inline(__always) func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
-        let p = (1 + 2 * qi) * (1 + 2 * qj)
-        return (2 / Double.pi * Foundation.asin(ErfDual.argument(c, p)), ErfDual.slope(c, p))
+    /// One entry of `VectorMath.erfDualRow` (the one definition of the formula).
+    func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
+        var k = c, dk = 1.0, a = 1 + 2 * qj
+        VectorMath.erfDualRow(&k, &dk, &a, 1 + 2 * qi, 1)
+        return (k, dk)
     }
-    /// The arcsine's argument 2c/√p, p = (1+2qᵢ)(1+2qⱼ), clamped to [−1, 1] against rounding.
-    @inline(__always) static func argument(_ c: Double, _ p: Double) -> Double { min(max(2 * c / p.squareRoot(), -1), 1) }
-    @inline(__always) static func slope(_ c: Double, _ p: Double) -> Double { 4 / Double.pi / max(p - 4 * c * c, 1e-300).squareRoot() }
     @inline(__always) func diagonal(_ i: Int, _ q: Double) -> (Double, Double) {
         (2 / Double.pi * Foundation.asin(2 * q / (1 + 2 * q)), 4 / Double.pi / (1 + 4 * q).squareRoot())
     }
