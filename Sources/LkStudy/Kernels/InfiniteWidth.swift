@@ -192,12 +192,15 @@ public enum InfiniteWidth {
                 return
             }
             let pt = t + i * n2
-            if first { pt.update(repeating: 0, count: n) }   // Θ⁰ = 0, written while the row is in cache
+            // Θ⁰ = 0 is not read: w²·0 = 0 (w is finite), so the first layer's Θ is Σ + 0
+            // (standard: n·Σ + 1 + 0), the same numbers, -0 + 0 = +0 included.
             if dense.standard {
                 let width = dense.widthIn
-                for j in 0..<n { pt[j] = width * pc[j] + 1 + w2 * pt[j]; pc[j] = w2 * pc[j] + b2 }
+                if first { for j in 0..<n { pt[j] = width * pc[j] + 1 + 0.0; pc[j] = w2 * pc[j] + b2 } }
+                else { for j in 0..<n { pt[j] = width * pc[j] + 1 + w2 * pt[j]; pc[j] = w2 * pc[j] + b2 } }
             } else {
-                for j in 0..<n { let cv = w2 * pc[j] + b2; pc[j] = cv; pt[j] = cv + w2 * pt[j] }
+                if first { for j in 0..<n { let cv = w2 * pc[j] + b2; pc[j] = cv; pt[j] = cv + 0.0 } }
+                else { for j in 0..<n { let cv = w2 * pc[j] + b2; pc[j] = cv; pt[j] = cv + w2 * pt[j] } }
             }
         }
 
