@@ -28,8 +28,10 @@ let package = Package(
         // SQLite 3 (Debian's libsqlite3-dev): the sweep store.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
-        // glibc's SIMD math (libmvec), dispatched on the CPU at run time.
-        .target(name: "CVecMath", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
+        // glibc's SIMD math (libmvec) and SLEEF (acos, asin), dispatched on the CPU at run time.
+        // -fno-math-errno: sqrt in the vectorised loops is an instruction, not a libm call.
+        .target(name: "CVecMath", cSettings: [.unsafeFlags(["-fno-math-errno"])],
+                linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("sleef"), .linkedLibrary("m")]),
         .target(name: "LkTensor", dependencies: ["CBLAS", "CFFTW", "CVecMath"]),
         .target(name: "LkStudy", dependencies: ["LkTensor"]),
         .target(name: "LkLang", dependencies: ["LkTensor"]),

@@ -1,5 +1,6 @@
 # cg: exactly `iters` iterations of scipy.sparse.linalg.cg (rtol=0, atol=0) on a dense
-# n×n SPD NumPy matrix. Prints: cg <n> <iters> <seconds>, then cgiters <n> <iters> <count>.
+# n×n SPD NumPy matrix. Prints: cg <n> <iters> <seconds>, then cgiters <n> <iters> <count>,
+# then cgsetup <n> <seconds> for one-iteration solves (the fixed cost of a call).
 import time
 import numpy as np
 import scipy.sparse.linalg as sl
@@ -25,3 +26,8 @@ for r in range(reps):
     t1 = time.perf_counter()
     print("cg", n, iters, t1 - t0, flush=True)
 print("cgiters", n, iters, info, flush=True)
+for r in range(reps):
+    t0 = time.perf_counter()
+    sl.cg(a, b, rtol=0.0, atol=0.0, maxiter=1)
+    t1 = time.perf_counter()
+    print("cgsetup", n, t1 - t0, flush=True)

@@ -1,6 +1,7 @@
 // See include/vecmath.h. Each function exists three times: an AVX-512 loop over
-// 8 doubles calling libmvec's _ZGVeN8v_* entry points, an AVX2 loop over 4
-// calling _ZGVdN4v_*, and a plain libm loop. The tail of an array is padded into
+// 8 doubles calling libmvec's _ZGVeN8v_* entry points (SLEEF's Sleef_*d8_u10 for
+// acos and asin), an AVX2 loop over 4 calling _ZGVdN4v_* (Sleef_*d4_u10avx2), and
+// a plain libm loop. The tail of an array is padded into
 // a full vector, so every element goes through the same routine whatever its
 // position (results do not depend on array length or alignment).
 #include "vecmath.h"
@@ -16,6 +17,16 @@
     __attribute__((target("avx512f"))) __m512d _ZGVeN8v_##name(__m512d);
 DECLARE(exp) DECLARE(log) DECLARE(tanh) DECLARE(sin) DECLARE(cos) DECLARE(tan)
 DECLARE(erf) DECLARE(expm1) DECLARE(log1p) DECLARE(log2) DECLARE(log10)
+
+// SLEEF, declared here rather than through <sleef.h>, which hides its vector types
+// unless the whole file is compiled for AVX-512. The u10 variants: at most 1.0 ulp.
+#define DECLARE_SLEEF(name) \
+    __attribute__((target("avx2,fma"))) __m256d Sleef_##name##d4_u10avx2(__m256d); \
+    __attribute__((target("avx512f"))) __m512d Sleef_##name##d8_u10avx512f(__m512d); \
+    __attribute__((target("avx2,fma"))) static inline __m256d _ZGVdN4v_lk##name(__m256d x) { return Sleef_##name##d4_u10avx2(x); } \
+    __attribute__((target("avx512f"))) static inline __m512d _ZGVeN8v_lk##name(__m512d x) { return Sleef_##name##d8_u10avx512f(x); } \
+    static inline double lk##name(double x) { return name(x); }
+DECLARE_SLEEF(acos) DECLARE_SLEEF(asin)
 
 #define AVX512_LOOP(name) \
     __attribute__((target("avx512f"))) static void v8_##name(const double *x, double *y, long n) { \
@@ -46,11 +57,12 @@ DECLARE(erf) DECLARE(expm1) DECLARE(log1p) DECLARE(log2) DECLARE(log10)
 
 #define ALL(name) AVX512_LOOP(name) AVX2_LOOP(name) SCALAR_LOOP(name)
 ALL(exp) ALL(log) ALL(tanh) ALL(sin) ALL(cos) ALL(tan) ALL(erf) ALL(expm1) ALL(log1p) ALL(log2) ALL(log10)
+ALL(lkacos) ALL(lkasin)
 
 typedef void (*kernel)(const double *, double *, long);
-static const kernel k8[] = {v8_exp, v8_log, v8_tanh, v8_sin, v8_cos, v8_tan, v8_erf, v8_expm1, v8_log1p, v8_log2, v8_log10};
-static const kernel k4[] = {v4_exp, v4_log, v4_tanh, v4_sin, v4_cos, v4_tan, v4_erf, v4_expm1, v4_log1p, v4_log2, v4_log10};
-static const kernel k1[] = {v1_exp, v1_log, v1_tanh, v1_sin, v1_cos, v1_tan, v1_erf, v1_expm1, v1_log1p, v1_log2, v1_log10};
+static const kernel k8[] = {v8_exp, v8_log, v8_tanh, v8_sin, v8_cos, v8_tan, v8_erf, v8_expm1, v8_log1p, v8_log2, v8_log10, v8_lkacos, v8_lkasin};
+static const kernel k4[] = {v4_exp, v4_log, v4_tanh, v4_sin, v4_cos, v4_tan, v4_erf, v4_expm1, v4_log1p, v4_log2, v4_log10, v4_lkacos, v4_lkasin};
+static const kernel k1[] = {v1_exp, v1_log, v1_tanh, v1_sin, v1_cos, v1_tan, v1_erf, v1_expm1, v1_log1p, v1_log2, v1_log10, v1_lkacos, v1_lkasin};
 
 static int chosen = -1;
 
@@ -69,7 +81,7 @@ int lk_vec_width_bits(void) {
 }
 
 void lk_vec_apply(int op, const double *x, double *y, long n) {
-    if (op < 0 || op > LK_VEC_LOG10 || n <= 0) return;
+    if (op < 0 || op > LK_VEC_ASIN || n <= 0) return;
     switch (lk_vec_width_bits()) {
     case 512: k8[op](x, y, n); break;
     case 256: k4[op](x, y, n); break;

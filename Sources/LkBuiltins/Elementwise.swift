@@ -12,7 +12,7 @@ func unaryMath(_ name: String, _ op: UnaryOp, _ doc: String) -> Builtin {
         case .bool(let b): return .number(op.apply(b ? 1 : 0))
         default: return wrap(try a.tensor(0, "x").map(op))
         }
-    }
+    }.elementwise(op)
 }
 
 /// A two-argument elementwise function with broadcasting.

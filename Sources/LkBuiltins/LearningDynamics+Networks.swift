@@ -40,7 +40,9 @@ extension BuiltinTable {
             guard a.count <= 3 else { throw a.error("entk(net, X1, X2) takes at most 3 arguments (a model written in lk: entk(f, params, X1, X2))", at: 0) }
             let (net, _) = try networkArgument(a, 0)
             let x1 = try inputArgument(a, 1, "X1", net)
-            let x2 = a.count > 2 ? try inputArgument(a, 2, "X2", net) : nil
+            var x2 = a.count > 2 ? try inputArgument(a, 2, "X2", net) : nil
+            // X1 again (the same tensor or equal numbers): the symmetric kernel, half the work.
+            if let t = x2, Tensor.identical(t, x1) { x2 = nil }
             return wrap(try EmpiricalNTK.kernel(net, x1, x2))
         },
         def("train(net, X, Y, steps=100, lr=0.1, loss=\"mse\", opt=\"sgd\", momentum=0, weight_decay=0, batch=0, every=0, keep=\"loss\", probe=X, seed=0, live=false) → {net, loss, record, diverged} / train(f, params, X, Y, steps=100, lr=0.1, loss=\"mse\", opt=\"sgd\", momentum=0, weight_decay=0, batch=0, every=0, keep=\"loss\", seed=0, live=false) → {params, loss, record, diverged, opt}",

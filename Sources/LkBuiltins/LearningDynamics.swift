@@ -12,13 +12,17 @@ extension BuiltinTable {
     static let kernelKeywords = ["depth", "act", "w_std", "b_std", "param", "width"]
 
     static let kernelBuiltins: [Builtin] = [
-        def("ntk(X1, [X2], depth=1, act=\"relu\", w_std=1, b_std=0, param=\"ntk\", width=)",
-            "The analytic neural tangent kernel Θ(x, x′) of an infinitely wide fully connected network with `depth` hidden layers and a scalar readout, between the rows of X1 (N₁×d) and X2 (N₂×d; omit it for X1 against itself) → N₁×N₂, in neural-tangents' `stax.Dense(W_std, b_std)` conventions. Input kernel Σ = x·x′/d and Θ = 0; each Dense layer (param=\"ntk\"): Σ ← w_std²Σ + b_std², Θ ← Σ + w_std²Θ; (param=\"standard\", fan-in n: d for the first layer, `width` after it): Θ ← n·Σ + 1 + w_std²Θ, then Σ ← w_std²Σ + b_std²; each activation: Σ ← E[φ(u)φ(v)], Θ ← Θ·E[φ′(u)φ′(v)] with (u, v) Gaussian with covariance Σ. `act`: \"relu\" (arc-cosine closed form), \"erf\" (closed form), \"sin\" (closed form), \"identity\", or any other (\"tanh\", \"gelu\", \"sigmoid\", an lk function) by a Mehler–Hermite series from a 160-node Gauss–Hermite rule, truncated where the tail of every point is below 1e-13 of E[φ²] (order ≤ 120; entry error ≤ 2√(tᵢtⱼ)|ρ|^{K+1}). The diagonal is exact: it follows the recursion on the variances with ρ = 1. `width` (param=\"standard\" only) is the hidden width, a number or one per hidden layer.") { a in
-            return wrap(try infiniteWidthKernels(&a).ntk)
+        def("ntk(X1, [X2], depth=1, act=\"relu\", w_std=1, b_std=0, param=\"ntk\", width=, nngp=false)",
+            "The analytic neural tangent kernel Θ(x, x′) of an infinitely wide fully connected network with `depth` hidden layers and a scalar readout, between the rows of X1 (N₁×d) and X2 (N₂×d; omit it for X1 against itself) → N₁×N₂, in neural-tangents' `stax.Dense(W_std, b_std)` conventions. Input kernel Σ = x·x′/d and Θ = 0; each Dense layer (param=\"ntk\"): Σ ← w_std²Σ + b_std², Θ ← Σ + w_std²Θ; (param=\"standard\", fan-in n: d for the first layer, `width` after it): Θ ← n·Σ + 1 + w_std²Θ, then Σ ← w_std²Σ + b_std²; each activation: Σ ← E[φ(u)φ(v)], Θ ← Θ·E[φ′(u)φ′(v)] with (u, v) Gaussian with covariance Σ. `act`: \"relu\" (arc-cosine closed form), \"erf\" (closed form), \"sin\" (closed form), \"identity\", or any other (\"tanh\", \"gelu\", \"sigmoid\", an lk function) by a Mehler–Hermite series from a 160-node Gauss–Hermite rule, truncated where the tail of every point is below 1e-13 of E[φ²] (order ≤ 120; entry error ≤ 2√(tᵢtⱼ)|ρ|^{K+1}). The diagonal is exact: it follows the recursion on the variances with ρ = 1. `width` (param=\"standard\" only) is the hidden width, a number or one per hidden layer. `nngp=true` returns both kernels, {ntk, nngp}, from the one recursion (which computes Σ on the way): the cost of one `ntk` call, where `ntk` then `nngp` pay for the recursion twice.") { a in
+            let both = try a.keywordBool("nngp", default: false)
+            let (x1, x2, net) = try infiniteWidthArguments(&a)
+            let k = try InfiniteWidth.kernels(x1, x2, net)
+            return both ? record([("ntk", wrap(k.ntk)), ("nngp", wrap(k.nngp))]) : wrap(k.ntk)
         },
         def("nngp(X1, [X2], depth=1, act=\"relu\", w_std=1, b_std=0, param=, width=)",
-            "The analytic NNGP kernel (the covariance of the outputs of the infinitely wide random network at initialisation) of the fully connected network of `ntk`, between the rows of X1 and X2 (omit X2 for X1 against itself) → N₁×N₂: Σ⁰ = x·x′/d; Dense: Σ ← w_std²Σ + b_std²; activation: Σ ← E[φ(u)φ(v)]; `depth` hidden layers then a Dense readout. Same activations, conventions and accuracy as `ntk`; the NNGP does not depend on the parametrization.") { a in
-            return wrap(try infiniteWidthKernels(&a).nngp)
+            "The analytic NNGP kernel (the covariance of the outputs of the infinitely wide random network at initialisation) of the fully connected network of `ntk`, between the rows of X1 and X2 (omit X2 for X1 against itself) → N₁×N₂: Σ⁰ = x·x′/d; Dense: Σ ← w_std²Σ + b_std²; activation: Σ ← E[φ(u)φ(v)]; `depth` hidden layers then a Dense readout. Same activations, conventions and accuracy as `ntk`; the NNGP does not depend on the parametrization. It skips the NTK half of the recursion; for both kernels use `ntk(…, nngp=true)`.") { a in
+            let (x1, x2, net) = try infiniteWidthArguments(&a)
+            return wrap(try InfiniteWidth.nngp(x1, x2, net))
         },
         def("kernelflow(K, Ktest, y, t, lr=1, scale=\"mean\", ridge=0)",
             "The mean prediction on test points of gradient-descent training from f = 0 under a fixed kernel (the infinite-width network in the NTK regime), at time t, through one eigendecomposition K = V diag(λ) Vᵀ: f(t) = Ktest V diag((1 − e^{−lr·λ·t/m})/λ) Vᵀ y. K is the N×N train kernel, Ktest the M×N test-train kernel, y N targets (or N×k), t a number, a vector of times (steps of gradient descent with rate `lr`) or `inf` (kernel regression Ktest K⁺ y; eigenvalues below N·ε·λmax count as zero). scale=\"mean\": m = number of targets (the loss ½·mean((f − y)²), as neural-tangents' `gradient_descent_mse` and `train(loss=\"mse\")`); scale=\"sum\": m = 1 (the loss ½·Σ(f − y)²). `ridge` adds ridge·I to K. → M (or M×k) for one time, T×M (or T×M×k) for T times.") { a in
@@ -66,7 +70,8 @@ extension BuiltinTable {
         }
     }
 
-    static func infiniteWidthKernels(_ a: inout Arguments) throws -> (nngp: Tensor, ntk: Tensor) {
+    /// X1, X2 (nil for X1 against itself) and the network of `ntk` and `nngp`.
+    static func infiniteWidthArguments(_ a: inout Arguments) throws -> (Tensor, Tensor?, FullyConnected) {
         let x1 = try a.matrix(0, "X1")
         var x2: Tensor? = nil
         if a.count > 1 {
@@ -95,7 +100,7 @@ extension BuiltinTable {
         } else if param == "standard" && depth > 0 {
             throw a.keywordError("param=\"standard\" needs width= (the hidden width: the standard-parametrization NTK grows with it)", "param")
         }
-        return try InfiniteWidth.kernels(x1, x2, net)
+        return (x1, x2, net)
     }
 
     static func kernelFlowArguments(_ a: inout Arguments, test: Bool) throws -> (KernelFlow, Tensor?, [Double], Bool) {

@@ -239,10 +239,12 @@ extension BuiltinTable {
             return try a.finite(t, i, name)
         }
         let x1 = try data(2, "X1")
-        let x2 = a.count > 3 ? try data(3, "X2") : nil
+        var x2 = a.count > 3 ? try data(3, "X2") : nil
         if let x2, x2.shape.dropFirst() != x1.shape.dropFirst() {
             throw a.error("X2 has rows of shape \(shapeString(Array(x2.shape.dropFirst()))) but X1 \(shapeString(Array(x1.shape.dropFirst())))", at: 3)
         }
+        // X1 again (the same tensor or equal numbers): the symmetric kernel, half the work.
+        if let t = x2, Tensor.identical(t, x1) { x2 = nil }
         return wrap(try Autodiff.empiricalNTK(a.interpreter!, f, a.positional[1], x1, x2))
     }
 

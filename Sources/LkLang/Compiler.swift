@@ -172,7 +172,11 @@ final class Compiler {
 
     // MARK: expressions
 
+    /// Set while the ordinary nodes of a fused chain are compiled (no chain inside a chain).
+    var fusing = false
+
     func expression(_ e: Expr) throws -> Node {
+        if !fusing, let fused = try fusedChain(e) { return fused }
         switch e.kind {
         case .number(let v): return ConstNode(.number(v), span: e.span)
         case .string(let s): return ConstNode(.string(s), span: e.span)

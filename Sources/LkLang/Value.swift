@@ -163,6 +163,14 @@ public final class Builtin: @unchecked Sendable {
     /// Gives a built-in its differentiation rule (the table does this once, at start-up).
     public func differentiable(_ d: Differentiation) -> Builtin { differentiation = d; return self }
 
+    /// The engine function when the built-in is exactly `op` applied elementwise (a
+    /// number to `op.apply`, a tensor to `Tensor.map(op)`): such calls may be fused
+    /// into a chain of elementwise operations (see `FusedNode`).
+    public internal(set) var elementwiseOp: UnaryOp? = nil
+
+    /// Declares the built-in to be `op` elementwise (the table does this once, at start-up).
+    public func elementwise(_ op: UnaryOp) -> Builtin { elementwiseOp = op; return self }
+
     /// Runs the built-in on arguments that may hold differentiated values.
     func call(_ args: inout Arguments) throws -> Value {
         let differentiated = args.positional.contains(where: \.containsDual) || args.keywords.contains { $0.value.containsDual }

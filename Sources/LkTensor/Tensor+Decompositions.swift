@@ -269,17 +269,9 @@ extension LinalgSupport {
     /// Refuses a matrix that is not symmetric within `1e-8 · max|A|`.
     static func requireSymmetric(_ t: Tensor, _ name: String) throws {
         let n = t.shape[0]
-        var scale = 0.0
-        for i in 0..<t.count { scale = Swift.max(scale, abs(t.pointer[i])) }
-        var worst = (0.0, 0, 0)
-        for i in 0..<n {
-            for j in 0..<i {
-                let d = abs(t.pointer[i * n + j] - t.pointer[j * n + i])
-                if d > worst.0 { worst = (d, i, j) }
-            }
-        }
-        if worst.0 > 1e-8 * scale {
-            let (_, i, j) = worst
+        let s = t.asymmetry()
+        if s.worst > 1e-8 * s.largest {
+            let (i, j) = (s.row, s.column)
             throw TensorError("\(name): matrix is not symmetric (A[\(i),\(j)] = \(formatNumber(t.pointer[i * n + j])) but A[\(j),\(i)] = \(formatNumber(t.pointer[j * n + i])))")
         }
     }

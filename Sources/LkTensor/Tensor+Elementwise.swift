@@ -96,6 +96,15 @@ public enum BinaryOp: Sendable, CaseIterable {
         return b < 0 ? -0.0 : 0.0
     }
 
+    /// 1/c when c is ± a power of two and 1/c is a finite double (normal or subnormal),
+    /// so that x/c == x·(1/c) for every x; nil otherwise.
+    @inlinable
+    public static func exactReciprocal(_ c: Double) -> Double? {
+        guard c.isNormal, c.significandBitPattern == 0 else { return nil }
+        let r = 1 / c
+        return r.isFinite && r != 0 && r * c == 1 ? r : nil
+    }
+
     /// NumPy's `maximum`: the larger argument, nan if either is nan.
     @inlinable @inline(__always)
     static func maximum(_ a: Double, _ b: Double) -> Double { (a >= b || a.isNaN) ? a : b }
@@ -259,6 +268,13 @@ func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: Unsaf
     // the product avoids a libm call per element for the most common power.
     if op == .pow && sb == 0 && b[0] == 2 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x } }
     if op == .pow && sb == 0 && b[0] == 1 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x } }
+    // x / c is x · (1/c) bit for bit when c is a power of two whose reciprocal is a
+    // double (both are the correctly rounded x·2⁻ᵏ); a multiply is several times
+    // cheaper than a divide. For any other c, 1/c is rounded and x·(1/c) can differ
+    // from x/c in the last bit, so the division stays.
+    if op == .div && sb == 0, let r = BinaryOp.exactReciprocal(b[0]) {
+        return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * r }
+    }
     op.withScalar { f in binaryLoop(a, sa, b, sb, dst, n, f) }
 }
 
@@ -267,6 +283,33 @@ func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: Unsaf
 /// AVX2 or AVX-512, and through libm elsewhere.
 @inline(__always) func vectorMath(_ op: lk_vec_op, _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     lk_vec_apply(Int32(op.rawValue), src, dst, n)
+}
+
+/// Vector math on raw runs, for engine kernels outside LkTensor (the analytic
+/// kernels' arc-cosine and arcsine maps): SLEEF's 1.0-ulp acos and asin on CPUs with
+/// AVX2 or AVX-512, libm's elsewhere. `x` and `y` may be the same run.
+public enum VectorMath {
+    public static func acos(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        vectorMath(LK_VEC_ACOS, x, y, n)
+    }
+    public static func asin(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        vectorMath(LK_VEC_ASIN, x, y, n)
+    }
+
+    /// The ReLU dual map over a row (Sources/CVecMath/include/dualrows.h): with
+    /// s = √(qi·qj[j]), ρ = clamp(c[j]/s, −1, 1) and θ = arccos ρ, c[j] ← s/(2π)(√(1−ρ²) + (π−θ)ρ)
+    /// and t[j] ← t[j](π−θ)/(2π), both 0 unless s > 0; t may be nil.
+    public static func reluDualRow(_ c: UnsafeMutablePointer<Double>, _ t: UnsafeMutablePointer<Double>?,
+                                   _ qj: UnsafePointer<Double>, _ qi: Double, _ n: Int) {
+        lk_relu_dual_row(c, t, qj, qi, n)
+    }
+
+    /// The erf dual map over a row: with p = ai·aj[j], c[j] ← (2/π) arcsin(clamp(2c[j]/√p, −1, 1))
+    /// and t[j] ← t[j]·(4/π)/√max(p − 4c[j]², 1e-300); t may be nil.
+    public static func erfDualRow(_ c: UnsafeMutablePointer<Double>, _ t: UnsafeMutablePointer<Double>?,
+                                  _ aj: UnsafePointer<Double>, _ ai: Double, _ n: Int) {
+        lk_erf_dual_row(c, t, aj, ai, n)
+    }
 }
 
 /// One contiguous run of a unary function.

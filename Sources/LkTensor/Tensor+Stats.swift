@@ -9,15 +9,50 @@ extension Tensor {
     public static func gram(_ x: Tensor, _ y: Tensor? = nil) throws -> Tensor {
         let (n, d) = try StatsSupport.rows(x, "gram", "X")
         guard let y else {
-            let g = try Tensor(shape: [n, n])
-            if n == 0 || d == 0 { return g }
-            try Panels.syrkLower(n: n, d: d, x.pointer, g.pointer)
-            for i in 0..<n { for j in (i + 1)..<n { g.pointer[i * n + j] = g.pointer[j * n + i] } }
+            if n == 0 || d == 0 { return try Tensor(shape: [n, n]) }
+            let g = try gramLowerTriangle(x)
+            g.mirrorLowerTriangle()
             return g
         }
         let (_, dy) = try StatsSupport.rows(y, "gram", "Y")
         guard d == dy else { throw TensorError("gram: X has \(d) columns but Y has \(dy)") }
         return try matmul(x, y, transB: true)
+    }
+
+    /// The lower triangle (diagonal included) of X Xᵀ for X n×d (d ≥ 1), by `dsyrk`;
+    /// the entries above the diagonal are left unset, for a caller that fills them
+    /// (`mirrorLowerTriangle`, or a kernel that overwrites every entry).
+    public static func gramLowerTriangle(_ x: Tensor) throws -> Tensor {
+        let (n, d) = try StatsSupport.rows(x, "gram", "X")
+        let g = try Tensor(uninitializedShape: [n, n])
+        if n > 0 && d > 0 { try Panels.syrkLower(n: n, d: d, x.pointer, g.pointer) }
+        return g
+    }
+
+    /// Copies the lower triangle of a square matrix onto the upper one (A = Aᵀ from
+    /// below), in 32×32 tiles so that the column-wise reads stay in cache (a plain
+    /// row-by-row copy reads one cache line per element on a large matrix), the tile
+    /// rows split across cores. The buffer is written in place: the caller owns it.
+    public func mirrorLowerTriangle() {
+        precondition(rank == 2 && shape[0] == shape[1])
+        let n = shape[0], p = pointer, tile = 32
+        let blocks = (n + tile - 1) / tile
+        // Block row b copies (blocks − b) tiles: pair b with blocks − 1 − b for equal shares.
+        func blockRow(_ b: Int) {
+            let i0 = b * tile, i1 = Swift.min(i0 + tile, n)
+            var j0 = i0
+            while j0 < n {
+                let j1 = Swift.min(j0 + tile, n)
+                for i in i0..<i1 { for j in Swift.max(j0, i + 1)..<Swift.max(j1, i + 1) { p[i * n + j] = p[j * n + i] } }
+                j0 = j1
+            }
+        }
+        Parallel.forEachChunk(count: (blocks + 1) / 2, costPerItem: n * tile, align: 1) { r in
+            for b in r {
+                blockRow(b)
+                if blocks - 1 - b != b { blockRow(blocks - 1 - b) }
+            }
+        }
     }
 
     /// Cosine similarity `a·b / (‖a‖ ‖b‖)`, clamped to [−1, 1] against rounding.

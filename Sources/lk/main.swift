@@ -169,6 +169,10 @@ atexit {
     _exit(InterruptMessages.keepSession.pointee != 0 ? 0 : 130)
 }
 
+// OpenBLAS's idle workers sleep at once instead of spinning against lk's own threads
+// (Sources/LkTensor/BLASThreads.swift); the user's OPENBLAS_THREAD_TIMEOUT wins.
+BLASThreads.quietWorkers()
+
 // `render` is a verb, not a script name: dispatch it before the script runner's parser.
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "render" {
     Render.main(Array(CommandLine.arguments.dropFirst(2)))

@@ -165,4 +165,69 @@ final class KernelsTests: XCTestCase {
         let dot = (Double.pi - acos(rho)) / (2 * Double.pi)
         XCTAssertEqual(k1.ntk[flat: 1], 64 * s + 1 + (-1.5 + 1) * dot, accuracy: 1e-13)
     }
+
+    /// The vectorised ReLU and erf rows (SLEEF's acos/asin, blocks of 256, two threads,
+    /// the symmetric lower triangle mirrored) against the recursion written out here per
+    /// pair with glibc's acos/asin: the only difference may be the functions' last bit.
+    func testVectorisedRowsAgainstScalarRecursion() throws {
+        var g = RNG(seed: 21)
+        let n = 300, m = 40, d = 7, depth = 2, w = 1.3, b = 0.2
+        let x = try Tensor.build(shape: [n, d]) { p, c in for i in 0..<c { p[i] = g.normal() } }
+        let z = try Tensor.build(shape: [m, d]) { p, c in for i in 0..<c { p[i] = g.normal() * 0.7 } }
+        func row(_ t: Tensor, _ i: Int) -> [Double] { (0..<d).map { t.pointer[i * d + $0] } }
+        func dot(_ u: [Double], _ v: [Double]) -> Double { zip(u, v).reduce(0) { $0 + $1.0 * $1.1 } / Double(d) }
+        /// (nngp, ntk) of one pair by the recursion of neural-tangents' stax.
+        func pair(_ u: [Double], _ v: [Double], relu: Bool) -> (Double, Double) {
+            var c = dot(u, v), q1 = dot(u, u), q2 = dot(v, v), t = 0.0
+            for layer in 0...depth {
+                c = w * w * c + b * b; q1 = w * w * q1 + b * b; q2 = w * w * q2 + b * b; t = c + w * w * t
+                if layer == depth { break }
+                if relu {
+                    let s = (q1 * q2).squareRoot(), rho = min(max(c / s, -1), 1), th = Foundation.acos(rho)
+                    c = s / (2 * Double.pi) * ((1 - rho * rho).squareRoot() + (Double.pi - th) * rho)
+                    t *= (Double.pi - th) / (2 * Double.pi)
+                    q1 /= 2; q2 /= 2
+                } else {
+                    let p = (1 + 2 * q1) * (1 + 2 * q2)
+                    t *= 4 / Double.pi / (p - 4 * c * c).squareRoot()
+                    c = 2 / Double.pi * Foundation.asin(min(max(2 * c / p.squareRoot(), -1), 1))
+                    q1 = 2 / Double.pi * Foundation.asin(2 * q1 / (1 + 2 * q1)); q2 = 2 / Double.pi * Foundation.asin(2 * q2 / (1 + 2 * q2))
+                }
+            }
+            return (c, t)
+        }
+        for act in [relu, erf] {
+            let sym = kernels(x, depth: depth, act, w: w, b: b)
+            let cross = kernels(x, z, depth: depth, act, w: w, b: b)
+            var worst = 0.0
+            for i in 0..<n {
+                for j in 0..<n where j != i {
+                    let (c, t) = pair(row(x, i), row(x, j), relu: act.kind == .relu)
+                    worst = max(worst, abs(sym.nngp[flat: i * n + j] - c) / abs(c), abs(sym.ntk[flat: i * n + j] - t) / abs(t))
+                    XCTAssertEqual(sym.ntk[flat: i * n + j].bitPattern, sym.ntk[flat: j * n + i].bitPattern)
+                }
+                for j in 0..<m {
+                    let (c, t) = pair(row(x, i), row(z, j), relu: act.kind == .relu)
+                    worst = max(worst, abs(cross.nngp[flat: i * m + j] - c) / abs(c), abs(cross.ntk[flat: i * m + j] - t) / abs(t))
+                }
+            }
+            // erf: where two points nearly coincide, p − 4c² is small and the slope's relative
+            // error is the argument's times 8c²/(p − 4c²); one ulp of asin grows to ~1e-12 there.
+            XCTAssertLessThan(worst, act.kind == .relu ? 1e-13 : 1e-10, act.name)
+        }
+    }
+
+    /// `InfiniteWidth.nngp` (the recursion without Θ) is bit for bit the NNGP of `kernels`.
+    func testNNGPAloneEqualsKernelsNNGP() throws {
+        var g = RNG(seed: 8)
+        let x = try Tensor.build(shape: [37, 4]) { p, c in for i in 0..<c { p[i] = g.normal() } }
+        let z = try Tensor.build(shape: [5, 4]) { p, c in for i in 0..<c { p[i] = g.normal() } }
+        for act in [relu, erf, tanh, Activation.named("sin")!] {
+            for x2 in [nil, z] {
+                let net = FullyConnected(depth: 3, activation: act, wStd: 1.2, bStd: 0.3)
+                let alone = try InfiniteWidth.nngp(x, x2, net), both = try InfiniteWidth.kernels(x, x2, net)
+                XCTAssertEqual(alone.scalars.map(\.bitPattern), both.nngp.scalars.map(\.bitPattern), act.name)
+            }
+        }
+    }
 }

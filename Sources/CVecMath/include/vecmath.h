@@ -1,12 +1,15 @@
 // Vectorised elementwise math for lk's engine: glibc's libmvec (the SIMD
-// versions of exp, log, tanh, … that GCC uses under -ffast-math), chosen at run
-// time for the CPU (AVX-512, AVX2, or plain libm). Only LkTensor calls this.
+// versions of exp, log, tanh, … that GCC uses under -ffast-math) and, for the
+// inverse trigonometric functions libmvec lacks, SLEEF (Debian's libsleef-dev,
+// the 1.0-ulp variants), chosen at run time for the CPU (AVX-512, AVX2, or plain
+// libm). Only LkTensor calls this.
 #ifndef LK_VECMATH_H
 #define LK_VECMATH_H
 
 enum lk_vec_op {
     LK_VEC_EXP, LK_VEC_LOG, LK_VEC_TANH, LK_VEC_SIN, LK_VEC_COS, LK_VEC_TAN,
-    LK_VEC_ERF, LK_VEC_EXPM1, LK_VEC_LOG1P, LK_VEC_LOG2, LK_VEC_LOG10
+    LK_VEC_ERF, LK_VEC_EXPM1, LK_VEC_LOG1P, LK_VEC_LOG2, LK_VEC_LOG10,
+    LK_VEC_ACOS, LK_VEC_ASIN
 };
 
 /// y[i] = f(x[i]) for i < n. x and y may be the same array.
@@ -16,5 +19,8 @@ void lk_vec_apply(int op, const double *x, double *y, long n);
 /// or `LK_VECMATH=avx2` in the environment forces a narrower one (for
 /// comparisons and tests).
 int lk_vec_width_bits(void);
+
+// The analytic kernels' dual maps over a row, on the same vector math.
+#include "dualrows.h"
 
 #endif

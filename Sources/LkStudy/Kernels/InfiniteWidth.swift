@@ -29,50 +29,68 @@ public struct FullyConnected: Sendable {
 /// then Σ ← σ_w²Σ + σ_b². Each activation: Σ ← E[φ(u)φ(v)], Θ ← Θ·E[φ′(u)φ′(v)] with
 /// (u, v) ~ N(0, [[Σ(x,x), Σ(x,x′)], [Σ(x,x′), Σ(x′,x′)]]).
 ///
-/// Every layer is one fused pass over the N₁×N₂ matrices, split across cores (each
-/// thread polls Ctrl-C before every row, so a large kernel stops within a row); the
-/// symmetric case (no X2) computes the upper triangle, pairing row p with row N−1−p
-/// so that the threads get equal work. The diagonal is carried exactly: its entries
+/// Every layer is one pass over the N₁×N₂ matrices, row by row, split across cores
+/// (each thread polls Ctrl-C before every row, so a large kernel stops within a row);
+/// the symmetric case (no X2) computes the lower triangle, pairing row p with row N−1−p
+/// so that the threads get equal work, and mirrors it once at the end. ReLU and erf,
+/// the common cases, run each row as a few loops over contiguous buffers with the
+/// arc-cosine or arcsine of the whole row from vector math (SLEEF, 1.0 ulp); the
+/// other activations map entry by entry. The first layer reads the raw products x·x′
+/// and writes Θ without reading it, so neither matrix is ever zeroed. Without the NTK
+/// (`nngp`), Θ is never allocated.
+/// The diagonal is carried exactly: its entries
 /// follow the recursion on the variances q = Σ(x,x) with ρ = 1 substituted, never
 /// c/√(q·q) computed from rounded numbers (whose arccos would be off by √ε ≈ 1e-8).
 /// The same holds for every pair of bit-identical rows, within X1 or across X1 and X2
 /// (a test point that is also a training point).
 public enum InfiniteWidth {
     public static func kernels(_ x1: Tensor, _ x2: Tensor?, _ net: FullyConnected) throws -> (nngp: Tensor, ntk: Tensor) {
+        let k = try compute(x1, x2, net, ntk: true)
+        return (k.nngp, k.ntk!)
+    }
+
+    /// The NNGP alone: the same recursion without Θ (less than half the work).
+    public static func nngp(_ x1: Tensor, _ x2: Tensor?, _ net: FullyConnected) throws -> Tensor {
+        try compute(x1, x2, net, ntk: false).nngp
+    }
+
+    static func compute(_ x1: Tensor, _ x2: Tensor?, _ net: FullyConnected, ntk wantNTK: Bool) throws -> (nngp: Tensor, ntk: Tensor?) {
         precondition(x1.rank == 2 && (x2 == nil || x2!.rank == 2 && x2!.shape[1] == x1.shape[1]))
         let d = x1.shape[1], n1 = x1.shape[0]
         let symmetric = x2 == nil
         let n2 = x2?.shape[0] ?? n1
         var q1 = rowSquares(x1, d), q2 = x2.map { rowSquares($0, d) } ?? q1
-        var c = symmetric ? try Tensor.gram(x1) : try Tensor.matmul(x1, x2!, transB: true)
-        c = try Tensor.binary(.div, c, Double(max(d, 1)))
-        if symmetric { for i in 0..<n1 { c.pointer[i * n1 + i] = q1[i] } }
-        let t = try Tensor(shape: [n1, n2])
+        // The raw products x·x′ (the lower triangle when symmetric); the first pass divides by d.
+        let c = symmetric ? try Tensor.gramLowerTriangle(x1) : try Tensor.matmul(x1, x2!, transB: true)
+        let t = wantNTK ? try Tensor(uninitializedShape: [n1, n2]) : nil
         let (id1, id2) = pointIdentities(x1, x2)
+        var layout = Layout(c: c.pointer, t: t?.pointer, n1: n1, n2: n2, symmetric: symmetric, id1: id1, id2: id2,
+                            inputScale: Double(max(d, 1)), inputDiagonal: q1)
         let w2 = net.wStd * net.wStd, b2 = net.bStd * net.bStd
         let progress = ProgressReporter("kernel", total: net.depth + 1, unit: "layer")
         defer { progress.finish() }
         for layer in 0...net.depth {
             try Interrupt.check()
             progress.update(layer)
+            layout.first = layer == 0
             let widthIn = layer == 0 ? Double(d) : (net.hiddenWidths.isEmpty ? 1 : net.hiddenWidths[layer - 1])
             let dense = Dense(w2: w2, b2: b2, standard: net.standard, widthIn: widthIn)
             q1 = q1.map { w2 * $0 + b2 }; q2 = symmetric ? q1 : q2.map { w2 * $0 + b2 }
             if layer == net.depth {
-                pass(IdentityDual(), dense, c, t, q1, q2, id1, id2, symmetric, activate: false)
+                pass(IdentityDual(), dense, layout, q1, q2, activate: false)
                 break
             }
             switch net.activation.kind {
-            case .relu: pass(ReluDual(), dense, c, t, q1, q2, id1, id2, symmetric, activate: true)
-            case .erf: pass(ErfDual(), dense, c, t, q1, q2, id1, id2, symmetric, activate: true)
-            case .identity: pass(IdentityDual(), dense, c, t, q1, q2, id1, id2, symmetric, activate: true)
-            case .sin: pass(SinDual(), dense, c, t, q1, q2, id1, id2, symmetric, activate: true)
+            case .relu: reluPass(dense, layout, q1, q2)
+            case .erf: erfPass(dense, layout, q1, q2)
+            case .identity: pass(IdentityDual(), dense, layout, q1, q2, activate: true)
+            case .sin: pass(SinDual(), dense, layout, q1, q2, activate: true)
             default:
                 let qs = symmetric ? q1 : q1 + q2
                 let rule = InfiniteWidth.expansionRule(qmax: qs.max() ?? 1, maxOrder: net.maxHermiteOrder)
                 let value = try HermiteExpansion(q: qs, rule: rule, maxOrder: net.maxHermiteOrder) { try net.activation.apply($0) }
                 let slope = try HermiteExpansion(q: qs, rule: rule, maxOrder: net.maxHermiteOrder) { try net.activation.derivative($0) }
-                pass(QuadratureDual(value: value, slope: slope, offset: symmetric ? 0 : n1), dense, c, t, q1, q2, id1, id2, symmetric, activate: true)
+                pass(QuadratureDual(value: value, slope: slope, offset: symmetric ? 0 : n1), dense, layout, q1, q2, activate: true)
                 q1 = Array(value.second[0..<n1]); q2 = symmetric ? q1 : Array(value.second[n1...])
                 continue
             }
@@ -80,7 +98,7 @@ public enum InfiniteWidth {
             q2 = symmetric ? q1 : q2.map { diagonalValue(net.activation.kind, $0) }
         }
         try Interrupt.check()   // a pass stops at its next row when Ctrl-C is pressed
-        if symmetric { mirrorUpper(c, n1); mirrorUpper(t, n1) }
+        if symmetric { c.mirrorLowerTriangle(); t?.mirrorLowerTriangle() }
         return (c, t)
     }
 
@@ -119,35 +137,137 @@ public enum InfiniteWidth {
         }
     }
 
-    /// One layer over the whole matrix: the Dense update, then (if `activate`) the dual map.
-    static func pass<M: DualMap>(_ map: M, _ dense: Dense, _ c: Tensor, _ t: Tensor, _ q1: [Double], _ q2: [Double],
-                                 _ id1: [Int], _ id2: [Int], _ symmetric: Bool, activate: Bool) {
-        let n1 = c.shape[0], n2 = c.shape[1]
-        let pc = c.pointer, pt = t.pointer
-        func row(_ i: Int, from j0: Int) {
-            for j in j0..<n2 {
-                var cv = pc[i * n2 + j], tv = pt[i * n2 + j]
-                dense.apply(&cv, &tv)
-                if activate {
-                    let (k, dk) = id1[i] == id2[j] ? map.diagonal(i, q1[i]) : map.pair(cv, i, j, q1[i], q2[j])
-                    cv = k; tv *= dk
-                }
-                pc[i * n2 + j] = cv; pt[i * n2 + j] = tv
-            }
+    /// Where the two matrices are and which entries a pass visits.
+    struct Layout: @unchecked Sendable {
+        let c: UnsafeMutablePointer<Double>, t: UnsafeMutablePointer<Double>?
+        let n1, n2: Int, symmetric: Bool
+        let id1, id2: [Int]
+        /// For each point identity, the columns with that identity (the pairs of bit-identical rows).
+        let columnsOfIdentity: [[Int]]
+        /// The first pass divides the raw products by d and takes the diagonal from the
+        /// row squares (exactly Σ⁰(x, x)); Θ⁰ = 0 is never read from memory.
+        let inputScale: Double, inputDiagonal: [Double]
+        var first = true
+
+        init(c: UnsafeMutablePointer<Double>, t: UnsafeMutablePointer<Double>?, n1: Int, n2: Int, symmetric: Bool,
+             id1: [Int], id2: [Int], inputScale: Double, inputDiagonal: [Double]) {
+            self.c = c; self.t = t; self.n1 = n1; self.n2 = n2; self.symmetric = symmetric; self.id1 = id1; self.id2 = id2
+            self.inputScale = inputScale; self.inputDiagonal = inputDiagonal
+            var cols = [[Int]](repeating: [], count: (id1 + id2).max().map { $0 + 1 } ?? 0)
+            for (j, k) in id2.enumerated() { cols[k].append(j) }
+            columnsOfIdentity = cols
         }
-        q1.withUnsafeBufferPointer { _ in
+
+        /// Row i covers columns 0..<count(i): all of them, or the lower triangle 0...i.
+        @inline(__always) func count(_ i: Int) -> Int { symmetric ? i + 1 : n2 }
+
+        /// Calls `row(i)` for every row, across cores.
+        func forEachRow(_ row: (Int) -> Void) {
+            let n1 = self.n1, n2 = self.n2
             if symmetric {
                 Parallel.forEachChunk(count: (n1 + 1) / 2, costPerItem: n1 * 8, align: 1) { r in
                     for p in r {
                         if Interrupt.isRequested { return }   // the caller throws after the pass
-                        row(p, from: p); if n1 - 1 - p != p { row(n1 - 1 - p, from: n1 - 1 - p) }
+                        row(p); if n1 - 1 - p != p { row(n1 - 1 - p) }
                     }
                 }
             } else {
                 Parallel.forEachChunk(count: n1, costPerItem: n2 * 8, align: 1) { r in
-                    for i in r { if Interrupt.isRequested { return }; row(i, from: 0) }
+                    for i in r { if Interrupt.isRequested { return }; row(i) }
                 }
             }
+        }
+
+        /// The Dense update of row i in place (Σ, and Θ when it is computed).
+        @inline(__always) func denseRow(_ i: Int, _ dense: Dense) {
+            let n = count(i), pc = c + i * n2
+            if first {
+                let scale = inputScale
+                for j in 0..<n { pc[j] = pc[j] / scale }
+                if symmetric { pc[i] = inputDiagonal[i] }
+            }
+            let w2 = dense.w2, b2 = dense.b2
+            guard let t else {
+                for j in 0..<n { pc[j] = w2 * pc[j] + b2 }
+                return
+            }
+            let pt = t + i * n2
+            // Θ⁰ = 0 is not read: w²·0 = 0 (w is finite), so the first layer's Θ is Σ + 0
+            // (standard: n·Σ + 1 + 0), the same numbers, -0 + 0 = +0 included.
+            if dense.standard {
+                let width = dense.widthIn
+                if first { for j in 0..<n { pt[j] = width * pc[j] + 1 + 0.0; pc[j] = w2 * pc[j] + b2 } }
+                else { for j in 0..<n { pt[j] = width * pc[j] + 1 + w2 * pt[j]; pc[j] = w2 * pc[j] + b2 } }
+            } else {
+                if first { for j in 0..<n { let cv = w2 * pc[j] + b2; pc[j] = cv; pt[j] = cv + 0.0 } }
+                else { for j in 0..<n { let cv = w2 * pc[j] + b2; pc[j] = cv; pt[j] = cv + w2 * pt[j] } }
+            }
+        }
+
+        /// The columns of row i that hold a point bit-identical to point i of X1.
+        @inline(__always) func identicalColumns(_ i: Int) -> ArraySlice<Int> {
+            let cols = columnsOfIdentity[id1[i]]
+            return symmetric ? cols[..<(cols.firstIndex(where: { $0 > i }) ?? cols.endIndex)] : cols[...]
+        }
+    }
+
+    /// One layer over the whole matrix: the Dense update, then (if `activate`) the dual map, entry by entry.
+    static func pass<M: DualMap>(_ map: M, _ dense: Dense, _ layout: Layout, _ q1: [Double], _ q2: [Double], activate: Bool) {
+        layout.forEachRow { i in
+            layout.denseRow(i, dense)
+            guard activate else { return }
+            let n = layout.count(i), pc = layout.c + i * layout.n2, pt = layout.t.map { $0 + i * layout.n2 }
+            let qi = q1[i], idi = layout.id1[i]
+            for j in 0..<n {
+                let (k, dk) = idi == layout.id2[j] ? map.diagonal(i, qi) : map.pair(pc[j], i, j, qi, q2[j])
+                pc[j] = k
+                if let pt { pt[j] *= dk }
+            }
+        }
+    }
+
+    /// The ReLU layer, row by row: the Dense update, then `ReluDual`'s map over the
+    /// row in vectorised C (correlations, their arc-cosines, both kernels), then the
+    /// columns of identical points set from the exact diagonal.
+    static func reluPass(_ dense: Dense, _ layout: Layout, _ q1: [Double], _ q2: [Double]) {
+        q2.withUnsafeBufferPointer { q2p in
+            let qj = q2p.baseAddress!
+            layout.forEachRow { i in
+                layout.denseRow(i, dense)
+                dualRow(layout, i, ReluDual().diagonal(i, q1[i])) { c, t, n in VectorMath.reluDualRow(c, t, qj, q1[i], n) }
+            }
+        }
+    }
+
+    /// The erf layer, row by row, as `reluPass` with `ErfDual`'s map.
+    static func erfPass(_ dense: Dense, _ layout: Layout, _ q1: [Double], _ q2: [Double]) {
+        let a2 = q2.map { 1 + 2 * $0 }
+        a2.withUnsafeBufferPointer { a2p in
+            let aj = a2p.baseAddress!
+            layout.forEachRow { i in
+                layout.denseRow(i, dense)
+                dualRow(layout, i, ErfDual().diagonal(i, q1[i])) { c, t, n in VectorMath.erfDualRow(c, t, aj, 1 + 2 * q1[i], n) }
+            }
+        }
+    }
+
+    /// Row i through a dual map over the whole row (`map(c, t, n)`), then the entries
+    /// of points identical to point i set from the diagonal values (k, dk) — their Θ
+    /// taken from before the map.
+    @inline(__always)
+    static func dualRow(_ layout: Layout, _ i: Int, _ diagonal: (Double, Double),
+                        _ map: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>?, Int) -> Void) {
+        let n = layout.count(i), pc = layout.c + i * layout.n2, pt = layout.t.map { $0 + i * layout.n2 }
+        let same = layout.identicalColumns(i)
+        var first: (Int, Double) = (-1, 0)   // most rows have one identical column (the diagonal) or none
+        var more: [(Int, Double)] = []
+        if let pt { for j in same { if first.0 < 0 { first = (j, pt[j]) } else { more.append((j, pt[j])) } } }
+        map(pc, pt, n)
+        let (k, dk) = diagonal
+        for j in same { pc[j] = k }
+        if let pt {
+            if first.0 >= 0 { pt[first.0] = first.1 * dk }
+            for (j, tv) in more { pt[j] = tv * dk }
         }
     }
 
@@ -167,11 +287,6 @@ public enum InfiniteWidth {
         let a = ids(x1)
         return (a, x2.map(ids) ?? a)
     }
-
-    static func mirrorUpper(_ m: Tensor, _ n: Int) {
-        let p = m.pointer
-        for i in 0..<n { for j in 0..<i { p[i * n + j] = p[j * n + i] } }
-    }
 }
 
 /// The dual of an activation: (E[φ(u)φ(v)], E[φ′(u)φ′(v)]) from the covariance c and the variances.
@@ -185,11 +300,11 @@ protocol DualMap {
 /// Arc-cosine kernel of degree 1 (Cho & Saul 2009): with ρ = cos θ,
 /// E[relu(u)relu(v)] = √(qᵢqⱼ)(sin θ + (π − θ)cos θ)/(2π), E[1(u>0)1(v>0)] = (π − θ)/(2π).
 struct ReluDual: DualMap {
-    @inline(__always) func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
-        let s = (qi * qj).squareRoot()
-        guard s > 0 else { return (0, 0) }
-        let rho = correlation(c, s), theta = Foundation.acos(rho)
-        return (s / (2 * Double.pi) * ((1 - rho * rho).squareRoot() + (Double.pi - theta) * rho), (Double.pi - theta) / (2 * Double.pi))
+    /// One entry of `VectorMath.reluDualRow` (the one definition of the formula).
+    func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
+        var k = c, dk = 1.0, q = qj
+        VectorMath.reluDualRow(&k, &dk, &q, qi, 1)
+        return (k, dk)
     }
     @inline(__always) func diagonal(_ i: Int, _ q: Double) -> (Double, Double) { (q / 2, q > 0 ? 0.5 : 0) }
 }
@@ -197,10 +312,11 @@ struct ReluDual: DualMap {
 /// Williams (1997): E[erf(u)erf(v)] = (2/π) asin(2c/√((1+2qᵢ)(1+2qⱼ))),
 /// E[erf′(u)erf′(v)] = (4/π) / √((1+2qᵢ)(1+2qⱼ) − 4c²).
 struct ErfDual: DualMap {
-    @inline(__always) func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
-        let p = (1 + 2 * qi) * (1 + 2 * qj)
-        let arg = min(max(2 * c / p.squareRoot(), -1), 1)
-        return (2 / Double.pi * Foundation.asin(arg), 4 / Double.pi / max(p - 4 * c * c, 1e-300).squareRoot())
+    /// One entry of `VectorMath.erfDualRow` (the one definition of the formula).
+    func pair(_ c: Double, _ i: Int, _ j: Int, _ qi: Double, _ qj: Double) -> (Double, Double) {
+        var k = c, dk = 1.0, a = 1 + 2 * qj
+        VectorMath.erfDualRow(&k, &dk, &a, 1 + 2 * qi, 1)
+        return (k, dk)
     }
     @inline(__always) func diagonal(_ i: Int, _ q: Double) -> (Double, Double) {
         (2 / Double.pi * Foundation.asin(2 * q / (1 + 2 * q)), 4 / Double.pi / (1 + 4 * q).squareRoot())
