@@ -153,7 +153,7 @@ public enum InfiniteWidth {
              id1: [Int], id2: [Int], inputScale: Double, inputDiagonal: [Double]) {
             self.c = c; self.t = t; self.n1 = n1; self.n2 = n2; self.symmetric = symmetric; self.id1 = id1; self.id2 = id2
             self.inputScale = inputScale; self.inputDiagonal = inputDiagonal
-            var cols = [[Int]](repeating: [], count: (id1 + id2).max().map { $0 + 1 } ?? 0)
+            var cols = [[Int]](repeating: [], count: (id1 + id2).max().map { $0 + 1 } ?? 0)  // checked: ids index the rows of X1 and X2, already in memory
             for (j, k) in id2.enumerated() { cols[k].append(j) }
             columnsOfIdentity = cols
         }
