@@ -14,8 +14,16 @@ extension Tensor {
         precondition(rank == 2 && shape[0] == shape[1])
         let n = shape[0], p = pointer, tile = 32
         let blocks = (n + tile - 1) / tile
+        // The maxima run in eight independent lanes (a single running maximum is one
+        // long dependency chain, several times slower than the memory); each lane keeps
+        // Swift.max's rule, the larger or the one already held when either is NaN, so
+        // the lanes' maximum is exactly the sequential one.
+        typealias Lanes = SIMD8<Double>
+        @inline(__always) func magnitude(_ v: Lanes) -> Lanes { v.replacing(with: -v, where: v .<= 0) }
+        @inline(__always) func maximum(_ held: Lanes, _ v: Lanes) -> Lanes { held.replacing(with: v, where: v .>= held) }
         func blockRow(_ b: Int, _ mirror: UnsafeMutablePointer<Double>) -> (Double, Double) {
             var largest = 0.0, worst = 0.0
+            var largestLanes = Lanes(repeating: 0), worstLanes = Lanes(repeating: 0)
             let i0 = b * tile, i1 = Swift.min(i0 + tile, n)
             for i in i0..<i1 { largest = Swift.max(largest, Swift.abs(p[i * n + i])) }
             var j0 = 0
@@ -25,15 +33,24 @@ extension Tensor {
                 for j in j0..<j1 { for i in i0..<i1 { mirror[(i - i0) * tile + (j - j0)] = p[j * n + i] } }
                 for i in i0..<i1 {
                     let lower = p + i * n + j0, upper = mirror + (i - i0) * tile
-                    let m = j1 <= i ? w : i - j0   // only j < i (the diagonal tile is a triangle)
-                    for k in 0..<Swift.max(m, 0) {
-                        largest = Swift.max(largest, Swift.abs(lower[k]))
-                        largest = Swift.max(largest, Swift.abs(upper[k]))
+                    let m = Swift.max(j1 <= i ? w : i - j0, 0)   // only j < i (the diagonal tile is a triangle)
+                    var k = 0
+                    while k + 8 <= m {
+                        let lo = UnsafeRawPointer(lower + k).loadUnaligned(as: Lanes.self)
+                        let up = UnsafeRawPointer(upper + k).loadUnaligned(as: Lanes.self)
+                        largestLanes = maximum(maximum(largestLanes, magnitude(lo)), magnitude(up))
+                        worstLanes = maximum(worstLanes, magnitude(lo - up))
+                        k += 8
+                    }
+                    while k < m {
+                        largest = Swift.max(Swift.max(largest, Swift.abs(lower[k])), Swift.abs(upper[k]))
                         worst = Swift.max(worst, Swift.abs(lower[k] - upper[k]))
+                        k += 1
                     }
                 }
                 j0 = j1
             }
+            for q in 0..<8 { largest = Swift.max(largest, largestLanes[q]); worst = Swift.max(worst, worstLanes[q]) }
             return (largest, worst)
         }
         let pairs = (blocks + 1) / 2
