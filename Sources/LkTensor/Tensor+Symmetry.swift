@@ -1,3 +1,4 @@
+import CVecMath
 import Foundation
 
 /// How far a square matrix is from symmetric, in one pass over memory.
@@ -14,43 +15,11 @@ extension Tensor {
         precondition(rank == 2 && shape[0] == shape[1])
         let n = shape[0], p = pointer, tile = 32
         let blocks = (n + tile - 1) / tile
-        // The maxima run in eight independent lanes (a single running maximum is one
-        // long dependency chain, several times slower than the memory); each lane keeps
-        // Swift.max's rule, the larger or the one already held when either is NaN, so
-        // the lanes' maximum is exactly the sequential one.
-        typealias Lanes = SIMD8<Double>
-        @inline(__always) func magnitude(_ v: Lanes) -> Lanes { v.replacing(with: -v, where: v .<= 0) }
-        @inline(__always) func maximum(_ held: Lanes, _ v: Lanes) -> Lanes { held.replacing(with: v, where: v .>= held) }
-        func blockRow(_ b: Int, _ mirror: UnsafeMutablePointer<Double>) -> (Double, Double) {
+        // The scan of one block row of tiles is C (CVecMath's lk_asymmetry_rows): its
+        // eight maximum lanes compile to vector code, which Swift's SIMD types did not.
+        func blockRow(_ b: Int) -> (Double, Double) {
             var largest = 0.0, worst = 0.0
-            var largestLanes = Lanes(repeating: 0), worstLanes = Lanes(repeating: 0)
-            let i0 = b * tile, i1 = Swift.min(i0 + tile, n)
-            for i in i0..<i1 { largest = Swift.max(largest, Swift.abs(p[i * n + i])) }
-            var j0 = 0
-            while j0 < i1 {
-                let j1 = Swift.min(j0 + tile, i1), w = j1 - j0
-                // mirror[(i − i0)·tile + (j − j0)] = A[j, i]: rows of A read contiguously.
-                for j in j0..<j1 { for i in i0..<i1 { mirror[(i - i0) * tile + (j - j0)] = p[j * n + i] } }
-                for i in i0..<i1 {
-                    let lower = p + i * n + j0, upper = mirror + (i - i0) * tile
-                    let m = Swift.max(j1 <= i ? w : i - j0, 0)   // only j < i (the diagonal tile is a triangle)
-                    var k = 0
-                    while k + 8 <= m {
-                        let lo = UnsafeRawPointer(lower + k).loadUnaligned(as: Lanes.self)
-                        let up = UnsafeRawPointer(upper + k).loadUnaligned(as: Lanes.self)
-                        largestLanes = maximum(maximum(largestLanes, magnitude(lo)), magnitude(up))
-                        worstLanes = maximum(worstLanes, magnitude(lo - up))
-                        k += 8
-                    }
-                    while k < m {
-                        largest = Swift.max(Swift.max(largest, Swift.abs(lower[k])), Swift.abs(upper[k]))
-                        worst = Swift.max(worst, Swift.abs(lower[k] - upper[k]))
-                        k += 1
-                    }
-                }
-                j0 = j1
-            }
-            for q in 0..<8 { largest = Swift.max(largest, largestLanes[q]); worst = Swift.max(worst, worstLanes[q]) }
+            lk_asymmetry_rows(p, n, b * tile, Swift.min(b * tile + tile, n), &largest, &worst)
             return (largest, worst)
         }
         let pairs = (blocks + 1) / 2
@@ -59,12 +28,10 @@ extension Tensor {
             let out = out
             // Block row b reads b + 1 tiles: pair b with blocks − 1 − b for equal shares.
             Parallel.forEachChunk(count: pairs, costPerItem: n * tile, align: 1) { r in
-                let mirror = UnsafeMutablePointer<Double>.allocate(capacity: tile * tile)
-                defer { mirror.deallocate() }
                 for b in r {
-                    var part = blockRow(b, mirror)
+                    var part = blockRow(b)
                     if blocks - 1 - b != b {
-                        let other = blockRow(blocks - 1 - b, mirror)
+                        let other = blockRow(blocks - 1 - b)
                         part = (Swift.max(part.0, other.0), Swift.max(part.1, other.1))
                     }
                     out[b] = part
