@@ -1,4 +1,4 @@
-// See lk_asymmetry_rows in include/vecmath.h. The maxima run in eight independent
+// See lk_asymmetry_rows and lk_mirror_lower_rows in include/vecmath.h. The maxima run in eight independent
 // lanes (one running maximum is a dependency chain several times slower than the
 // memory it reads); each lane keeps Swift.max's rule (the larger value, the one held
 // when either is NaN), so the lanes' maximum is exactly the sequential one.
@@ -38,4 +38,14 @@ void lk_asymmetry_rows(const double *p, long n, long i0, long i1, double *larges
     for (int q = 0; q < 8; q++) { largest = keep_max(largest, l[q]); worst = keep_max(worst, w[q]); }
     *largest_out = largest;
     *worst_out = worst;
+}
+
+void lk_mirror_lower_rows(double *p, long n, long i0, long i1) {
+    for (long j0 = i0; j0 < n; j0 += TILE) {
+        long j1 = j0 + TILE < n ? j0 + TILE : n;
+        for (long i = i0; i < i1; i++) {
+            double *row = p + i * n;
+            for (long j = j0 > i + 1 ? j0 : i + 1; j < j1; j++) row[j] = p[j * n + i];
+        }
+    }
 }
