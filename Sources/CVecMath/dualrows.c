@@ -14,7 +14,7 @@
 #define PI 3.141592653589793
 
 #define ROWS(suffix, target)                                                                        \
-    target static void relu_##suffix(double *c, double *t, const double *qj, double qi, long n) {  \
+    target static void relu_##suffix(double *restrict c, double *restrict t, const double *restrict qj, double qi, long n) { \
         double s[BLOCK], r[BLOCK], th[BLOCK];                                                       \
         for (long b = 0; b < n; b += BLOCK) {                                                       \
             long m = n - b < BLOCK ? n - b : BLOCK;                                                 \
@@ -48,22 +48,26 @@
             }                                                                                       \
         }                                                                                           \
     }                                                                                               \
-    target static void erf_##suffix(double *c, double *t, const double *aj, double ai, long n) {   \
+    target static void erf_##suffix(double *restrict c, double *restrict t, const double *restrict aj,      \
+                                    double ai, long n) {                                            \
         double g[BLOCK], h[BLOCK];                                                                  \
         for (long b = 0; b < n; b += BLOCK) {                                                       \
             long m = n - b < BLOCK ? n - b : BLOCK;                                                 \
             double *cb = c + b;                                                                     \
             const double *ab = aj + b;                                                              \
             for (long k = 0; k < m; k++) {                                                          \
-                double p = ai * ab[k], cv = cb[k];                                                  \
-                double x = 2 * cv / sqrt(p);                                                        \
+                double x = 2 * cb[k] / sqrt(ai * ab[k]);                                            \
                 x = (-1.0 >= x) ? -1.0 : x;                                                         \
                 x = (1.0 < x) ? 1.0 : x;                                                            \
                 g[k] = x;                                                                           \
-                if (t) {                                                                            \
+            }                                                                                       \
+            if (t) {                                                                                \
+                double *tb = t + b;                                                                 \
+                for (long k = 0; k < m; k++) {                                                      \
+                    double p = ai * ab[k], cv = cb[k];                                              \
                     double q = p - 4 * cv * cv;                                                     \
                     q = (1e-300 >= q) ? 1e-300 : q;                                                 \
-                    t[b + k] = t[b + k] * (4 / PI / sqrt(q));                                       \
+                    tb[k] = tb[k] * (4 / PI / sqrt(q));                                             \
                 }                                                                                   \
             }                                                                                       \
             lk_vec_apply(LK_VEC_ASIN, g, h, m);                                                     \

@@ -6,7 +6,9 @@ import LkTensor
 // `exp(-x^2/2)`, `tanh(x)*y + 1` or `(x - m) / s`, compiles to a `FusedNode`. When its
 // variables hold tensors of one shape and numbers, it runs as one `ElementwiseProgram`:
 // one pass over memory, one result buffer, and the same kernels per element as the
-// operations one by one, so the result is bit for bit the unfused one. Anything else —
+// operations one by one, so the result is bit for bit the unfused one (tensors of
+// fewer than `FusedNode.minimumCount` elements are left to the ordinary nodes, whose
+// temporaries are cheap at that size). Anything else —
 // a differentiated value (the tape must see every operation), a bool, tensors of
 // different shapes (broadcasting), a name that no longer holds the elementwise
 // built-in — runs the ordinary nodes the expression was also compiled to. The leaves
@@ -33,12 +35,16 @@ final class FusedNode: Node {
         self.original = original; self.leaves = leaves; self.tree = tree; super.init(span: span)
     }
 
+    /// Below this many elements the operations one by one cost less than setting up
+    /// the pass (their temporaries stay in cache, and lk reuses them in place).
+    static let minimumCount = 8192
+
     override func eval(_ f: Frame) throws -> Value {
         // Numbers only (a scalar loop): the chain on numbers, with the operators' own
         // definitions; it stops at the first tensor.
-        var sawTensor = false
-        if let x = scalar(tree, f, &sawTensor) { return .number(x) }
-        guard sawTensor else { return try original.eval(f) }
+        var tensorCount = 0
+        if let x = scalar(tree, f, &tensorCount) { return .number(x) }
+        guard tensorCount >= FusedNode.minimumCount else { return try original.eval(f) }
         var inputs: [Tensor] = []
         var shape: [Int]? = nil
         var program = ElementwiseProgram()
@@ -73,15 +79,15 @@ final class FusedNode: Node {
         catch let e as TensorError { throw fail(e.message) }
     }
 
-    /// The chain's value when every leaf is a number; nil (with `tensor` set when a
-    /// tensor was met) otherwise.
-    private func scalar(_ e: FusedExpr, _ f: Frame, _ tensor: inout Bool) -> Double? {
+    /// The chain's value when every leaf is a number; nil otherwise, with `tensor` set
+    /// to the element count of the tensor that stopped it (0 for anything else).
+    private func scalar(_ e: FusedExpr, _ f: Frame, _ tensor: inout Int) -> Double? {
         switch e {
         case .leaf(let k):
             guard let v = try? leaves[k].eval(f) else { return nil }
             switch v {
             case .number(let x): return x
-            case .tensor(let t): tensor = t.rank >= 1; return nil
+            case .tensor(let t): tensor = t.rank >= 1 ? t.count : 0; return nil
             default: return nil
             }
         case .negate(let x):

@@ -271,7 +271,7 @@ extension LinalgSupport {
         let n = t.shape[0]
         let s = t.asymmetry()
         if s.worst > 1e-8 * s.largest {
-            let (i, j) = (s.row, s.column)
+            let (i, j) = t.firstPair(differingBy: s.worst)
             throw TensorError("\(name): matrix is not symmetric (A[\(i),\(j)] = \(formatNumber(t.pointer[i * n + j])) but A[\(j),\(i)] = \(formatNumber(t.pointer[j * n + i])))")
         }
     }

@@ -1,4 +1,5 @@
 import CBLAS
+import CVecMath
 
 // Representation statistics on BLAS: Gram matrices, cosine similarities, PCA, k-means.
 
@@ -32,21 +33,14 @@ extension Tensor {
     /// Copies the lower triangle of a square matrix onto the upper one (A = Aᵀ from
     /// below), in 32×32 tiles so that the column-wise reads stay in cache (a plain
     /// row-by-row copy reads one cache line per element on a large matrix), the tile
-    /// rows split across cores. The buffer is written in place: the caller owns it.
+    /// rows split across cores (CVecMath's lk_mirror_lower_rows). The buffer is written
+    /// in place: the caller owns it.
     public func mirrorLowerTriangle() {
         precondition(rank == 2 && shape[0] == shape[1])
         let n = shape[0], p = pointer, tile = 32
         let blocks = (n + tile - 1) / tile
         // Block row b copies (blocks − b) tiles: pair b with blocks − 1 − b for equal shares.
-        func blockRow(_ b: Int) {
-            let i0 = b * tile, i1 = Swift.min(i0 + tile, n)
-            var j0 = i0
-            while j0 < n {
-                let j1 = Swift.min(j0 + tile, n)
-                for i in i0..<i1 { for j in Swift.max(j0, i + 1)..<Swift.max(j1, i + 1) { p[i * n + j] = p[j * n + i] } }
-                j0 = j1
-            }
-        }
+        func blockRow(_ b: Int) { lk_mirror_lower_rows(p, n, b * tile, Swift.min(b * tile + tile, n)) }
         Parallel.forEachChunk(count: (blocks + 1) / 2, costPerItem: n * tile, align: 1) { r in
             for b in r {
                 blockRow(b)

@@ -2,8 +2,8 @@ import XCTest
 @testable import LkTensor
 import LkTestSupport
 
-/// `Tensor.asymmetry` (the tiled scan behind cg's and chol/eigh's symmetry checks)
-/// against the plain definition, element by element.
+/// `Tensor.asymmetry` (the tiled scan behind cg's and chol/eigh's symmetry checks) and
+/// `firstPair` against the plain definition, element by element.
 final class SymmetryTests: XCTestCase {
     /// The definition: max |Aᵢⱼ|, and the first pair (i > j, row-major) with the largest |Aᵢⱼ − Aⱼᵢ|.
     func reference(_ a: Tensor) -> (Double, Double, Int, Int) {
@@ -24,6 +24,7 @@ final class SymmetryTests: XCTestCase {
             let want = reference(s)
             XCTAssertEqual(r.largest, want.0, "n = \(n)")
             XCTAssertEqual(r.worst, 0, "n = \(n)")
+            XCTAssertEqual(s.firstPair(differingBy: 0).row, n > 1 ? 1 : 0, "n = \(n)")
             guard n > 3 else { continue }
             // Two pairs equally far from symmetric, the later one (row-major) in an earlier tile row's
             // reach: the first in row-major order must be reported; a nan elsewhere is passed over.
@@ -36,8 +37,9 @@ final class SymmetryTests: XCTestCase {
             let ref = reference(s)
             XCTAssertEqual(r.largest, ref.0, "n = \(n)")
             XCTAssertEqual(r.worst, ref.1, "n = \(n)")
-            XCTAssertEqual([r.row, r.column], [ref.2, ref.3], "n = \(n)")
-            XCTAssertEqual([r.row, r.column], [2, 0], "n = \(n)")
+            let at = s.firstPair(differingBy: r.worst)
+            XCTAssertEqual([at.row, at.column], [ref.2, ref.3], "n = \(n)")
+            XCTAssertEqual([at.row, at.column], [2, 0], "n = \(n)")
         }
     }
 

@@ -20,6 +20,17 @@ void lk_vec_apply(int op, const double *x, double *y, long n);
 /// comparisons and tests).
 int lk_vec_width_bits(void);
 
+/// For rows i0 ≤ i < i1 of the n×n matrix p (row-major): the largest |p[i][j]| over
+/// j ≤ i together with the mirror entries |p[j][i]|, and the largest |p[i][j] − p[j][i]|
+/// over j < i, NaN passed over (Swift.max's rule), read in 32×32 tiles. Used by
+/// LkTensor's Tensor.asymmetry, which splits the rows across cores (i1 − i0 ≤ 32).
+void lk_asymmetry_rows(const double *p, long n, long i0, long i1, double *largest, double *worst);
+
+/// p[i][j] = p[j][i] for rows i0 ≤ i < i1 and every j > i (the lower triangle copied
+/// onto the upper), in 32-column tiles so the column-wise reads stay in cache. Used by
+/// Tensor.mirrorLowerTriangle, which splits the rows across cores.
+void lk_mirror_lower_rows(double *p, long n, long i0, long i1);
+
 // The analytic kernels' dual maps over a row, on the same vector math.
 #include "dualrows.h"
 
