@@ -2,6 +2,7 @@
 # Prints one line per timed call: gauss|tanhfma|standardize <n> <seconds>
 import time
 import numpy as np
+from benchtiming import measure
 
 reps = 5                          # bench:param
 warmup = 0.3                      # bench:param  (seconds)
@@ -14,12 +15,4 @@ s = x.std()
 for name, kernel in [("gauss", lambda: np.exp(-x**2/2)),
                      ("tanhfma", lambda: np.tanh(x)*y + 1),
                      ("standardize", lambda: (x - m) / s)]:
-    w0 = time.perf_counter()
-    z = kernel()
-    while time.perf_counter() - w0 < warmup:
-        z = kernel()
-    for r in range(reps):
-        t0 = time.perf_counter()
-        z = kernel()
-        t1 = time.perf_counter()
-        print(name, n, t1 - t0, flush=True)
+    measure(name, n, kernel, reps, warmup)

@@ -5,6 +5,7 @@
 # Prints one line per timed call: <tag> <n> <seconds>, as kernels.lk.
 import time
 import numpy as np
+from benchtiming import measure
 
 reps = 5                          # bench:param
 warmup = 0.3                      # bench:param  (seconds)
@@ -42,21 +43,9 @@ def kernels(x, act, depth=3, want_ntk=True):
     return nngp, ntk
 
 
-def measure(tag, f):
-    w0 = time.perf_counter()
-    k = f()
-    while time.perf_counter() - w0 < warmup:
-        k = f()
-    for r in range(reps):
-        t0 = time.perf_counter()
-        k = f()
-        t1 = time.perf_counter()
-        print(tag, n, t1 - t0, flush=True)
-
-
 rng = np.random.default_rng(0)
 x = rng.standard_normal((n, d))
 for a in ["relu", "erf"]:
-    measure("ntk" + a, lambda: kernels(x, a)[1])
-    measure("nngp" + a, lambda: kernels(x, a, want_ntk=False)[0])
-    measure("both" + a, lambda: kernels(x, a))
+    measure("ntk" + a, n, lambda: kernels(x, a)[1], reps, warmup)
+    measure("nngp" + a, n, lambda: kernels(x, a, want_ntk=False)[0], reps, warmup)
+    measure("both" + a, n, lambda: kernels(x, a), reps, warmup)

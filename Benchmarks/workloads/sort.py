@@ -3,6 +3,7 @@
 # sortstable|argsortstable. Prints one line per timed call: <tag> <n> <seconds>
 import time
 import numpy as np
+from benchtiming import measure
 
 reps = 5                          # bench:param
 warmup = 0.3                      # bench:param  (seconds)
@@ -11,12 +12,4 @@ rng = np.random.default_rng(0)
 x = rng.standard_normal(n)
 for name, f in [("sort", lambda: np.sort(x)), ("sortstable", lambda: np.sort(x, kind="stable")),
                 ("argsort", lambda: np.argsort(x)), ("argsortstable", lambda: np.argsort(x, kind="stable"))]:
-    w0 = time.perf_counter()
-    s = f()
-    while time.perf_counter() - w0 < warmup:
-        s = f()
-    for r in range(reps):
-        t0 = time.perf_counter()
-        s = f()
-        t1 = time.perf_counter()
-        print(name, n, t1 - t0, flush=True)
+    measure(name, n, f, reps, warmup)

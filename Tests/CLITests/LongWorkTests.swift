@@ -115,9 +115,8 @@ final class LongWorkTests: XCTestCase {
         let s = try session()
         type(s, "kept = 41")
         type(s, "M = randn(3500, 3500); S = M + M.T;")   // eigh: ~15 s on this class of machine
-        let start = Date()
+        // interrupt() waits at most 10 s for `interrupted`, less than the call itself takes.
         interrupt(s, "E = eigh(S)", delay: 1.0)
-        XCTAssertLessThan(Date().timeIntervalSince(start), 6, "Ctrl-C waited for the LAPACK call: \(s.transcript)")
         XCTAssertTrue(value(s, "kept + 1").contains("42"), s.transcript)
         XCTAssertTrue(value(s, "E").contains("unknown name 'E'"), s.transcript)
         XCTAssertTrue(value(s, "print(det(eye(3) * 2))").contains("8"), s.transcript)
@@ -185,13 +184,13 @@ final class LongWorkTests: XCTestCase {
         p.standardOutput = Pipe(); let err = Pipe(); p.standardError = err
         try p.run()
         usleep(2_500_000)   // inside eigh
-        let pressed = Date()
         kill(p.processIdentifier, SIGINT)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
-        if done.wait(timeout: .now() + 30) == .timedOut { p.terminate(); XCTFail("lk did not exit after Ctrl-C"); return }
+        // A deadline shorter than the rest of the call: waiting for LAPACK (or hanging in
+        // OpenBLAS's exit handler, as before) misses it.
+        if done.wait(timeout: .now() + 8) == .timedOut { kill(p.processIdentifier, SIGKILL); XCTFail("lk did not exit after Ctrl-C"); return }
         XCTAssertEqual(p.terminationStatus, 130)
-        XCTAssertLessThan(Date().timeIntervalSince(pressed), 5, "exit waited for the LAPACK call")
         XCTAssertTrue(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("interrupted"))
     }
 
