@@ -60,7 +60,7 @@ let package = Package(
         // the one assertClose family, running lk snippets, temporary directories.
         // A plain target that only test targets depend on; see Tests/README.md.
         .target(name: "LkTestSupport", dependencies: ["LkTensor", "LkLang", "LkBuiltins"], path: "Tests/LkTestSupport"),
-        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor", "LkTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LkTensorTests", dependencies: ["LkTensor", "CVecMath", "LkTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LkStudyTests", dependencies: ["LkStudy", "LkTensor", "LkTestSupport"]),
         .testTarget(name: "LkLangTests", dependencies: ["LkLang", "LkBuiltins", "LkTestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkStudy", "LkTensor", "LkTestSupport"],

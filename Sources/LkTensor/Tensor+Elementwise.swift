@@ -65,6 +65,18 @@ public enum BinaryOp: Sendable, CaseIterable {
     @inlinable @inline(__always)
     public func apply(_ a: Double, _ b: Double) -> Double { withScalar { $0(a, b) } }
 
+    /// The C run kernel (Sources/CVecMath/runs.c: AVX-512 or AVX2 lanes, the same
+    /// bits as `withScalar`, since + − × ÷ are correctly rounded) for this operation, if any.
+    var arithmeticRoutine: lk_arith_op? {
+        switch self {
+        case .add: return LK_ARITH_ADD
+        case .sub: return LK_ARITH_SUB
+        case .mul: return LK_ARITH_MUL
+        case .div: return LK_ARITH_DIV
+        default: return nil
+        }
+    }
+
     /// The derivative, beside the definition: the partials ∂y/∂a and ∂y/∂b of
     /// y = a op b as recipes in a, b and y (nil: no gradient, for comparisons).
     /// Ties in maximum/minimum share the gradient, ½ to each side (PyTorch's and JAX's choice).
@@ -200,6 +212,19 @@ public enum UnaryOp: String, Sendable, CaseIterable {
         }
     }
 
+    /// The C run kernel (Sources/CVecMath/runs.c: AVX-512 or AVX2 lanes, the same
+    /// bits as `withScalar`) for this exactly rounded operation, if it has one.
+    var mapRoutine: lk_map_op? {
+        switch self {
+        case .neg: return LK_MAP_NEG
+        case .abs: return LK_MAP_ABS
+        case .sqrt: return LK_MAP_SQRT
+        case .square: return LK_MAP_SQUARE
+        case .relu: return LK_MAP_RELU
+        default: return nil
+        }
+    }
+
     /// The C vector-math routine that computes this function over a run, if any.
     var vectorRoutine: lk_vec_op? {
         switch self {
@@ -266,14 +291,20 @@ func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: Unsaf
                _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     // x^2 and x^1 are exact in both forms (pow is correctly rounded there);
     // the product avoids a libm call per element for the most common power.
-    if op == .pow && sb == 0 && b[0] == 2 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x } }
+    if op == .pow && sb == 0 && b[0] == 2 {
+        if sa != 0 { return lk_map_run(Int32(LK_MAP_SQUARE.rawValue), a, dst, n) }
+        return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x }
+    }
     if op == .pow && sb == 0 && b[0] == 1 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x } }
     // x / c is x · (1/c) bit for bit when c is a power of two whose reciprocal is a
     // double (both are the correctly rounded x·2⁻ᵏ); a multiply is several times
     // cheaper than a divide. For any other c, 1/c is rounded and x·(1/c) can differ
     // from x/c in the last bit, so the division stays.
-    if op == .div && sb == 0, let r = BinaryOp.exactReciprocal(b[0]) {
-        return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * r }
+    if op == .div && sb == 0 && sa != 0, let r = BinaryOp.exactReciprocal(b[0]) {
+        return withUnsafePointer(to: r) { lk_arith_run(Int32(LK_ARITH_MUL.rawValue), a, 1, $0, 0, dst, n) }
+    }
+    if sa != 0 || sb != 0, let routine = op.arithmeticRoutine {
+        return lk_arith_run(Int32(routine.rawValue), a, sa, b, sb, dst, n)
     }
     op.withScalar { f in binaryLoop(a, sa, b, sb, dst, n, f) }
 }
@@ -315,6 +346,7 @@ public enum VectorMath {
 /// One contiguous run of a unary function.
 func unaryRun(_ op: UnaryOp, _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
     if let routine = op.vectorRoutine { return vectorMath(routine, src, dst, n) }
+    if let routine = op.mapRoutine { return lk_map_run(Int32(routine.rawValue), src, dst, n) }
     op.withScalar { f in unaryLoop(src, dst, n, f) }
 }
 

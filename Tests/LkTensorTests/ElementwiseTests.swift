@@ -1,5 +1,6 @@
 import XCTest
 @testable import LkTensor
+import CVecMath
 import LkTestSupport
 
 /// Bit-level equality, so that -0.0 and 0.0 differ and nan equals nan.
@@ -61,6 +62,53 @@ final class ElementwiseTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The C run kernels (Sources/CVecMath/runs.c) at every width the CPU has, against
+    /// Swift's scalar operators bit for bit: every pair of special values, every
+    /// length around the vector widths (the tails), both strides, and in place.
+    func testArithmeticRunKernelsGiveScalarBitsAtEveryWidth() throws {
+        var g = RNG(seed: 5)
+        let values = specials + [5e-324, -5e-324, 2.2250738585072014e-308, 0x1p1023, -0.5, 1.0000000000000002]
+            + (0..<40).map { _ in g.normal() * 10 }
+        let widths = [0, 256, 512].filter { $0 <= Int(lk_vec_width_bits()) }
+        let ops: [(lk_arith_op, BinaryOp)] = [(LK_ARITH_ADD, .add), (LK_ARITH_SUB, .sub), (LK_ARITH_MUL, .mul), (LK_ARITH_DIV, .div)]
+        let maps: [(lk_map_op, UnaryOp)] = [(LK_MAP_NEG, .neg), (LK_MAP_ABS, .abs), (LK_MAP_SQRT, .sqrt),
+                                            (LK_MAP_SQUARE, .square), (LK_MAP_RELU, .relu)]
+        var checked = 0
+        for bits in widths {
+            for (routine, op) in ops {
+                for s in values {          // the number on one side, a run of every value on the other
+                    for n in [1, 3, 7, 8, 9, 15, 17, values.count] {
+                        let run = Array(values.prefix(n))
+                        var y = [Double](repeating: 0, count: n)
+                        lk_arith_run_width(Int32(bits), Int32(routine.rawValue), run, 1, [s], 0, &y, n)
+                        for i in 0..<n { XCTAssertTrue(sameBits(y[i], op.apply(run[i], s)), "\(bits): \(run[i]) \(op.symbol) \(s)") }
+                        lk_arith_run_width(Int32(bits), Int32(routine.rawValue), [s], 0, run, 1, &y, n)
+                        for i in 0..<n { XCTAssertTrue(sameBits(y[i], op.apply(s, run[i])), "\(bits): \(s) \(op.symbol) \(run[i])") }
+                        checked += 2 * n
+                    }
+                }
+                // Two runs, the result written over the first.
+                var a = values
+                let b = values.reversed() as [Double]
+                let want = zip(a, b).map { op.apply($0, $1) }
+                a.withUnsafeMutableBufferPointer { p in
+                    lk_arith_run_width(Int32(bits), Int32(routine.rawValue), p.baseAddress, 1, b, 1, p.baseAddress, p.count)
+                }
+                XCTAssertTrue(zip(a, want).allSatisfy { sameBits($0, $1) }, "\(bits) \(op.symbol) in place")
+            }
+            for (routine, op) in maps {
+                for n in 0...values.count {
+                    var x = Array(values.prefix(n))
+                    let want = x.map(op.apply)
+                    x.withUnsafeMutableBufferPointer { p in lk_map_run_width(Int32(bits), Int32(routine.rawValue), p.baseAddress, p.baseAddress, n) }
+                    for i in 0..<n { XCTAssertTrue(sameBits(x[i], want[i]), "\(bits): \(op)(\(values[i])) = \(x[i]), want \(want[i])") }
+                    checked += n
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 10_000)
     }
 
     func testUnaryOpsKnownValues() {

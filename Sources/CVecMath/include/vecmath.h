@@ -34,4 +34,7 @@ void lk_mirror_lower_rows(double *p, long n, long i0, long i1);
 // The analytic kernels' dual maps over a row, on the same vector math.
 #include "dualrows.h"
 
+// Arithmetic over runs (+ − × ÷, negation, abs, sqrt, square, ReLU), at the same widths.
+#include "runs.h"
+
 #endif
