@@ -4,29 +4,13 @@
 # three implementations (1 Jacobian contraction, 2 NTK-vector products, 3 structured
 # derivatives); the row takes the fastest of them, as a user picking the best would.
 #
-# neural-tangents 0.6.5 needs a jax of the 0.4 line (it imports jax.core.Jaxpr), and
-# its package __init__ imports a TensorFlow-only experimental module; so it is looked
-# for in LK_NT_PATH (a `pip install --target` directory with jax 0.4.30, see
-# Benchmarks/README.md) and its empirical-kernel module is loaded without that __init__.
+# neural-tangents is imported as ntload.py says (its own venv from Benchmarks/setup-nt).
 # Prints one line per timed call: entk <width> <n> <seconds>   (and ntimpl <k> <seconds>)
-import importlib.util
-import os
-import sys
 import time
-import types
 
-if os.environ.get("LK_NT_PATH"):
-    sys.path.insert(0, os.environ["LK_NT_PATH"])
-spec = importlib.util.find_spec("neural_tangents")
-if spec is None:
-    sys.exit("neural_tangents not found (set LK_NT_PATH, see Benchmarks/README.md)")
-pkg = types.ModuleType("neural_tangents")
-pkg.__path__ = list(spec.submodule_search_locations)
-sys.modules["neural_tangents"] = pkg
-
+import ntload  # noqa: F401  (registers neural_tangents, enables float64)
 import numpy as np
 import jax
-jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp
 from neural_tangents._src import empirical
 
