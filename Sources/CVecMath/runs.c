@@ -2,7 +2,7 @@
 // 754, so the AVX-512, AVX2 and scalar loops (and their scalar tails) give the same
 // bits; contraction into fused multiply-adds is off for the whole file.
 #include "runs.h"
-#include "vecmath.h"
+#include "vectors.h"
 #include <immintrin.h>
 #include <math.h>
 
@@ -122,5 +122,115 @@ void lk_map_run_width(int bits, int op, const double *x, double *y, long n) {
     case 512: mk8[op](x, y, n); break;
     case 256: mk4[op](x, y, n); break;
     default: mk1[op](x, y, n); break;
+    }
+}
+
+// The chains (see runs.h): blocks of CHAIN_BLOCK elements, small enough that the
+// registers (double arrays) stay in L1 and that reading memory interleaves with the
+// arithmetic; each step is one tight vector loop over the block. A last, partial
+// block is run on zero-padded copies (as lk_vec_apply pads its tail); lanes never mix.
+#ifndef CHAIN_BLOCK
+#define CHAIN_BLOCK 64
+#endif
+#ifndef CHAIN_AHEAD
+#define CHAIN_AHEAD 2
+#endif
+
+// One step over a block: P(j) reads operand element vector j (from a register or
+// an input, or the broadcast constant), and the loop stores op(…) into pr.
+#define CHAIN_BLOCK_FN(prefix, attr, T, W, L, ST, B, VARITH, VMAP, VECF) \
+    attr static void prefix##_block(const lk_chain_step *s, int ns, const double *const *in, long at, \
+                                    const double *c, double (*reg)[CHAIN_BLOCK], double *y) { \
+        for (int k = 0; k < ns; k++) { \
+            const lk_chain_step *t = s + k; \
+            const double *pa = t->a_source == LK_CHAIN_REGISTER ? reg[t->a_index] \
+                             : t->a_source == LK_CHAIN_INPUT ? in[t->a_index] + at : 0; \
+            const T ca = B(pa ? 0.0 : c[t->a_index]); \
+            double *pr = k == ns - 1 ? y : reg[t->target]; \
+            if (t->kind == LK_CHAIN_ARITH) { \
+                const double *pb = t->b_source == LK_CHAIN_REGISTER ? reg[t->b_index] \
+                                 : t->b_source == LK_CHAIN_INPUT ? in[t->b_index] + at : 0; \
+                const T cb = B(pb ? 0.0 : c[t->b_index]); \
+                switch (t->op) { \
+                case LK_ARITH_ADD: VARITH(add); break; \
+                case LK_ARITH_SUB: VARITH(sub); break; \
+                case LK_ARITH_MUL: VARITH(mul); break; \
+                default: VARITH(div); break; \
+                } \
+            } else if (t->kind == LK_CHAIN_MAP) { \
+                switch (t->op) { \
+                case LK_MAP_NEG: VMAP(neg); break; \
+                case LK_MAP_ABS: VMAP(abs); break; \
+                case LK_MAP_SQRT: VMAP(sqrt); break; \
+                case LK_MAP_SQUARE: VMAP(square); break; \
+                default: VMAP(relu); break; \
+                } \
+            } else { \
+                const int op = t->op; \
+                for (int j = 0; j < CHAIN_BLOCK; j += W) ST(pr + j, VECF(op, L(pa + j))); \
+            } \
+        } \
+    }
+
+// Binary: the three forms (two runs, a run and a number, a number and a run).
+#define ARITH8(name) \
+    if (pa && pb) { for (int j = 0; j < CHAIN_BLOCK; j += 8) _mm512_storeu_pd(pr + j, _mm512_##name##_pd(_mm512_loadu_pd(pa + j), _mm512_loadu_pd(pb + j))); } \
+    else if (pa) { for (int j = 0; j < CHAIN_BLOCK; j += 8) _mm512_storeu_pd(pr + j, _mm512_##name##_pd(_mm512_loadu_pd(pa + j), cb)); } \
+    else { for (int j = 0; j < CHAIN_BLOCK; j += 8) _mm512_storeu_pd(pr + j, _mm512_##name##_pd(ca, _mm512_loadu_pd(pb + j))); }
+#define MAP8(name) for (int j = 0; j < CHAIN_BLOCK; j += 8) _mm512_storeu_pd(pr + j, v8_##name(_mm512_loadu_pd(pa + j)));
+#define ARITH4(name) \
+    if (pa && pb) { for (int j = 0; j < CHAIN_BLOCK; j += 4) _mm256_storeu_pd(pr + j, _mm256_##name##_pd(_mm256_loadu_pd(pa + j), _mm256_loadu_pd(pb + j))); } \
+    else if (pa) { for (int j = 0; j < CHAIN_BLOCK; j += 4) _mm256_storeu_pd(pr + j, _mm256_##name##_pd(_mm256_loadu_pd(pa + j), cb)); } \
+    else { for (int j = 0; j < CHAIN_BLOCK; j += 4) _mm256_storeu_pd(pr + j, _mm256_##name##_pd(ca, _mm256_loadu_pd(pb + j))); }
+#define MAP4(name) for (int j = 0; j < CHAIN_BLOCK; j += 4) _mm256_storeu_pd(pr + j, v4_##name(_mm256_loadu_pd(pa + j)));
+
+CHAIN_BLOCK_FN(c8, AVX512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, ARITH8, MAP8, lk_v8)
+CHAIN_BLOCK_FN(c4, AVX2, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, ARITH4, MAP4, lk_v4)
+
+typedef void (*chain_block)(const lk_chain_step *, int, const double *const *, long, const double *,
+                            double (*)[CHAIN_BLOCK], double *);
+
+static void chain(chain_block block, const lk_chain_step *s, int ns, const double *const *in, int inputs,
+                  const double *c, double *y, long n) {
+    double reg[LK_CHAIN_REGISTERS][CHAIN_BLOCK] __attribute__((aligned(64)));
+    long i = 0;
+    for (; i + CHAIN_BLOCK <= n; i += CHAIN_BLOCK) {
+        // The inputs CHAIN_AHEAD blocks on, asked for now: a step such as exp computes
+        // for longer than a block takes to read, and the hardware prefetcher alone,
+        // seeing a burst of reads and then none, does not run far enough ahead.
+        if (i + (CHAIN_AHEAD + 1) * CHAIN_BLOCK <= n)
+            for (int k = 0; k < inputs; k++)
+                for (int j = 0; j < CHAIN_BLOCK; j += 8) __builtin_prefetch(in[k] + i + CHAIN_AHEAD * CHAIN_BLOCK + j, 0, 3);
+        block(s, ns, in, i, c, reg, y + i);
+    }
+    if (i < n) {
+        // The tail: zero-padded copies of the inputs' last elements.
+        enum { MAX_INPUTS = 2 * LK_CHAIN_REGISTERS + 2 };
+        double pad[MAX_INPUTS][CHAIN_BLOCK] __attribute__((aligned(64)));
+        const double *at[MAX_INPUTS];
+        double out[CHAIN_BLOCK] __attribute__((aligned(64)));
+        for (int k = 0; k < inputs; k++) {
+            for (long j = 0; j < CHAIN_BLOCK; j++) pad[k][j] = i + j < n ? in[k][i + j] : 0;
+            at[k] = pad[k];
+        }
+        block(s, ns, at, 0, c, reg, out);
+        for (long j = 0; i + j < n; j++) y[i + j] = out[j];
+    }
+}
+
+int lk_chain_run(const lk_chain_step *steps, int nsteps, const double *const *inputs, int ninputs,
+                 const double *constants, double *y, long n) {
+    return lk_chain_run_width(lk_vec_width_bits(), steps, nsteps, inputs, ninputs, constants, y, n);
+}
+
+int lk_chain_run_width(int bits, const lk_chain_step *steps, int nsteps, const double *const *inputs, int ninputs,
+                       const double *constants, double *y, long n) {
+    if (nsteps <= 0 || ninputs < 0 || ninputs > 2 * LK_CHAIN_REGISTERS + 2) return 0;
+    for (int k = 0; k < nsteps; k++)
+        if (steps[k].target < 0 || steps[k].target >= LK_CHAIN_REGISTERS) return 0;
+    switch (bits) {
+    case 512: if (n > 0) chain(c8_block, steps, nsteps, inputs, ninputs, constants, y, n); return 1;
+    case 256: if (n > 0) chain(c4_block, steps, nsteps, inputs, ninputs, constants, y, n); return 1;
+    default: return 0;
     }
 }

@@ -10,23 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// The declarations carry the target so the vector arguments travel in
-// ymm/zmm registers, as libmvec expects.
-#define DECLARE(name) \
-    __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_##name(__m256d); \
-    __attribute__((target("avx512f"))) __m512d _ZGVeN8v_##name(__m512d);
-DECLARE(exp) DECLARE(log) DECLARE(tanh) DECLARE(sin) DECLARE(cos) DECLARE(tan)
-DECLARE(erf) DECLARE(expm1) DECLARE(log1p) DECLARE(log2) DECLARE(log10)
-
-// SLEEF, declared here rather than through <sleef.h>, which hides its vector types
-// unless the whole file is compiled for AVX-512. The u10 variants: at most 1.0 ulp.
-#define DECLARE_SLEEF(name) \
-    __attribute__((target("avx2,fma"))) __m256d Sleef_##name##d4_u10avx2(__m256d); \
-    __attribute__((target("avx512f"))) __m512d Sleef_##name##d8_u10avx512f(__m512d); \
-    __attribute__((target("avx2,fma"))) static inline __m256d _ZGVdN4v_lk##name(__m256d x) { return Sleef_##name##d4_u10avx2(x); } \
-    __attribute__((target("avx512f"))) static inline __m512d _ZGVeN8v_lk##name(__m512d x) { return Sleef_##name##d8_u10avx512f(x); } \
-    static inline double lk##name(double x) { return name(x); }
-DECLARE_SLEEF(acos) DECLARE_SLEEF(asin)
+#include "vectors.h"
 
 #define AVX512_LOOP(name) \
     __attribute__((target("avx512f"))) static void v8_##name(const double *x, double *y, long n) { \
@@ -81,8 +65,12 @@ int lk_vec_width_bits(void) {
 }
 
 void lk_vec_apply(int op, const double *x, double *y, long n) {
+    lk_vec_apply_width(lk_vec_width_bits(), op, x, y, n);
+}
+
+void lk_vec_apply_width(int bits, int op, const double *x, double *y, long n) {
     if (op < 0 || op > LK_VEC_ASIN || n <= 0) return;
-    switch (lk_vec_width_bits()) {
+    switch (bits) {
     case 512: k8[op](x, y, n); break;
     case 256: k4[op](x, y, n); break;
     default: k1[op](x, y, n); break;

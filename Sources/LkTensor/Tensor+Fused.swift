@@ -1,3 +1,5 @@
+import CVecMath
+
 /// A chain of elementwise operations over tensors of one shape and numbers, run in
 /// one pass: `exp(-x^2/2)` reads x once and writes one result, where evaluating it
 /// operation by operation makes four passes over memory and three temporaries.
@@ -38,6 +40,56 @@ public struct ElementwiseProgram: Sendable {
     /// constant (stride 0), or a register.
     enum Source { case input(Int), constant(Int), register(Int) }
 
+    /// The steps as the C chain's (runs.h), each the vector operation its unfused
+    /// tensor operation runs on (`binaryRun`'s and `unaryRun`'s choices: x^2 as x·x,
+    /// x/c as x·(1/c) for a power of two c), or nil when a step has no vector form there
+    /// (`%`, `^` in general, comparisons, sigmoid, floor, …): then the chain runs block
+    /// by block through the run kernels.
+    static func chain(_ steps: [Step], _ sources: [(Source, Source?)], _ register: [Int],
+                      _ constants: inout [Double]) -> [lk_chain_step]? {
+        func operand(_ s: Source) -> (Int32, Int32) {
+            switch s {
+            case .register(let r): return (Int32(LK_CHAIN_REGISTER.rawValue), Int32(r))
+            case .input(let i): return (Int32(LK_CHAIN_INPUT.rawValue), Int32(i))
+            case .constant(let c): return (Int32(LK_CHAIN_CONSTANT.rawValue), Int32(c))
+            }
+        }
+        func constant(_ s: Source?) -> Double? {
+            if case .constant(let c)? = s { return constants[c] }
+            return nil
+        }
+        var out: [lk_chain_step] = []
+        for (k, step) in steps.enumerated() {
+            let (a, b) = sources[k]
+            if case .constant = a, b == nil { return nil }      // a unary step of a number: folded before, never here
+            var kind: lk_chain_kind, op: Int32, second: Source? = nil
+            switch step {
+            case .unary(let u, _):
+                if let r = u.mapRoutine { kind = LK_CHAIN_MAP; op = Int32(r.rawValue) }
+                else if let r = u.vectorRoutine { kind = LK_CHAIN_VEC; op = Int32(r.rawValue) }
+                else { return nil }
+            case .binary(let o, _, _):
+                if case .constant = a, case .constant? = b { return nil }
+                if o == .pow, constant(b) == 2 {
+                    if case .constant = a { return nil }
+                    kind = LK_CHAIN_MAP; op = Int32(LK_MAP_SQUARE.rawValue)
+                } else if o == .div, case .constant = a {
+                    kind = LK_CHAIN_ARITH; op = Int32(LK_ARITH_DIV.rawValue); second = b
+                } else if o == .div, let c = constant(b), let r = BinaryOp.exactReciprocal(c) {
+                    constants.append(r)
+                    kind = LK_CHAIN_ARITH; op = Int32(LK_ARITH_MUL.rawValue); second = .constant(constants.count - 1)
+                } else if let r = o.arithmeticRoutine {
+                    kind = LK_CHAIN_ARITH; op = Int32(r.rawValue); second = b
+                } else { return nil }
+            }
+            let (as_, ai) = operand(a)
+            let (bs, bi) = second.map(operand) ?? (Int32(LK_CHAIN_CONSTANT.rawValue), 0)
+            out.append(lk_chain_step(kind: Int32(kind.rawValue), op: op, target: Int32(register[k]),
+                                     a_source: as_, a_index: ai, b_source: bs, b_index: bi))
+        }
+        return out
+    }
+
     /// The last step's result over `inputs`, a new tensor of their common `shape`.
     public func run(_ inputs: [Tensor], shape: [Int]) throws -> Tensor {
         precondition(!steps.isEmpty && inputs.allSatisfy { $0.shape == shape })
@@ -76,6 +128,22 @@ public struct ElementwiseProgram: Sendable {
         let count = out.count, block = ElementwiseProgram.block
         let inputPointers = inputs.map { UnsafePointer($0.pointer) }
         let dst = out.pointer
+        if registers <= Int(LK_CHAIN_REGISTERS), inputs.count <= 2 * Int(LK_CHAIN_REGISTERS) + 2, lk_vec_width_bits() != 0,
+           let chain = ElementwiseProgram.chain(steps, sources, register, &constants) {
+            // Vector by vector through every step (Sources/CVecMath/runs.c).
+            let constants = constants
+            Parallel.forEachChunk(count: count, costPerItem: steps.count) { range in
+                let at = inputPointers.map { Optional($0 + range.lowerBound) }
+                _ = chain.withUnsafeBufferPointer { c in
+                    at.withUnsafeBufferPointer { p in
+                        constants.withUnsafeBufferPointer { k in
+                            lk_chain_run(c.baseAddress, Int32(c.count), p.baseAddress, Int32(p.count), k.baseAddress, dst + range.lowerBound, range.count)
+                        }
+                    }
+                }
+            }
+            return out
+        }
         let steps = self.steps, regs = Swift.max(registers, 1)
         Parallel.forEachChunk(count: count, costPerItem: steps.count) { range in
             let scratch = UnsafeMutablePointer<Double>.allocate(capacity: regs * block + Swift.max(constants.count, 1))

@@ -111,6 +111,89 @@ final class ElementwiseTests: XCTestCase {
         XCTAssertGreaterThan(checked, 10_000)
     }
 
+    /// The C chain (runs.c's lk_chain_run, what a fused chain runs on) at every vector
+    /// width, against the same operations run one by one over whole arrays at that
+    /// width, bit for bit: every operation kind, every operand form (register, input,
+    /// number), and lengths around the block (64) and the vector widths (the tails).
+    func testChainGivesTheOneByOneBitsAtEveryWidth() throws {
+        var g = RNG(seed: 9)
+        let specials: [Double] = [0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e300, -1e300, .infinity, -.infinity, .nan, 1, -1, 0.5, 3, 710, -745]
+        func column(_ n: Int, _ flip: Bool) -> [Double] {
+            (0..<n).map { i in i < specials.count ? specials[flip ? specials.count - 1 - i : i] : g.normal() * 6 }
+        }
+        let widths = [256, 512].filter { $0 <= Int(lk_vec_width_bits()) }
+        XCTAssertFalse(widths.isEmpty, "this CPU has no AVX2: the chain is never used")
+        let reg = Int32(LK_CHAIN_REGISTER.rawValue), inp = Int32(LK_CHAIN_INPUT.rawValue), con = Int32(LK_CHAIN_CONSTANT.rawValue)
+        func step(_ kind: lk_chain_kind, _ op: Int32, _ target: Int32, _ a: (Int32, Int32), _ b: (Int32, Int32) = (2, 0)) -> lk_chain_step {
+            lk_chain_step(kind: Int32(kind.rawValue), op: op, target: target, a_source: a.0, a_index: a.1, b_source: b.0, b_index: b.1)
+        }
+        var checked = 0
+        for bits in widths {
+            for n in [1, 3, 4, 7, 8, 9, 63, 64, 65, 127, 128, 129, 1000] {
+                let x = column(n, false), y = column(n, true)
+                let c: [Double] = [0.3, 2, -1.5]
+                func oneByOne(_ f: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+                    var out = [Double](repeating: 0, count: n)
+                    out.withUnsafeMutableBufferPointer { f($0.baseAddress!) }
+                    return out
+                }
+                func chain(_ steps: [lk_chain_step]) -> [Double] {
+                    var out = [Double](repeating: 7, count: n)
+                    let ok = x.withUnsafeBufferPointer { px in
+                        y.withUnsafeBufferPointer { py in
+                            let inputs: [UnsafePointer<Double>?] = [px.baseAddress, py.baseAddress]
+                            return out.withUnsafeMutableBufferPointer { po in
+                                lk_chain_run_width(Int32(bits), steps, Int32(steps.count), inputs, 2, c, po.baseAddress, n)
+                            }
+                        }
+                    }
+                    XCTAssertEqual(ok, 1)
+                    return out
+                }
+                func same(_ a: [Double], _ b: [Double], _ what: String) {
+                    checked += n
+                    let bad = zip(a, b).enumerated().first { !sameBits($0.element.0, $0.element.1) }
+                    XCTAssertNil(bad, "\(bits) bits, n = \(n), \(what): element \(bad?.offset ?? -1)")
+                }
+                // Each binary operation in its three operand forms, then a negation (exact).
+                for op in [LK_ARITH_ADD, LK_ARITH_SUB, LK_ARITH_MUL, LK_ARITH_DIV] {
+                    let o = Int32(op.rawValue), neg = Int32(LK_MAP_NEG.rawValue)
+                    for (a, b, name) in [((inp, Int32(0)), (inp, Int32(1)), "x op y"), ((inp, 1), (con, 2), "y op c"), ((con, 0), (inp, 0), "c op x")] {
+                        let want = oneByOne { out in
+                            let pa = a.0 == inp ? (a.1 == 0 ? x : y) : [c[Int(a.1)]], pb = b.0 == inp ? (b.1 == 0 ? x : y) : [c[Int(b.1)]]
+                            lk_arith_run_width(Int32(bits), o, pa, a.0 == inp ? 1 : 0, pb, b.0 == inp ? 1 : 0, out, n)
+                            lk_map_run_width(Int32(bits), neg, out, out, n)
+                        }
+                        same(chain([step(LK_CHAIN_ARITH, o, 0, a, b), step(LK_CHAIN_MAP, neg, 0, (reg, 0))]), want, "\(op) \(name)")
+                    }
+                    // Two registers as operands (the second freed into the first).
+                    let want = oneByOne { out in
+                        var t = [Double](repeating: 0, count: n)
+                        lk_map_run_width(Int32(bits), Int32(LK_MAP_SQUARE.rawValue), x, out, n)
+                        lk_vec_apply_width(Int32(bits), Int32(LK_VEC_EXP.rawValue), y, &t, n)
+                        lk_arith_run_width(Int32(bits), o, out, 1, t, 1, out, n)
+                    }
+                    same(chain([step(LK_CHAIN_MAP, Int32(LK_MAP_SQUARE.rawValue), 0, (inp, 0)),
+                                step(LK_CHAIN_VEC, Int32(LK_VEC_EXP.rawValue), 1, (inp, 1)),
+                                step(LK_CHAIN_ARITH, o, 0, (reg, 0), (reg, 1))]), want, "\(op) of two registers")
+                }
+                // Each map and vector routine, applied to x·c then to a register.
+                let maps = [LK_MAP_NEG, LK_MAP_ABS, LK_MAP_SQRT, LK_MAP_SQUARE, LK_MAP_RELU].map { (LK_CHAIN_MAP, Int32($0.rawValue)) }
+                let vecs = [LK_VEC_EXP, LK_VEC_LOG, LK_VEC_TANH, LK_VEC_SIN, LK_VEC_COS, LK_VEC_TAN, LK_VEC_ERF,
+                            LK_VEC_EXPM1, LK_VEC_LOG1P, LK_VEC_LOG2, LK_VEC_LOG10].map { (LK_CHAIN_VEC, Int32($0.rawValue)) }
+                for (kind, op) in maps + vecs {
+                    let want = oneByOne { out in
+                        if kind == LK_CHAIN_MAP { lk_map_run_width(Int32(bits), op, x, out, n) } else { lk_vec_apply_width(Int32(bits), op, x, out, n) }
+                        lk_arith_run_width(Int32(bits), Int32(LK_ARITH_MUL.rawValue), out, 1, [c[1]], 0, out, n)
+                    }
+                    same(chain([step(kind, op, 0, (inp, 0)), step(LK_CHAIN_ARITH, Int32(LK_ARITH_MUL.rawValue), 0, (reg, 0), (con, 1))]),
+                         want, "\(kind) \(op)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 50_000)
+    }
+
     func testUnaryOpsKnownValues() {
         XCTAssertEqual([-2, 0, 3, -0.0].map(UnaryOp.relu.apply), [0, 0, 3, 0])
         XCTAssertTrue(UnaryOp.relu.apply(.nan).isNaN)

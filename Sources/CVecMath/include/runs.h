@@ -22,4 +22,32 @@ void lk_map_run(int op, const double *x, double *y, long n);
 void lk_arith_run_width(int bits, int op, const double *a, long sa, const double *b, long sb, double *y, long n);
 void lk_map_run_width(int bits, int op, const double *x, double *y, long n);
 
+/// A fused elementwise chain (LkTensor's ElementwiseProgram) run in blocks of 64
+/// elements: every step is applied to the block (8 or 4 lanes at a time, AVX-512 or
+/// AVX2) in L1-resident registers before the next block is read, so reading memory
+/// interleaves with the arithmetic and each step's dispatch is paid once per block. Each step is the same vector operation the unfused tensor operation
+/// uses (lk_arith_run, lk_map_run, lk_vec_apply's routine), on the same lanes: the
+/// result is bit for bit the unfused one.
+enum lk_chain_kind { LK_CHAIN_ARITH, LK_CHAIN_MAP, LK_CHAIN_VEC };
+enum lk_chain_source { LK_CHAIN_REGISTER, LK_CHAIN_INPUT, LK_CHAIN_CONSTANT };
+enum { LK_CHAIN_REGISTERS = 16 };
+
+typedef struct {
+    int kind;       // lk_chain_kind
+    int op;         // an lk_arith_op, lk_map_op or lk_vec_op
+    int target;     // the register written (< LK_CHAIN_REGISTERS)
+    int a_source, a_index;  // the first operand: register, input or constant number
+    int b_source, b_index;  // the second (LK_CHAIN_ARITH only)
+} lk_chain_step;
+
+/// Runs the steps over elements [0, n) of the ninputs inputs (each pointer already at
+/// the first element; at most 2·LK_CHAIN_REGISTERS + 2) and writes the last step's register to y[0..<n]. Returns 0, doing
+/// nothing, when the CPU has neither AVX-512 nor AVX2 (or LK_VECMATH=scalar): the
+/// caller then runs the chain block by block.
+int lk_chain_run(const lk_chain_step *steps, int nsteps, const double *const *inputs, int ninputs,
+                 const double *constants, double *y, long n);
+/// The same at a given width (512 or 256; the CPU must have it), for tests.
+int lk_chain_run_width(int bits, const lk_chain_step *steps, int nsteps, const double *const *inputs, int ninputs,
+                       const double *constants, double *y, long n);
+
 #endif

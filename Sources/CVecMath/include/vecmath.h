@@ -15,6 +15,9 @@ enum lk_vec_op {
 /// y[i] = f(x[i]) for i < n. x and y may be the same array.
 void lk_vec_apply(int op, const double *x, double *y, long n);
 
+/// The same at a given width (512, 256 or 0; the CPU must have it), for tests.
+void lk_vec_apply_width(int bits, int op, const double *x, double *y, long n);
+
 /// The instruction set in use: 512, 256 or 0 (scalar libm). `LK_VECMATH=scalar`
 /// or `LK_VECMATH=avx2` in the environment forces a narrower one (for
 /// comparisons and tests).
