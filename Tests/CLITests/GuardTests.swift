@@ -75,6 +75,51 @@ final class GuardTests: XCTestCase {
         XCTAssertEqual(fine.stdout, "abcd 7\n")
     }
 
+    /// Text and lists built from other values are sized before they are built: `format`
+    /// grew a string formatted into itself without bound, `split` and `map` over a long
+    /// string, `enumerate` and `zip` built lists of any length, and `str`, `print` and
+    /// `+` built the text of a list whatever its size (a list of 32 references to one
+    /// 1 MB string is 32 MB of text). Each loop is short enough to end without the check.
+    func testTextAndListsFromOtherValuesAreSizedFirst() throws {
+        let env = ["LK_MEMORY_LIMIT": "10M"]
+        let mb = "s = \"a\"\nfor i in 0..20 { s = s + s }\n"   // 1 MB
+        let refs = mb + "xs = [s]\nfor i in 0..5 { xs = xs + xs }\n"   // 32 references to it
+        let cases: [(String, String)] = [
+            ("s = \"a\"\nfor i in 0..25 { s = format(\"{}{}\", s, s) }",
+             "format: a string of 16777216 bytes would allocate 16.8 MB, over the memory limit of 10.0 MB"),
+            (mb + "s = s + s\nxs = split(s, \"a\")",
+             "split: the pieces of s: a list of more than 416666 items would allocate more than 10.0 MB, the memory limit"),
+            ("s = \"a \"\nfor i in 0..20 { s = s + s }\nxs = split(s)",
+             "split: the words of s: a list of 1048576 items would allocate 25.2 MB, over the memory limit of 10.0 MB"),
+            ("s = \"a\"\nfor i in 0..19 { s = s + s }\nys = map(fn(c) => c, s)",
+             "map: the items of xs: a list of 524288 items would allocate 12.6 MB, over the memory limit of 10.0 MB"),
+            ("ys = enumerate(zeros(300000))",
+             "enumerate: a list of 300000 items would allocate 31.2 MB, over the memory limit of 10.0 MB"),
+            ("ys = zip(zeros(300000), zeros(300000))",
+             "zip: a list of 300000 items would allocate 31.2 MB, over the memory limit of 10.0 MB"),
+            (refs + "t = str(xs)", "str: the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "print(xs)", "print: the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "t = \"\" + xs", "the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "t = format(\"{}\", xs)", "format: the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "t = join([xs], \"\")", "join: the text of this list would allocate more than 10.0 MB, the memory limit"),
+        ]
+        for (code, message) in cases {
+            let r = try CLITests.run(["-e", code], environment: env)
+            XCTAssertEqual(r.status, 70, code)
+            XCTAssertTrue(r.stderr.contains(message), "\(code)\n\(r.stderr)")
+        }
+        // What fits is unchanged: str([s, s]) is two quoted 2^20-byte strings, ", " and brackets.
+        let fine = try CLITests.run(["-e", mb + "print(len(split(s, \"aaaa\")), len(str([s, s])), len(format(\"{}{}\", s, s)))\nprint(str([\"a\\n\", {x: 1}]), split(\"a b  c\"), enumerate([\"p\"]))"], environment: env)
+        XCTAssertEqual(fine.stdout, "262145 2097160 2097152\n[\"a\\n\", {x: 1}] [\"a\", \"b\", \"c\"] [[0, \"p\"]]\n", fine.stderr)
+    }
+
+    /// `for c in s` walks the string instead of first building a list of every character
+    /// (16 bytes or more a character: 134 MB for an 8 MB string).
+    func testIteratingAStringBuildsNoListOfItsCharacters() throws {
+        let kb = try Self.peakKilobytes("s = \"a\"\nfor i in 0..23 { s = s + s }\nn = 0\nfor c in s { n += 1 }\nassert(n == 8388608)")
+        XCTAssertLessThan(kb, 110_000, "peak \(kb) KB")
+    }
+
     /// readcsv's parse of short lines takes ~50× the file (two arrays of lines, then the
     /// numbers twice): it is counted against the memory limit before it is built.
     func testReadcsvCountsItsWorkingMemory() throws {
