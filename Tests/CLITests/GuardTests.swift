@@ -120,6 +120,33 @@ final class GuardTests: XCTestCase {
         XCTAssertLessThan(kb, 110_000, "peak \(kb) KB")
     }
 
+    /// `lk render` read its input whole, however large and whatever it was: `/dev/zero`
+    /// until memory ran out, a FIFO with no writer forever. A notebook (and a script for
+    /// `:load`) must now be a regular file of at most 64 MiB.
+    func testRenderAndLoadReadABoundedRegularFile() throws {
+        let dir = try makeTemporaryDirectory("render-input")
+        let fifo = dir.appendingPathComponent("nb.ipynb").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let big = dir.appendingPathComponent("big.lk").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: big, contents: nil))
+        XCTAssertEqual(truncate(big, 65 << 20), 0)   // sparse: 68,157,440 bytes of zeros
+        let out = dir.appendingPathComponent("out").path
+        let cases = [
+            ("/dev/zero", "md", "cannot read /dev/zero: a notebook must be a regular file, not a device or a pipe"),
+            (fifo, "lk", "cannot read \(fifo): a notebook must be a regular file, not a device or a pipe"),
+            (big, "md", "cannot read \(big): it is 68.2 MB; a notebook may be at most 67.1 MB"),
+        ]
+        for (input, ext, message) in cases {
+            let r = try Self.shell("exec \"$LK\" render '\(input)' -o '\(out).\(ext)'", timeout: 30)
+            XCTAssertEqual(r.status, 74, input)
+            XCTAssertTrue(r.stderr.contains("lk render: " + message), r.stderr)
+        }
+        let repl = try Self.shell("printf ':load /dev/zero\\n:load \(big)\\nprint(2)\\n' | exec \"$LK\"", timeout: 30)
+        XCTAssertTrue(repl.stdout.contains("2"), repl.stdout)
+        XCTAssertTrue((repl.stdout + repl.stderr).contains("cannot read /dev/zero: a script must be a regular file, not a device or a pipe"), repl.stdout + repl.stderr)
+        XCTAssertTrue((repl.stdout + repl.stderr).contains("cannot read \(big): it is 68.2 MB; a script may be at most 67.1 MB"), repl.stdout + repl.stderr)
+    }
+
     /// readcsv's parse of short lines takes ~50× the file (two arrays of lines, then the
     /// numbers twice): it is counted against the memory limit before it is built.
     func testReadcsvCountsItsWorkingMemory() throws {
