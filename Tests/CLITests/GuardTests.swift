@@ -147,6 +147,37 @@ final class GuardTests: XCTestCase {
         XCTAssertTrue((repl.stdout + repl.stderr).contains("cannot read \(big): it is 68.2 MB; a script may be at most 67.1 MB"), repl.stdout + repl.stderr)
     }
 
+    /// Each observation can enter up to obs + pred windows, so `loadtraj`'s output can be
+    /// that many times its file: two pedestrians over 2,000 frames with obs + pred = 1,000
+    /// give 1,001 windows of 2 pedestrians × 1,000 frames × 2 coordinates = 32.0 MB from a
+    /// 60 KB file. The windows are counted (from each pedestrian's runs of frames) and
+    /// checked against the limit before any is built.
+    func testLoadtrajSizesItsWindowsBeforeBuildingThem() throws {
+        let dir = try makeTemporaryDirectory("traj-size")
+        let two = dir.appendingPathComponent("two.txt").path
+        try (0..<2000).map { "\($0 * 10)\t1\t\(Double($0) / 10)\t1.0\n\($0 * 10)\t2\t\(Double($0) / 10)\t2.0\n" }.joined()
+            .write(toFile: two, atomically: false, encoding: .utf8)
+        let env = ["LK_MEMORY_LIMIT": "10M"]
+        let r = try CLITests.run(["-e", "x = loadtraj(\"\(two)\", obs=500, pred=500)"], environment: env)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("loadtraj: 2002 pedestrian windows of 1000 frames from \(two) would allocate 32.0 MB, over the memory limit of 10.0 MB"), r.stderr)
+        // The count agrees with the windows built (a debug build asserts it): a third
+        // pedestrian missing frame 700 and one seen twice at frame 300 (5,503 windows of
+        // 100 frames, counted by brute force over every window in Python).
+        let three = dir.appendingPathComponent("three.txt").path
+        var text = ""
+        for f in 0..<2000 {
+            for p in 1...3 where !(p == 3 && f == 700) {
+                let line = "\(f * 10)\t\(p)\t\(Double(f) / 10)\t\(p).0\n"
+                text += line
+                if p == 1 && f == 300 { text += line }
+            }
+        }
+        try text.write(toFile: three, atomically: false, encoding: .utf8)
+        let fits = try CLITests.run(["-e", "print(shape(loadtraj(\"\(two)\", obs=50, pred=50)), shape(loadtraj(\"\(three)\", obs=50, pred=50)))"], environment: env)
+        XCTAssertEqual(fits.stdout, "[3802  100    2] [5503  100    2]\n", fits.stderr)
+    }
+
     /// readcsv's parse of short lines takes ~50× the file (two arrays of lines, then the
     /// numbers twice): it is counted against the memory limit before it is built.
     func testReadcsvCountsItsWorkingMemory() throws {
