@@ -263,6 +263,12 @@ extern "C" void lk_gnuplot_on_termination(int sig) {
             composePath(path, sizeof path, slot.dir, "output-", k, "");
             unlink(path);
         }
+        // The owner's pid file (GnuplotSession.pidFile), then the directory itself.
+        size_t n = 0;
+        for (const char *c = slot.dir; *c && n + 1 < sizeof path; ) path[n++] = *c++;
+        for (const char *c = "/pid"; *c && n + 1 < sizeof path; ) path[n++] = *c++;
+        path[n] = 0;
+        unlink(path);
         rmdir(slot.dir);
     }
     // Die of the signal, as without the handler (the exit status says so).

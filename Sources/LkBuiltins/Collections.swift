@@ -7,7 +7,7 @@ import LkTensor
 extension Arguments {
     /// The i-th argument as the items `for` would iterate over.
     func elements(_ i: Int, _ name: String) throws -> [Value] {
-        guard let items = positional[i].elements else {
+        guard let items = try positional[i].checkedElements(what: "the items of \(name): ") else {
             throw error("\(name) must be a list, tensor, string or record, got \(positional[i].describedKind)", at: i)
         }
         return items
@@ -39,7 +39,9 @@ extension BuiltinTable {
         }) { a in
             let v = a.positional[1]
             switch a.positional[0] {
-            case .list(let l): return .list(l + [v])
+            case .list(let l):
+                try Value.checkList(l.count + 1)
+                return .list(l + [v])
             case .tensor(let t) where t.shape == [0]: return .list([v])
             case .tensor(let t):
                 guard let u = Arguments.asTensor(v) else {
@@ -88,6 +90,8 @@ extension BuiltinTable {
             """) { a in
             let all = try (0..<a.count).map { try a.elements($0, "xs") }
             let n = all.map(\.count).min() ?? 0
+            // Each item a list of its own: an array header and a value per argument.
+            try Value.checkList(n, extra: 32 + all.count * Value.itemBytes)
             return .list((0..<n).map { i in .list(all.map { $0[i] }) })
         },
         def("enumerate(xs, start=0)", """
@@ -96,6 +100,7 @@ extension BuiltinTable {
             """) { a in
             let items = try a.elements(0, "xs")
             let start = try a.keywordInt("start", default: 0)
+            try Value.checkList(items.count, extra: 32 + 2 * Value.itemBytes)
             return .list(items.enumerated().map { .list([.number(Double($0.offset + start)), $0.element]) })
         },
         def("range(stop) / range(start, stop, [step])", """
@@ -120,8 +125,22 @@ extension BuiltinTable {
             if a.count == 2 {
                 let sep = try a.string(1, "sep")
                 if sep.isEmpty { throw a.error("sep cannot be empty", at: 1) }
+                // Counted first, with the search `components` uses, so that a list of
+                // more pieces than the limit holds is refused before it is built.
+                // The count stops once past what the limit holds.
+                let cap = Value.listCapacity()
+                var pieces = 1, from = s.startIndex
+                while pieces <= cap, let r = s.range(of: sep, range: from..<s.endIndex), !r.isEmpty { pieces += 1; from = r.upperBound }
+                if pieces > cap {
+                    try Memory.checkBytes(Tensor.memoryLimit + 1, atLeast: true, what: "the pieces of s: a list of more than \(cap) items")
+                }
                 return .list(s.components(separatedBy: sep).map { .string($0) })
             }
+            var words = 0, inWord = false
+            for c in s {
+                if c.isWhitespace { inWord = false } else if !inWord { inWord = true; words += 1 }
+            }
+            try Value.checkList(words, what: "the words of s: ")
             return .list(s.split(whereSeparator: { $0.isWhitespace }).map { .string(String($0)) })
         },
         def("join(xs, [sep])", """
@@ -129,7 +148,7 @@ extension BuiltinTable {
             sep defaults to ""). Numbers and other values are written as `print` writes them.
             """) { a in
             let sep = a.count == 2 ? try a.string(1, "sep") : ""
-            let parts = try a.elements(0, "xs").map { Display.plain($0) }
+            let parts = try a.elements(0, "xs").map { try Display.checkedPlain($0, what: "the text") }
             let n = parts.reduce(0) { $0 + $1.utf8.count } + Swift.max(parts.count - 1, 0) * sep.utf8.count
             _ = try Memory.checkedCount([n], elementBytes: 1, what: "a string of \(n) bytes")
             return .string(parts.joined(separator: sep))

@@ -6,7 +6,10 @@ extension BuiltinTable {
     static let inputOutput: [Builtin] = [
         def("print([values...], sep=\" \")", "Writes its arguments separated by `sep` (a space) and a newline. Strings print without quotes; tensors print like NumPy (summarised beyond 1000 elements, with their shape when rank ≥ 3).") { a in
             let sep = try a.keywordString("sep", default: " ")
-            let text = a.positional.map { Display.plain($0) }.joined(separator: sep)
+            let parts = try a.positional.map { try Display.checkedPlain($0, what: "the text") }
+            let n = parts.reduce(0) { $0 + $1.utf8.count } + Swift.max(parts.count - 1, 0) * sep.utf8.count
+            try Memory.checkBytes(n, what: "a line of \(n) bytes")
+            let text = parts.joined(separator: sep)
             a.interpreter?.output(text + "\n")
             return .none
         },
@@ -14,7 +17,7 @@ extension BuiltinTable {
             return .string(try formatTemplate(try a.string(0, "template"), Array(a.positional.dropFirst()), callee: "format"))
         },
         def("str(x)", "x as the string `print` would write.") { a in
-            return .string(Display.plain(a.positional[0]))
+            return .string(try Display.checkedPlain(a.positional[0], what: "the text"))
         },
         def("type(x)", "The kind of x as a string: \"number\", \"tensor\", \"string\", \"bool\", \"list\", \"record\", \"function\", \"built-in\" or \"none\".") { a in
             return .string(a.positional[0].typeName)
@@ -118,14 +121,15 @@ func monotonicSeconds() -> Double {
 func formatTemplate(_ template: String, _ values: [Value], callee: String) throws -> String {
     var out = ""
     var next = 0
-    var chars = Array(template)[...]
+    // A substring, not an array of characters (16 bytes or more for each byte of a long template).
+    var chars = Substring(template)
     while let c = chars.first {
         chars = chars.dropFirst()
         if c == "{" {
             if chars.first == "{" { out.append("{"); chars = chars.dropFirst(); continue }
             guard let close = chars.firstIndex(of: "}") else { throw BuiltinError("\(callee): unclosed '{' in the template", at: .positional(0)) }
             let field = String(chars[chars.startIndex..<close])
-            chars = chars[(close + 1)...]
+            chars = chars[chars.index(after: close)...]
             guard next < values.count else {
                 throw BuiltinError("\(callee): the template has more placeholders than the \(values.count) value\(values.count == 1 ? "" : "s") given", at: .positional(0))
             }
@@ -133,7 +137,12 @@ func formatTemplate(_ template: String, _ values: [Value], callee: String) throw
             if !field.isEmpty && !field.hasPrefix(":") {
                 throw BuiltinError("\(callee): placeholders are {} or {:spec}, not {\(field)}", at: .positional(0))
             }
-            out += try formatValue(values[next], spec: spec, callee: callee, index: next + 1)
+            let piece = try formatValue(values[next], spec: spec, callee: callee, index: next + 1)
+            // A string formatted into itself in a loop grows as `s + s` does: checked the same way.
+            let n = out.utf8.count + piece.utf8.count
+            do { try Memory.checkBytes(n, what: "a string of \(n) bytes") }
+            catch let e as TensorError { throw BuiltinError("\(callee): \(e.message)", at: .positional(0)) }
+            out += piece
             next += 1
         } else if c == "}" {
             if chars.first == "}" { chars = chars.dropFirst() }
@@ -196,7 +205,7 @@ func formatValue(_ v: Value, spec: String, callee: String, index: Int) throws ->
     } else if let precision, let x = Arguments.asNumberValue(v) {
         text = String(format: "%.\(precision)g", x)
     } else {
-        text = Display.plain(v)
+        text = try Display.checkedPlain(v, what: "the text")
     }
     if text.count < width {
         let pad = width - text.count

@@ -15,41 +15,81 @@ public enum Display {
         return out
     }
 
+    /// `plain`, after checking that the text fits the memory limit (`what` names it in
+    /// the message, as "str: the text of a list").
+    public static func checkedPlain(_ v: Value, what: String) throws -> String {
+        if case .string(let s) = v { return s }
+        return try checkedRepr(v, what: what)
+    }
+
+    /// `repr`, after checking that the text fits the memory limit: a list or a record is
+    /// measured first by the same `write`, into a counter that builds no text and stops
+    /// once past the limit (`str(xs)` of 200 strings of a megabyte each, or a list nested
+    /// into itself 30 times, used to build its text whatever its size).
+    public static func checkedRepr(_ v: Value, nested: Bool = false, what: String) throws -> String {
+        switch v.undual {
+        case .list, .record:
+            var length = TextLength(limit: Tensor.memoryLimit)
+            write(v, nested: nested, depth: 0, to: &length)
+            if length.isFull { try Memory.checkBytes(length.count, atLeast: true, what: "\(what) of this \(v.describedKind)") }
+        default: break
+        }
+        return repr(v, nested: nested)
+    }
+
+    /// Where `write` puts text: a string, or a counter of its UTF-8 bytes.
+    protocol TextSink {
+        mutating func add(_ s: String)
+        mutating func add(_ c: Unicode.Scalar)
+        /// Past the length that matters: `write` stops walking.
+        var isFull: Bool { get }
+    }
+
+    struct TextLength: TextSink {
+        let limit: Int
+        var count = 0
+        mutating func add(_ s: String) { count += s.utf8.count }
+        mutating func add(_ c: Unicode.Scalar) { count += UTF8.width(c) }
+        var isFull: Bool { count > limit }
+    }
+
     /// Lists and records nested deeper than this print as `[…]` and `{…}`: the text
     /// stays readable and building it needs no deep recursion.
     public static let maxDepth = 100
 
     /// Appends to one string (building each level's text and joining would copy the
     /// inner text once per level: quadratic in the depth).
-    static func write(_ v: Value, nested: Bool, depth: Int, to out: inout String) {
+    static func write<Sink: TextSink>(_ v: Value, nested: Bool, depth: Int, to out: inout Sink) {
         switch v {
-        case .none: out += "none"
-        case .unset: out += "<unset>"
-        case .number(let x): out += formatNumber(x)
-        case .bool(let b): out += b ? "true" : "false"
-        case .string(let s): out += quote(s)
-        case .tensor(let t): out += nested ? inlineTensor(t) : t.formatted()
+        case .none: out.add("none")
+        case .unset: out.add("<unset>")
+        case .number(let x): out.add(formatNumber(x))
+        case .bool(let b): out.add(b ? "true" : "false")
+        case .string(let s): quote(s, to: &out)
+        case .tensor(let t): out.add(nested ? inlineTensor(t) : t.formatted())
         case .list(let l):
-            if depth >= maxDepth && !l.isEmpty { out += "[…]"; return }
-            out += "["
+            if depth >= maxDepth && !l.isEmpty { out.add("[…]"); return }
+            out.add("[")
             for (i, e) in l.enumerated() {
-                if i > 0 { out += ", " }
+                if out.isFull { return }
+                if i > 0 { out.add(", ") }
                 write(e, nested: true, depth: depth + 1, to: &out)
             }
-            out += "]"
+            out.add("]")
         case .record(let r):
-            if depth >= maxDepth { out += "{…}"; return }
-            out += "{"
+            if depth >= maxDepth { out.add("{…}"); return }
+            out.add("{")
             for (i, (name, value)) in r.fields.enumerated() {
-                if i > 0 { out += ", " }
-                out += name + ": "
+                if out.isFull { return }
+                if i > 0 { out.add(", ") }
+                out.add(name + ": ")
                 write(value, nested: true, depth: depth + 1, to: &out)
             }
-            out += "}"
+            out.add("}")
         case .function(let f):
-            out += "<fn \(f.name)(\(f.parameterList))>"
+            out.add("<fn \(f.name)(\(f.parameterList))>")
         case .builtin(let b):
-            out += "<built-in \(b.name)>"
+            out.add("<built-in \(b.name)>")
         case .dual(let d):
             write(d.value, nested: nested, depth: depth, to: &out)
         }
@@ -65,17 +105,29 @@ public enum Display {
     }
 
     public static func quote(_ s: String) -> String {
-        var out = "\""
+        var out = ""
+        quote(s, to: &out)
+        return out
+    }
+
+    static func quote<Sink: TextSink>(_ s: String, to out: inout Sink) {
+        out.add("\"")
         for c in s.unicodeScalars {
             switch c {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(c)
+            case "\n": out.add("\\n")
+            case "\t": out.add("\\t")
+            case "\r": out.add("\\r")
+            case "\"": out.add("\\\"")
+            case "\\": out.add("\\\\")
+            default: out.add(c)
             }
         }
-        return out + "\""
+        out.add("\"")
     }
+}
+
+extension String: Display.TextSink {
+    mutating func add(_ s: String) { self += s }
+    mutating func add(_ c: Unicode.Scalar) { unicodeScalars.append(c) }
+    var isFull: Bool { false }
 }

@@ -66,12 +66,12 @@ enum Operators {
             default: throw mismatchKinds(op, a, b)
             }
         case (.string(let s), _) where op == .add:
-            return .string(try Memory.joined(s, Display.plain(b)))
+            return .string(try Memory.joined(s, try Display.checkedPlain(b, what: "the text")))
         case (_, .string(let t)) where op == .add:
-            return .string(try Memory.joined(Display.plain(a), t))
+            return .string(try Memory.joined(try Display.checkedPlain(a, what: "the text"), t))
         case (.list(let x), .list(let y)) where op == .add:
             // A list doubled in a loop (l = l + l) would grow past memory: checked like a tensor.
-            _ = try Memory.checkedCount([x.count + y.count], elementBytes: MemoryLayout<Value>.stride, what: "a list of \(x.count + y.count) items")
+            try Value.checkList(x.count + y.count)
             return .list(x + y)
         // `[]` is an empty vector, but it is also where a list starts: `fs = []` then
         // `fs = fs + [f]` in a loop. An empty vector joined with a list is that list.

@@ -255,8 +255,15 @@ final class ForEachStmt: StmtNode {
         // Over a record, as over a Python dict: its field names, in order.
         case .record(let r): count = r.names.count; item = { .string(r.names[$0]) }
         case .string(let s):
-            let chars = s.map { String($0) }
-            count = chars.count; item = { .string(chars[$0]) }
+            // One character at a time (the loop asks for k = 0, 1, … in order): a list of
+            // every character would take 16 bytes or more for each byte of s.
+            var at = s.startIndex
+            count = s.count
+            item = { _ in
+                let c = s[at]
+                at = s.index(after: at)
+                return .string(String(c))
+            }
         default:
             throw iterable.fail("cannot iterate over \(seq.describedKind)")
         }

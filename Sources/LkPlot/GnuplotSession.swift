@@ -35,6 +35,9 @@ final class GnuplotSession {
             throw PlotError.crashed("cannot create a temporary directory for plot data")
         }
         directory = URL(fileURLWithPath: String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        // Who made it: the stale-directory sweep removes only a directory whose pid file
+        // names the pid in its name, and only once that process is gone.
+        FileManager.default.createFile(atPath: directory.path + "/" + Self.pidFile, contents: Data("\(getpid())\n".utf8))
         Self.removeAtExit(directory.path)
         cleanupSlot = lk_gnuplot_register_cleanup(pid, directory.path)
         let reply = try run("print GPVAL_TERMINALS\n")
@@ -52,15 +55,25 @@ final class GnuplotSession {
     /// Data files numbered below `count` may exist (what a termination handler removes).
     func noteFiles(_ count: Int) { lk_gnuplot_note_files(cleanupSlot, Int32(clamping: count)) }
 
+    /// The file in a data directory that names the lk process that made it.
+    static let pidFile = "pid"
+
     /// Data directories of lk processes that are gone (killed with SIGKILL, which
-    /// no handler sees): `lk-plot-<pid>-XXXXXX` whose pid no longer runs.
-    static func removeStaleDirectories() {
-        let tmp = NSTemporaryDirectory()
+    /// no handler sees): `lk-plot-<pid>-XXXXXX`, owned by this user, whose `pid` file
+    /// names the same pid, and whose pid no longer runs (kill(pid, 0) fails with ESRCH).
+    /// Anything else — a live lk's directory, one without the file, another user's, a
+    /// name lk would not make — is left alone.
+    static func removeStaleDirectories(in tmp: String = NSTemporaryDirectory()) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp) else { return }
         for name in names where name.hasPrefix("lk-plot-") {
-            let parts = name.split(separator: "-")
-            guard parts.count == 4, let owner = Int32(parts[2]), owner != getpid() else { continue }
-            if kill(owner, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: tmp + "/" + name) }
+            let parts = name.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[3].count == 6, let owner = Int32(parts[2]), owner > 0, owner != getpid() else { continue }
+            let dir = tmp + "/" + name
+            var info = stat()
+            guard lstat(dir, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else { continue }
+            guard let recorded = try? InputFile.readRegular(dir + "/" + pidFile, atMost: 32, what: "a pid file"),
+                  String(decoding: recorded, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == String(owner) else { continue }
+            if kill(owner, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: dir) }
         }
     }
 

@@ -156,7 +156,10 @@ extension Session {
     func readScript(_ path: String) -> Result<String, CommandFailure> {
         guard !path.isEmpty else { return .failure(CommandFailure("usage: give a file name")) }
         let p = path.hasPrefix("~/") ? NSHomeDirectory() + path.dropFirst(1) : path
-        guard let data = FileManager.default.contents(atPath: p) else { return .failure(CommandFailure("cannot read \(path)")) }
+        let data: Data
+        do { data = Data(try InputFile.readRegular(p, what: "a script")) }
+        catch let e as TensorError { return .failure(CommandFailure(e.message)) }
+        catch { return .failure(CommandFailure("cannot read \(path)")) }
         guard let text = String(data: data, encoding: .utf8) else { return .failure(CommandFailure("\(path) is not valid UTF-8")) }
         return .success(text)
     }

@@ -101,7 +101,7 @@ public final class Session {
                     interpreter.setGlobal("_", v)
                     if echo && !p.hidesValue {
                         result.value = v
-                        result.shown = Display.repr(v)
+                        result.shown = try Display.checkedRepr(v, what: "the text")
                     }
                 }
                 // Ctrl-C in a built-in that returned its partial result (PartialResult):

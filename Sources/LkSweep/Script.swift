@@ -43,10 +43,9 @@ final class SweepScript: @unchecked Sendable {
     }
 
     static func load(_ path: String, host: SweepHost) throws -> SweepScript {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-            throw ScriptFailure(status: io, message: "lk sweep: \(path): \(reason)")
-        }
+        let data: Data
+        do { data = Data(try InputFile.readRegular(path, what: "a script")) }
+        catch let e as TensorError { throw ScriptFailure(status: io, message: "lk sweep: \(e.message)") }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ScriptFailure(status: parse, message: "\(path): error: the file is not valid UTF-8")
         }

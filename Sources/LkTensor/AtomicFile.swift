@@ -292,6 +292,33 @@ func systemError() -> SystemError {
     SystemError(reason: String(cString: strerror(errno)))
 }
 
+extension InputFile {
+    /// The largest script or notebook lk reads (`lk - < /dev/zero` used to read until
+    /// memory ran out). Parsing takes up to ~90 bytes of memory per byte of source (a list
+    /// of one-digit numbers), so 64 MB of source is already several GB.
+    public static let maxScriptBytes = 64 << 20
+
+    /// A script or a notebook: a regular file of at most `atMost` bytes, read whole. A
+    /// device or a FIFO is refused before it is opened (`/dev/zero` would be read without
+    /// end, a FIFO with no writer waits forever), a larger file from its size before a
+    /// byte is read. `what` names it: "cannot read nb.ipynb: it is 80.0 MB; a notebook may
+    /// be at most 64.0 MB", "cannot read /dev/zero: a notebook must be a regular file".
+    public static func readRegular(_ path: String, atMost limit: Int = maxScriptBytes, what: String) throws -> [UInt8] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw TensorError("cannot read \(path): \(systemError().reason)") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw TensorError("cannot read \(path): \(what) must be a regular file, not \(info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "a device or a pipe")")
+        }
+        let file = try InputFile(path)
+        let tooLarge = { (size: String) in TensorError("cannot read \(path): it is \(size); \(what) may be at most \(formatBytes(Double(limit)))") }
+        if let size = file.regularSize, size > limit { throw tooLarge(formatBytes(Double(size))) }
+        // The file may have grown since: read one byte more to tell.
+        let bytes = try file.read(upTo: limit + 1)
+        if bytes.count > limit { throw tooLarge("more than \(formatBytes(Double(limit)))") }
+        return bytes
+    }
+}
+
 /// A file open for reading, for loaders that look at a header before they
 /// decide to read the rest (an .npy file whose header promises more data than
 /// the file holds is refused without reading a byte of its data).

@@ -84,6 +84,16 @@ public enum Memory {
         return s + t
     }
 
+    /// Checks that `bytes` of text or items fit the limit; `atLeast` when the count stopped
+    /// once past it (the message then says "more than").
+    public static func checkBytes(_ bytes: Int, atLeast: Bool = false, what: String) throws {
+        guard bytes > Tensor.memoryLimit else { return }
+        if atLeast {
+            throw TensorError("\(what) would allocate more than \(formatBytes(Double(Tensor.memoryLimit))), the memory limit (set LK_MEMORY_LIMIT to change it)")
+        }
+        throw overLimit(what: what, dims: [bytes], bytes: Double(bytes))
+    }
+
     /// Checks that a new tensor buffer of `bytes` keeps the live tensors within the limit.
     static func checkTotal(adding bytes: Double, shape: [Int]) throws {
         let live = Double(liveTensorBytes.load(ordering: .relaxed))

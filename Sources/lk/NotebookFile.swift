@@ -35,7 +35,7 @@ enum NotebookFile {
                 outputs.append(["output_type": "stream", "name": "stdout", "text": lines(result.output)])
             }
             for f in result.figures {
-                guard let data = FileManager.default.contents(atPath: f) else { continue }
+                guard let data = (try? InputFile.readRegular(f, atMost: Tensor.memoryLimit, what: "a figure")).map({ Data($0) }) else { continue }
                 let mime = f.hasSuffix(".svg") ? "image/svg+xml" : "image/png"
                 let payload: Any = mime == "image/png" ? data.base64EncodedString() : lines(String(decoding: data, as: UTF8.self))
                 outputs.append(["output_type": "display_data", "data": [mime: payload, "text/plain": ["<figure>"]], "metadata": [String: Any]()])

@@ -40,9 +40,10 @@ struct Renderer {
         if Renderer.sameFile(input, output) {
             return fail("-o \(output) is the notebook itself; writing the document there would destroy it (choose another name)", Runner.usageError)
         }
-        guard let data = FileManager.default.contents(atPath: input) else {
-            return fail("\(input): cannot read the file", Runner.ioError)
-        }
+        let data: Data
+        do { data = Data(try InputFile.readRegular(input, what: "a notebook")) }
+        catch let e as TensorError { return fail(e.message, Runner.ioError) }
+        catch { return fail("\(input): cannot read the file", Runner.ioError) }
         guard let text = String(data: data, encoding: .utf8) else {
             return fail("\(input): not valid UTF-8", Runner.parseError)
         }
@@ -135,7 +136,7 @@ struct Renderer {
 
     /// SVG figures keep their bitmaps (heatmap, image) pixel-sharp when scaled.
     func crispen(_ path: String) {
-        guard let data = FileManager.default.contents(atPath: path) else { return }
+        guard let data = (try? InputFile.readRegular(path, atMost: Tensor.memoryLimit, what: "a figure")).map({ Data($0) }) else { return }
         try? AtomicFile.write(Array(crispSVG(String(decoding: data, as: UTF8.self)).utf8), to: path)
     }
 
@@ -190,7 +191,7 @@ struct Renderer {
             let text = printed(result)
             if !text.isEmpty { body += "<pre class=\"out\">\(escape(text))</pre>\n" }
             for f in result.figures {
-                guard let data = FileManager.default.contents(atPath: f) else { continue }
+                guard let data = (try? InputFile.readRegular(f, atMost: Tensor.memoryLimit, what: "a figure")).map({ Data($0) }) else { continue }
                 let mime = f.hasSuffix(".svg") ? "image/svg+xml" : "image/png"
                 body += "<img alt=\"\(escape(URL(fileURLWithPath: f).lastPathComponent))\" src=\"data:\(mime);base64,\(data.base64EncodedString())\">\n"
             }

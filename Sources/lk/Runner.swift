@@ -34,11 +34,9 @@ enum Runner {
         }
     }
 
-    /// The largest script lk reads (`lk - < /dev/zero` used to read until memory ran out).
-    /// Parsing takes up to ~90 bytes of memory per byte of source (a list of one-digit
-    /// numbers), so 64 MB of source is already several GB; data belongs in files that
+    /// The largest script lk reads (`InputFile.maxScriptBytes`); data belongs in files that
     /// `readcsv`/`loadnpy` read.
-    static let maxScriptBytes = 64 << 20
+    static let maxScriptBytes = InputFile.maxScriptBytes
 
     /// Reads at most `maxScriptBytes` (+1, to tell a longer input); nil if unreadable.
     static func readBounded(_ handle: FileHandle) -> Data? {

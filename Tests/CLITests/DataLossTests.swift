@@ -221,6 +221,37 @@ final class DataLossTests: XCTestCase {
         }
     }
 
+    /// SIGKILL cannot be handled, so a killed lk leaves its data directory: the next lk
+    /// that plots removes `lk-plot-<pid>-XXXXXX` when its `pid` file names that pid and
+    /// the process is gone, and keeps a live process's directory and one without the file
+    /// (not made by lk).
+    func testAPlotRemovesTheDataDirectoriesOfKilledLks() throws {
+        let tmp = NSTemporaryDirectory()
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = gone.processIdentifier, live = getpid()
+        XCTAssertEqual(kill(dead, 0), -1)
+        func make(_ name: String, pid: Int32?) throws -> String {
+            let dir = tmp + "/" + name
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+            try Data(repeating: 0, count: 16).write(to: URL(fileURLWithPath: dir + "/data-0.bin"))
+            if let pid { try Data("\(pid)\n".utf8).write(to: URL(fileURLWithPath: dir + "/pid")) }
+            return dir
+        }
+        let stale = try make("lk-plot-\(dead)-stale1", pid: dead)
+        let alive = try make("lk-plot-\(live)-alive1", pid: live)
+        let foreign = try make("lk-plot-\(dead)-nopid1", pid: nil)
+        let mismatch = try make("lk-plot-\(dead)-other1", pid: live)
+        defer { for d in [stale, alive, foreign, mismatch] { try? FileManager.default.removeItem(atPath: d) } }
+        let out = try makeTemporaryDirectory("stale").appendingPathComponent("f.png").path
+        let r = try run(["-e", "plot(arange(3), out=\"\(out)\")"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "the dead lk's directory is left")
+        for kept in [alive, foreign, mismatch] { XCTAssertTrue(FileManager.default.fileExists(atPath: kept + "/data-0.bin"), kept) }
+    }
+
     /// Pids whose parent is `pid` (Linux: /proc/*/stat).
     func childProcesses(of pid: Int32) -> [Int32] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }

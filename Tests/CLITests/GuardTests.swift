@@ -75,6 +75,124 @@ final class GuardTests: XCTestCase {
         XCTAssertEqual(fine.stdout, "abcd 7\n")
     }
 
+    /// Text and lists built from other values are sized before they are built: `format`
+    /// grew a string formatted into itself without bound, `split` and `map` over a long
+    /// string, `enumerate` and `zip` built lists of any length, and `str`, `print` and
+    /// `+` built the text of a list whatever its size (a list of 32 references to one
+    /// 1 MB string is 32 MB of text). Each loop is short enough to end without the check.
+    func testTextAndListsFromOtherValuesAreSizedFirst() throws {
+        let env = ["LK_MEMORY_LIMIT": "10M"]
+        let mb = "s = \"a\"\nfor i in 0..20 { s = s + s }\n"   // 1 MB
+        let refs = mb + "xs = [s]\nfor i in 0..5 { xs = xs + xs }\n"   // 32 references to it
+        let cases: [(String, String)] = [
+            ("s = \"a\"\nfor i in 0..25 { s = format(\"{}{}\", s, s) }",
+             "format: a string of 16777216 bytes would allocate 16.8 MB, over the memory limit of 10.0 MB"),
+            (mb + "s = s + s\nxs = split(s, \"a\")",
+             "split: the pieces of s: a list of more than 416666 items would allocate more than 10.0 MB, the memory limit"),
+            ("s = \"a \"\nfor i in 0..20 { s = s + s }\nxs = split(s)",
+             "split: the words of s: a list of 1048576 items would allocate 25.2 MB, over the memory limit of 10.0 MB"),
+            ("s = \"a\"\nfor i in 0..19 { s = s + s }\nys = map(fn(c) => c, s)",
+             "map: the items of xs: a list of 524288 items would allocate 12.6 MB, over the memory limit of 10.0 MB"),
+            ("ys = enumerate(zeros(300000))",
+             "enumerate: a list of 300000 items would allocate 31.2 MB, over the memory limit of 10.0 MB"),
+            ("ys = zip(zeros(300000), zeros(300000))",
+             "zip: a list of 300000 items would allocate 31.2 MB, over the memory limit of 10.0 MB"),
+            (refs + "t = str(xs)", "str: the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "print(xs)", "print: the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "t = \"\" + xs", "the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "t = format(\"{}\", xs)", "format: the text of this list would allocate more than 10.0 MB, the memory limit"),
+            (refs + "t = join([xs], \"\")", "join: the text of this list would allocate more than 10.0 MB, the memory limit"),
+        ]
+        for (code, message) in cases {
+            let r = try CLITests.run(["-e", code], environment: env)
+            XCTAssertEqual(r.status, 70, code)
+            XCTAssertTrue(r.stderr.contains(message), "\(code)\n\(r.stderr)")
+        }
+        // What fits is unchanged: str([s, s]) is two quoted 2^20-byte strings, ", " and brackets.
+        let fine = try CLITests.run(["-e", mb + "print(len(split(s, \"aaaa\")), len(str([s, s])), len(format(\"{}{}\", s, s)))\nprint(str([\"a\\n\", {x: 1}]), split(\"a b  c\"), enumerate([\"p\"]))"], environment: env)
+        XCTAssertEqual(fine.stdout, "262145 2097160 2097152\n[\"a\\n\", {x: 1}] [\"a\", \"b\", \"c\"] [[0, \"p\"]]\n", fine.stderr)
+    }
+
+    /// `for c in s` walks the string instead of first building a list of every character
+    /// (16 bytes or more a character: 134 MB for an 8 MB string). Measured as lk's own
+    /// VmHWM (/proc/PID/status, the peak of its address space since exec) once the loop is
+    /// done, as wait4's maxrss carries the test runner's peak over into a child it spawns.
+    func testIteratingAStringBuildsNoListOfItsCharacters() throws {
+        let dir = try makeTemporaryDirectory("iterate")
+        let ready = dir.appendingPathComponent("ready.csv").path
+        let p = Process()
+        p.executableURL = CLITests.lk
+        p.arguments = ["-e", "s = \"a\"\nfor i in 0..23 { s = s + s }\nn = 0\nfor c in s { n += 1 }\nassert(n == 8388608)\nwritecsv(\"\(ready)\", [1])\nfor i in 0..1e12 { }"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: ready) && p.isRunning && Date() < deadline { usleep(20_000) }
+        let status = try String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        let kb = Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+        XCTAssertGreaterThan(kb, 0, String(line))
+        XCTAssertLessThan(kb, 110_000, "peak \(kb) KB")
+    }
+
+    /// `lk render` read its input whole, however large and whatever it was: `/dev/zero`
+    /// until memory ran out, a FIFO with no writer forever. A notebook (and a script for
+    /// `:load`) must now be a regular file of at most 64 MiB.
+    func testRenderAndLoadReadABoundedRegularFile() throws {
+        let dir = try makeTemporaryDirectory("render-input")
+        let fifo = dir.appendingPathComponent("nb.ipynb").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let big = dir.appendingPathComponent("big.lk").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: big, contents: nil))
+        XCTAssertEqual(truncate(big, 65 << 20), 0)   // sparse: 68,157,440 bytes of zeros
+        let out = dir.appendingPathComponent("out").path
+        let cases = [
+            ("/dev/zero", "md", "cannot read /dev/zero: a notebook must be a regular file, not a device or a pipe"),
+            (fifo, "lk", "cannot read \(fifo): a notebook must be a regular file, not a device or a pipe"),
+            (big, "md", "cannot read \(big): it is 68.2 MB; a notebook may be at most 67.1 MB"),
+        ]
+        for (input, ext, message) in cases {
+            let r = try Self.shell("exec \"$LK\" render '\(input)' -o '\(out).\(ext)'", timeout: 30)
+            XCTAssertEqual(r.status, 74, input)
+            XCTAssertTrue(r.stderr.contains("lk render: " + message), r.stderr)
+        }
+        let repl = try Self.shell("printf ':load /dev/zero\\n:load \(big)\\nprint(2)\\n' | exec \"$LK\"", timeout: 30)
+        XCTAssertTrue(repl.stdout.contains("2"), repl.stdout)
+        XCTAssertTrue((repl.stdout + repl.stderr).contains("cannot read /dev/zero: a script must be a regular file, not a device or a pipe"), repl.stdout + repl.stderr)
+        XCTAssertTrue((repl.stdout + repl.stderr).contains("cannot read \(big): it is 68.2 MB; a script may be at most 67.1 MB"), repl.stdout + repl.stderr)
+    }
+
+    /// Each observation can enter up to obs + pred windows, so `loadtraj`'s output can be
+    /// that many times its file: two pedestrians over 2,000 frames with obs + pred = 1,000
+    /// give 1,001 windows of 2 pedestrians × 1,000 frames × 2 coordinates = 32.0 MB from a
+    /// 60 KB file. The windows are counted (from each pedestrian's runs of frames) and
+    /// checked against the limit before any is built.
+    func testLoadtrajSizesItsWindowsBeforeBuildingThem() throws {
+        let dir = try makeTemporaryDirectory("traj-size")
+        let two = dir.appendingPathComponent("two.txt").path
+        try (0..<2000).map { "\($0 * 10)\t1\t\(Double($0) / 10)\t1.0\n\($0 * 10)\t2\t\(Double($0) / 10)\t2.0\n" }.joined()
+            .write(toFile: two, atomically: false, encoding: .utf8)
+        let env = ["LK_MEMORY_LIMIT": "10M"]
+        let r = try CLITests.run(["-e", "x = loadtraj(\"\(two)\", obs=500, pred=500)"], environment: env)
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.stderr.contains("loadtraj: 2002 pedestrian windows of 1000 frames from \(two) would allocate 32.0 MB, over the memory limit of 10.0 MB"), r.stderr)
+        // The count agrees with the windows built (a debug build asserts it): a third
+        // pedestrian missing frame 700 and one seen twice at frame 300 (5,503 windows of
+        // 100 frames, counted by brute force over every window in Python).
+        let three = dir.appendingPathComponent("three.txt").path
+        var text = ""
+        for f in 0..<2000 {
+            for p in 1...3 where !(p == 3 && f == 700) {
+                let line = "\(f * 10)\t\(p)\t\(Double(f) / 10)\t\(p).0\n"
+                text += line
+                if p == 1 && f == 300 { text += line }
+            }
+        }
+        try text.write(toFile: three, atomically: false, encoding: .utf8)
+        let fits = try CLITests.run(["-e", "print(shape(loadtraj(\"\(two)\", obs=50, pred=50)), shape(loadtraj(\"\(three)\", obs=50, pred=50)))"], environment: env)
+        XCTAssertEqual(fits.stdout, "[3802  100    2] [5503  100    2]\n", fits.stderr)
+    }
+
     /// readcsv's parse of short lines takes ~50× the file (two arrays of lines, then the
     /// numbers twice): it is counted against the memory limit before it is built.
     func testReadcsvCountsItsWorkingMemory() throws {

@@ -32,7 +32,13 @@ public enum Trajectories {
         var data: [Double] = []
         let len = obs + pred
         guard obs >= 2 && pred >= 1 else { throw TensorError("loadtraj: obs must be at least 2 and pred at least 1, got \(obs) and \(pred)") }
-        for f in files { try Interrupt.check(); data += try windows(file: f, length: len) }
+        for f in files {
+            try Interrupt.check()
+            let w = try windows(file: f, length: len)
+            // The files' windows together, before they are joined.
+            _ = try Memory.checkedCount([data.count + w.count], what: "loadtraj: the windows of \(files.count) files (\((data.count + w.count) / (2 * len)) windows of \(len) frames)")  // checked: two arrays already in memory
+            data += w
+        }
         return try Tensor(shape: [data.count / (2 * len), len, 2], data: data)
     }
 
@@ -73,21 +79,49 @@ public enum Trajectories {
             byFrame[frame, default: []].append(ped)
         }
         let frames = byFrame.keys.sorted()
-        var out: [Double] = []
-        if frames.count < len { return out }
-        for s in 0...(frames.count - len) {
+        if frames.count < len { return [] }
+        // The pedestrians seen exactly once at every frame of the window starting at s.
+        func pedestrians(_ s: Int) -> [Double] {
             let window = frames[s..<(s + len)]
-            var peds = Array(Set(byFrame[frames[s]]!)).sorted()
-            peds = peds.filter { p in
+            return Array(Set(byFrame[frames[s]]!)).sorted().filter { p in
                 let t = track[p]!
                 return window.allSatisfy { t[$0] != nil && !repeated.contains([p, $0]) }
             }
+        }
+        // Each observation can enter up to `len` windows, so the output can be `len` times
+        // the file (2 pedestrians over 100,000 frames with obs + pred = 50,000 is 80 GB):
+        // the windows are counted first and their size checked before any is built.
+        // A pedestrian is in the window at s when a run of consecutive frame indices seen
+        // once each covers s ..< s + len: counted from each pedestrian's runs, in time
+        // proportional to the file (not to the output, as the windows themselves are).
+        let index = Dictionary(uniqueKeysWithValues: frames.enumerated().map { ($0.element, $0.offset) })
+        var starts = [Int](repeating: 0, count: frames.count + 1)   // checked: one per frame read
+        for (p, t) in track {
+            let seen = t.keys.filter { !repeated.contains([p, $0]) }.map { index[$0]! }.sorted()
+            var a = 0
+            while a < seen.count {
+                var b = a + 1
+                while b < seen.count && seen[b] == seen[b - 1] + 1 { b += 1 }
+                // Indices seen[a] ... seen[b - 1] in a row: windows from seen[a] to seen[b - 1] + 1 - len.
+                if b - a >= len { starts[seen[a]] += 1; starts[seen[b - 1] + 2 - len] -= 1 }
+                a = b
+            }
+        }
+        var rows = 0, running = 0
+        for s in 0...(frames.count - len) {
+            running += starts[s]
+            if running >= 2 { rows += running }
+        }
+        var out = try Memory.reserved(Double.self, rows, len, 2, what: "loadtraj: \(rows) pedestrian windows of \(len) frames from \(file)")
+        for s in 0...(frames.count - len) {
+            let peds = pedestrians(s)
             guard peds.count >= 2 else { continue }
             for p in peds {
                 let t = track[p]!
-                for f in window { let (x, y) = t[f]!; out.append(x); out.append(y) }
+                for f in frames[s..<(s + len)] { let (x, y) = t[f]!; out.append(x); out.append(y) }
             }
         }
+        assert(out.count == rows * len * 2, "loadtraj: the windows counted and built differ")  // checked: reserved above
         return out
     }
 }
