@@ -29,12 +29,18 @@ public enum Display {
     public static func checkedRepr(_ v: Value, nested: Bool = false, what: String) throws -> String {
         switch v.undual {
         case .list, .record:
+            // Both walks stop at Ctrl-C (a list nested into itself 40 times takes a
+            // minute to measure up to a 12 GB limit).
             var length = TextLength(limit: Tensor.memoryLimit)
             write(v, nested: nested, depth: 0, to: &length)
+            try Interrupt.check()
             if length.isFull { try Memory.checkBytes(length.count, atLeast: true, what: "\(what) of this \(v.describedKind)") }
-        default: break
+            var text = InterruptibleText()
+            write(v, nested: nested, depth: 0, to: &text)
+            try Interrupt.check()
+            return text.text
+        default: return repr(v, nested: nested)
         }
-        return repr(v, nested: nested)
     }
 
     /// Where `write` puts text: a string, or a counter of its UTF-8 bytes.
@@ -50,7 +56,15 @@ public enum Display {
         var count = 0
         mutating func add(_ s: String) { count += s.utf8.count }
         mutating func add(_ c: Unicode.Scalar) { count += UTF8.width(c) }
-        var isFull: Bool { count > limit }
+        var isFull: Bool { count > limit || Interrupt.isRequested }
+    }
+
+    /// A string that stops growing at Ctrl-C (the caller then throws `Interrupted`).
+    struct InterruptibleText: TextSink {
+        var text = ""
+        mutating func add(_ s: String) { text += s }
+        mutating func add(_ c: Unicode.Scalar) { text.unicodeScalars.append(c) }
+        var isFull: Bool { Interrupt.isRequested }
     }
 
     /// Lists and records nested deeper than this print as `[…]` and `{…}`: the text

@@ -194,6 +194,26 @@ final class LongWorkTests: XCTestCase {
         XCTAssertTrue(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("interrupted"))
     }
 
+    /// Measuring the text of a huge nested list (str, print, the REPL's echo) stops at
+    /// Ctrl-C: it used to walk on until the memory limit (a minute for 12 GB).
+    func testMeasuringAHugeListsTextStopsAtCtrlC() throws {
+        let p = Process()
+        p.executableURL = CLITests.lk
+        p.arguments = ["-e", "a = [\"ab\"]; for i in 0..40 { a = [a, a] }; print(\"built\"); s = str(a)"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["LK_MEMORY_LIMIT": "1T"]) { $1 }
+        let out = Pipe(); p.standardOutput = out; let err = Pipe(); p.standardError = err
+        try p.run()
+        usleep(1_500_000)   // the list takes 40 steps to build: str is walking by now
+        kill(p.processIdentifier, SIGINT)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
+        // At a 1 TB limit the walk would run for many minutes.
+        if done.wait(timeout: .now() + 10) == .timedOut { kill(p.processIdentifier, SIGKILL); XCTFail("str kept walking after Ctrl-C"); return }
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "built\n")
+        XCTAssertTrue(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("interrupted"))
+    }
+
     // MARK: :save and :restore
 
     func testSaveAndRestoreRoundTripEveryKindOfValue() throws {
