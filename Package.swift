@@ -66,7 +66,8 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["LkLang", "LkBuiltins", "LkStudy", "LkTensor", "LkTestSupport"],
                     exclude: ["Reproducers"]),
         .testTarget(name: "LkSweepTests", dependencies: ["LkSweep", "LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["lk", "LkTensor", "LkTestSupport"],
+                    exclude: ["Fixtures"]),   // read by path (CLITests.fixtures), not bundled
         .testTarget(name: "LkPlotTests", dependencies: ["LkPlot", "LkBuiltins", "LkLang", "LkTestSupport", "CZlib"]),
         .testTarget(name: "KernelTests", dependencies: ["lk"], exclude: ["python"]),
         .testTarget(name: "ConformanceTests", dependencies: ["LkLang", "LkBuiltins", "LkTensor", "LkTestSupport"],
