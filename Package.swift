@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LkPlot", dependencies: ["CGnuplot", "LkTensor"]),
         // Sweeps (DESIGN.md §6): content-addressed tasks, the SQLite store, the engines.
         .target(name: "LkSweep", dependencies: [
-            "CSQLite", "LkLang", "LkTensor",
+            "CSQLite", "COpenSSL", "LkLang", "LkTensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "LkBuiltins", dependencies: ["LkLang", "LkStudy", "LkTensor", "LkPlot", "LkSweep"]),

@@ -33,13 +33,15 @@ struct Signer {
 
     func signature(_ parts: [Data]) -> String {
         guard !key.isEmpty else { return "" }
-        guard let ctx = HMAC_CTX_new() else { return "" }
-        defer { HMAC_CTX_free(ctx) }
-        HMAC_Init_ex(ctx, key, Int32(key.count), EVP_sha256(), nil)
-        for p in parts { p.withUnsafeBytes { _ = HMAC_Update(ctx, $0.bindMemory(to: UInt8.self).baseAddress, p.count) } }
+        // One-shot HMAC over the parts joined (a message is small; HMAC_CTX is deprecated).
+        var joined = Data()
+        for p in parts { joined.append(p) }
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var n: UInt32 = 0
-        HMAC_Final(ctx, &out, &n)
+        let done = joined.withUnsafeBytes { m in
+            HMAC(EVP_sha256(), key, Int32(key.count), m.bindMemory(to: UInt8.self).baseAddress, m.count, &out, &n)
+        }
+        guard done != nil else { return "" }
         return out[0..<Int(n)].map { String(format: "%02x", $0) }.joined()
     }
 
