@@ -36,8 +36,9 @@ final class GnuplotSession {
         }
         directory = URL(fileURLWithPath: String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         // Who made it: the stale-directory sweep removes only a directory whose pid file
-        // names the pid in its name, and only once that process is gone.
-        FileManager.default.createFile(atPath: directory.path + "/" + Self.pidFile, contents: Data("\(getpid())\n".utf8))
+        // names the pid in its name, and only once that process is gone. (Should writing it
+        // fail, the directory is only never swept: safe, so no error.)
+        _ = FileManager.default.createFile(atPath: directory.path + "/" + Self.pidFile, contents: Data("\(getpid())\n".utf8))
         Self.removeAtExit(directory.path)
         cleanupSlot = lk_gnuplot_register_cleanup(pid, directory.path)
         let reply = try run("print GPVAL_TERMINALS\n")
