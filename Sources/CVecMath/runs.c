@@ -223,11 +223,35 @@ int lk_chain_run(const lk_chain_step *steps, int nsteps, const double *const *in
     return lk_chain_run_width(lk_vec_width_bits(), steps, nsteps, inputs, ninputs, constants, y, n);
 }
 
+// A step the chain can run: a known kind and operation, a register target, operands
+// that exist (a function or map reads a register or an input, never a bare number).
+static int valid_operand(int source, int index, int ninputs) {
+    switch (source) {
+    case LK_CHAIN_REGISTER: return index >= 0 && index < LK_CHAIN_REGISTERS;
+    case LK_CHAIN_INPUT: return index >= 0 && index < ninputs;
+    case LK_CHAIN_CONSTANT: return index >= 0;
+    default: return 0;
+    }
+}
+
+static int valid_step(const lk_chain_step *t, int ninputs) {
+    if (t->target < 0 || t->target >= LK_CHAIN_REGISTERS) return 0;
+    if (!valid_operand(t->a_source, t->a_index, ninputs)) return 0;
+    switch (t->kind) {
+    case LK_CHAIN_ARITH:
+        return t->op >= LK_ARITH_ADD && t->op <= LK_ARITH_DIV && valid_operand(t->b_source, t->b_index, ninputs)
+            && !(t->a_source == LK_CHAIN_CONSTANT && t->b_source == LK_CHAIN_CONSTANT);
+    case LK_CHAIN_MAP: return t->op >= LK_MAP_NEG && t->op <= LK_MAP_RELU && t->a_source != LK_CHAIN_CONSTANT;
+    case LK_CHAIN_VEC: return t->op >= 0 && t->op <= LK_VEC_ASIN && t->a_source != LK_CHAIN_CONSTANT;
+    default: return 0;
+    }
+}
+
 int lk_chain_run_width(int bits, const lk_chain_step *steps, int nsteps, const double *const *inputs, int ninputs,
                        const double *constants, double *y, long n) {
     if (nsteps <= 0 || ninputs < 0 || ninputs > 2 * LK_CHAIN_REGISTERS + 2) return 0;
     for (int k = 0; k < nsteps; k++)
-        if (steps[k].target < 0 || steps[k].target >= LK_CHAIN_REGISTERS) return 0;
+        if (!valid_step(steps + k, ninputs)) return 0;
     switch (bits) {
     case 512: if (n > 0) chain(c8_block, steps, nsteps, inputs, ninputs, constants, y, n); return 1;
     case 256: if (n > 0) chain(c4_block, steps, nsteps, inputs, ninputs, constants, y, n); return 1;

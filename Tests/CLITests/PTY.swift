@@ -14,7 +14,7 @@ final class PTYSession {
         var name = [CChar](repeating: 0, count: 256)
         guard openpty(&m, &s, &name, nil, &size) == 0 else { throw POSIXError(.EIO) }
         master = m
-        let slaveName = String(cString: name)
+        let slaveName = String(decoding: name.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         close(s)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

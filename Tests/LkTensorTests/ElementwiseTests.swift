@@ -192,6 +192,22 @@ final class ElementwiseTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 50_000)
+        // Malformed steps are refused (0: the caller runs the block path), never run.
+        let x = [1.0, 2, 3], c = [2.0]
+        var out = [Double](repeating: 7, count: 3)
+        for bad in [step(LK_CHAIN_MAP, Int32(LK_MAP_NEG.rawValue), 0, (inp, 5)),            // no input 5
+                    step(LK_CHAIN_MAP, Int32(LK_MAP_NEG.rawValue), 16, (inp, 0)),           // no register 16
+                    step(LK_CHAIN_VEC, Int32(LK_VEC_EXP.rawValue), 0, (con, 0)),            // exp of a bare number
+                    step(LK_CHAIN_ARITH, 99, 0, (inp, 0), (con, 0)),                        // no operation 99
+                    step(LK_CHAIN_ARITH, Int32(LK_ARITH_ADD.rawValue), 0, (con, 0), (con, 0)),
+                    lk_chain_step(kind: 7, op: 0, target: 0, a_source: inp, a_index: 0, b_source: con, b_index: 0)] {
+            let ran = x.withUnsafeBufferPointer { px in
+                let inputs: [UnsafePointer<Double>?] = [px.baseAddress]
+                return lk_chain_run_width(Int32(widths.last!), [bad], 1, inputs, 1, c, &out, 3)
+            }
+            XCTAssertEqual(ran, 0, "\(bad)")
+            XCTAssertEqual(out, [7, 7, 7])
+        }
     }
 
     func testUnaryOpsKnownValues() {

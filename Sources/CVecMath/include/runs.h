@@ -42,8 +42,9 @@ typedef struct {
 
 /// Runs the steps over elements [0, n) of the ninputs inputs (each pointer already at
 /// the first element; at most 2·LK_CHAIN_REGISTERS + 2) and writes the last step's register to y[0..<n]. Returns 0, doing
-/// nothing, when the CPU has neither AVX-512 nor AVX2 (or LK_VECMATH=scalar): the
-/// caller then runs the chain block by block.
+/// nothing, when the CPU has neither AVX-512 nor AVX2 (or LK_VECMATH=scalar) or a step
+/// is malformed (an unknown kind or operation, a register or input out of range, a
+/// function of a bare number): the caller then runs the chain block by block.
 int lk_chain_run(const lk_chain_step *steps, int nsteps, const double *const *inputs, int ninputs,
                  const double *constants, double *y, long n);
 /// The same at a given width (512 or 256; the CPU must have it), for tests.
