@@ -2,8 +2,8 @@
 # estimate (matrix product + log-sum-exp softmax), 5 CG iterations on AᴴA x = Aᴴy from
 # it with the orthonormal centred FFT (numpy.fft), and the DDIM re-noising.
 # Prints: dds <n> <seconds>.
-import time
 import numpy as np
+from benchtiming import measure
 
 reps = 10                         # bench:param
 warmup = 0.3                      # bench:param  (seconds)
@@ -47,12 +47,4 @@ def step():
     res = np.linalg.norm(y - fwd(xk))
     return xk, res          # the final step returns the corrected estimate
 
-w0 = time.perf_counter()
-step()
-while time.perf_counter() - w0 < warmup:
-    step()
-for k in range(reps):
-    t0 = time.perf_counter()
-    step()
-    t1 = time.perf_counter()
-    print("dds", n, t1 - t0, flush=True)
+measure("dds", n, step, reps, warmup)

@@ -1,7 +1,7 @@
 # indexing: NumPy-style advanced indexing (NumPy).
 # Prints one line per timed call: mask|maskset|rows <n> <seconds>
-import time
 import numpy as np
+from benchtiming import measure
 
 reps = 5                          # bench:param
 warmup = 0.3                      # bench:param  (seconds)
@@ -23,12 +23,4 @@ def clamp():
 for name, size, kernel in [("mask", n, lambda: x[x > 0]),
                            ("maskset", n, clamp),
                            ("rows", m, lambda: A[idx])]:
-    w0 = time.perf_counter()
-    kernel()
-    while time.perf_counter() - w0 < warmup:
-        kernel()
-    for r in range(reps):
-        t0 = time.perf_counter()
-        kernel()
-        t1 = time.perf_counter()
-        print(name, size, t1 - t0, flush=True)
+    measure(name, size, kernel, reps, warmup)

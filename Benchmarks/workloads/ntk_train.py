@@ -1,8 +1,8 @@
 # ntk_train: the same training by hand in NumPy: z = x@W1 + b1, a = tanh(z),
 # f = a@W2 + b2, loss ½·mean((f − y)²), backprop, W ← W − lr·∂L/∂W.
 # Prints one line per timed call: train <steps> <seconds>
-import time
 import numpy as np
+from benchtiming import measure
 
 reps = 5                          # bench:param
 warmup = 0.3                      # bench:param  (seconds)
@@ -33,12 +33,4 @@ def train(lr=0.1):
     return losses
 
 
-w0 = time.perf_counter()
-train()
-while time.perf_counter() - w0 < warmup:
-    train()
-for k in range(reps):
-    t0 = time.perf_counter()
-    train()
-    t1 = time.perf_counter()
-    print("train", steps, t1 - t0, flush=True)
+measure("train", steps, train, reps, warmup)

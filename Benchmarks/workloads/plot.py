@@ -1,7 +1,7 @@
 # plot: the same two figures with matplotlib (Agg, its default path simplification),
 # 640×420 px. Prints plotline <n> <seconds> / plotband <m> <s> <seconds>.
-import time
 import numpy as np
+from benchtiming import measure
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -33,18 +33,5 @@ def band():
     fig.savefig(out)
     plt.close(fig)
 
-w0 = time.perf_counter()
-line()
-while time.perf_counter() - w0 < warmup:
-    line()
-for r in range(reps):
-    t0 = time.perf_counter()
-    line()
-    t1 = time.perf_counter()
-    print("plotline", n, t1 - t0, flush=True)
-band()
-for r in range(reps):
-    t0 = time.perf_counter()
-    band()
-    t1 = time.perf_counter()
-    print("plotband", m, s, t1 - t0, flush=True)
+measure("plotline", n, line, reps, warmup)
+measure("plotband", f"{m} {s}", band, reps, 0)   # one untimed call first, as before
