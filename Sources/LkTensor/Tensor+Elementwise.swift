@@ -117,6 +117,23 @@ public enum BinaryOp: Sendable, CaseIterable {
         return r.isFinite && r != 0 && r * c == 1 ? r : nil
     }
 
+    /// `x op c` for the number c on the right as a cheaper operation with the same bits,
+    /// where there is one (the run kernels and the fused chains both use this):
+    /// x^2 and x^1 are exact in both forms (pow is correctly rounded there), and x / c is
+    /// x · (1/c) bit for bit when c is a power of two whose reciprocal is a double (both
+    /// are the correctly rounded x·2⁻ᵏ); for any other c, 1/c is rounded and x·(1/c) can
+    /// differ from x/c in the last bit, so the division stays.
+    public enum NumberForm: Equatable, Sendable { case square, identity, multiply(Double) }
+
+    public func numberForm(_ c: Double) -> NumberForm? {
+        switch self {
+        case .pow where c == 2: return .square
+        case .pow where c == 1: return .identity
+        case .div: return BinaryOp.exactReciprocal(c).map(NumberForm.multiply)
+        default: return nil
+        }
+    }
+
     /// NumPy's `maximum`: the larger argument, nan if either is nan.
     @inlinable @inline(__always)
     static func maximum(_ a: Double, _ b: Double) -> Double { (a >= b || a.isNaN) ? a : b }
@@ -289,19 +306,17 @@ func binaryLoop(_ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double
 /// One contiguous run of a binary operation (see `binaryLoop`).
 func binaryRun(_ op: BinaryOp, _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
                _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
-    // x^2 and x^1 are exact in both forms (pow is correctly rounded there);
-    // the product avoids a libm call per element for the most common power.
-    if op == .pow && sb == 0 && b[0] == 2 {
-        if sa != 0 { return lk_map_run(Int32(LK_MAP_SQUARE.rawValue), a, dst, n) }
-        return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x }
-    }
-    if op == .pow && sb == 0 && b[0] == 1 { return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x } }
-    // x / c is x · (1/c) bit for bit when c is a power of two whose reciprocal is a
-    // double (both are the correctly rounded x·2⁻ᵏ); a multiply is several times
-    // cheaper than a divide. For any other c, 1/c is rounded and x·(1/c) can differ
-    // from x/c in the last bit, so the division stays.
-    if op == .div && sb == 0 && sa != 0, let r = BinaryOp.exactReciprocal(b[0]) {
-        return withUnsafePointer(to: r) { lk_arith_run(Int32(LK_ARITH_MUL.rawValue), a, 1, $0, 0, dst, n) }
+    if sb == 0, let form = op.numberForm(b[0]) {
+        switch form {
+        case .square:
+            if sa != 0 { return lk_map_run(Int32(LK_MAP_SQUARE.rawValue), a, dst, n) }
+            return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x * x }
+        case .identity:
+            return binaryLoop(a, sa, b, sb, dst, n) { x, _ in x }
+        case .multiply(let r) where sa != 0:
+            return withUnsafePointer(to: r) { lk_arith_run(Int32(LK_ARITH_MUL.rawValue), a, 1, $0, 0, dst, n) }
+        case .multiply: break
+        }
     }
     if sa != 0 || sb != 0, let routine = op.arithmeticRoutine {
         return lk_arith_run(Int32(routine.rawValue), a, sa, b, sb, dst, n)

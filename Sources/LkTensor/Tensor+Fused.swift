@@ -41,8 +41,8 @@ public struct ElementwiseProgram: Sendable {
     enum Source { case input(Int), constant(Int), register(Int) }
 
     /// The steps as the C chain's (runs.h), each the vector operation its unfused
-    /// tensor operation runs on (`binaryRun`'s and `unaryRun`'s choices: x^2 as x·x,
-    /// x/c as x·(1/c) for a power of two c), or nil when a step has no vector form there
+    /// tensor operation runs on (`binaryRun`'s and `unaryRun`'s choices, with
+    /// `BinaryOp.numberForm`'s x^2 as x·x and x/c as x·(1/c)), or nil when a step has no vector form there
     /// (`%`, `^` in general, comparisons, sigmoid, floor, …): then the chain runs block
     /// by block through the run kernels.
     static func chain(_ steps: [Step], _ sources: [(Source, Source?)], _ register: [Int],
@@ -70,14 +70,15 @@ public struct ElementwiseProgram: Sendable {
                 else { return nil }
             case .binary(let o, _, _):
                 if case .constant = a, case .constant? = b { return nil }
-                if o == .pow, constant(b) == 2 {
-                    if case .constant = a { return nil }
-                    kind = LK_CHAIN_MAP; op = Int32(LK_MAP_SQUARE.rawValue)
-                } else if o == .div, case .constant = a {
-                    kind = LK_CHAIN_ARITH; op = Int32(LK_ARITH_DIV.rawValue); second = b
-                } else if o == .div, let c = constant(b), let r = BinaryOp.exactReciprocal(c) {
-                    constants.append(r)
-                    kind = LK_CHAIN_ARITH; op = Int32(LK_ARITH_MUL.rawValue); second = .constant(constants.count - 1)
+                let isNumber: Bool = { if case .constant = a { return true }; return false }()
+                if !isNumber, let c = constant(b), let form = o.numberForm(c) {
+                    switch form {       // as binaryRun runs it
+                    case .square: kind = LK_CHAIN_MAP; op = Int32(LK_MAP_SQUARE.rawValue)
+                    case .identity: return nil
+                    case .multiply(let r):
+                        constants.append(r)
+                        kind = LK_CHAIN_ARITH; op = Int32(LK_ARITH_MUL.rawValue); second = .constant(constants.count - 1)
+                    }
                 } else if let r = o.arithmeticRoutine {
                     kind = LK_CHAIN_ARITH; op = Int32(r.rawValue); second = b
                 } else { return nil }

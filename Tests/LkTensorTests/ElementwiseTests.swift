@@ -69,7 +69,7 @@ final class ElementwiseTests: XCTestCase {
     /// length around the vector widths (the tails), both strides, and in place.
     func testArithmeticRunKernelsGiveScalarBitsAtEveryWidth() throws {
         var g = RNG(seed: 5)
-        let values = specials + [5e-324, -5e-324, 2.2250738585072014e-308, 0x1p1023, -0.5, 1.0000000000000002]
+        let values = specials + [Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 2.2250738585072014e-308, 0x1p1023, -0.5, 1.0000000000000002]
             + (0..<40).map { _ in g.normal() * 10 }
         let widths = [0, 256, 512].filter { $0 <= Int(lk_vec_width_bits()) }
         let ops: [(lk_arith_op, BinaryOp)] = [(LK_ARITH_ADD, .add), (LK_ARITH_SUB, .sub), (LK_ARITH_MUL, .mul), (LK_ARITH_DIV, .div)]
@@ -117,7 +117,7 @@ final class ElementwiseTests: XCTestCase {
     /// number), and lengths around the block (64) and the vector widths (the tails).
     func testChainGivesTheOneByOneBitsAtEveryWidth() throws {
         var g = RNG(seed: 9)
-        let specials: [Double] = [0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e300, -1e300, .infinity, -.infinity, .nan, 1, -1, 0.5, 3, 710, -745]
+        let specials: [Double] = [0, -0.0, Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 2.2250738585072014e-308, 1e300, -1e300, .infinity, -.infinity, .nan, 1, -1, 0.5, 3, 710, -745]
         func column(_ n: Int, _ flip: Bool) -> [Double] {
             (0..<n).map { i in i < specials.count ? specials[flip ? specials.count - 1 - i : i] : g.normal() * 6 }
         }

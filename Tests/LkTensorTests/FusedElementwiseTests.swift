@@ -9,7 +9,7 @@ final class FusedElementwiseTests: XCTestCase {
     /// blocks, with a length that is no multiple of the block or the vector width.
     func inputs() throws -> (Tensor, Tensor) {
         var g = RNG(seed: 11)
-        let specials: [Double] = [0, -0.0, 5e-324, -5e-324, 2.2e-308, 1e300, -1e300, .greatestFiniteMagnitude,
+        let specials: [Double] = [0, -0.0, Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, Double.leastNormalMagnitude.nextDown, 1e300, -1e300, .greatestFiniteMagnitude,
                                   .infinity, -.infinity, .nan, 1, -1, 0.5, 3]
         let n = 100_003
         let x = try Tensor.build(shape: [n]) { p, n in for i in 0..<n { p[i] = i < specials.count ? specials[i] : g.normal() * 4 } }
@@ -57,7 +57,7 @@ final class FusedElementwiseTests: XCTestCase {
         XCTAssertEqual(BinaryOp.exactReciprocal(2), 0.5)
         XCTAssertEqual(BinaryOp.exactReciprocal(-0.25), -4)
         XCTAssertEqual(BinaryOp.exactReciprocal(0x1p1023), 0x1p-1023)   // a subnormal reciprocal, still exact
-        for c in [3.0, 0.1, 0, -0.0, .infinity, .nan, 5e-324, 0x1p-1023, 1.5] {
+        for c in [3.0, 0.1, 0, -0.0, .infinity, .nan, Double.leastNonzeroMagnitude, 0x1p-1023, 1.5] {
             XCTAssertNil(BinaryOp.exactReciprocal(c), "\(c)")
         }
         let (x, _) = try inputs()
